@@ -1,0 +1,590 @@
+"""The single cattrs converter between the models and JSON-ready values.
+
+Shaped like cattrs' ``preconf`` modules: `configure_converter` installs the
+hooks on any `cattrs.Converter`, `make_converter` builds a configured one, and
+`CONVERTER` is the instance the SDK uses. The HTTP layer calls two functions:
+
+* `unstructure_request` turns a request model into a JSON-ready ``dict``:
+  `None` fields are omitted (``False`` and ``0`` are kept), enum members
+  become their values, datetimes become RFC 3339 strings.
+* `structure_response` decodes a parsed JSON value into a response model.
+  Unknown keys are ignored, unknown enum values are kept as plain strings,
+  timestamps are parsed leniently (see `parse_timestamp`), events are
+  dispatched on their ``type`` (unknown types become `UnknownEvent`), and
+  any other mismatch raises `DecodeError` naming the JSON path.
+
+Decoding is strict about JSON types: a boolean is not an integer, an object
+is not a string, and nothing is coerced except an integer where a number is
+due.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+import types
+import typing
+from typing import Any, Final, TypeVar
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.v import transform_error
+
+from ding import _models
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = [
+    "CONVERTER",
+    "DecodeError",
+    "configure_converter",
+    "format_timestamp",
+    "make_converter",
+    "parse_timestamp",
+    "structure_response",
+    "unstructure_request",
+]
+
+T = TypeVar("T")
+
+_StructureHook = typing.Callable[[Any, Any], Any]
+_UnstructureHook = typing.Callable[[Any], Any]
+
+_UTC: Final = dt.timezone.utc
+_MAX_SHOWN: Final = 60
+
+
+class DecodeError(Exception):
+    """A JSON value does not have the shape of the model it should decode into.
+
+    The message names every offending JSON path (``$`` is the top-level
+    value) and what is wrong there; the underlying exception is chained as
+    ``__cause__``.
+
+    Attributes:
+        errors: One ``"<problem> @ <path>"`` string per problem found.
+    """
+
+    def __init__(self, message: str, *, errors: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
+class _InvalidValueError(ValueError):
+    """A decoding problem whose message is already meant for humans."""
+
+
+# --------------------------------------------------------------------------
+# Timestamps
+# --------------------------------------------------------------------------
+
+_TIMESTAMP_RE: Final = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?"
+    r"(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)?",
+    re.ASCII,
+)
+
+
+def parse_timestamp(text: str) -> dt.datetime:
+    """Parse an RFC 3339 timestamp leniently, the same on every Python version.
+
+    Accepts a ``T``, ``t`` or space separator; any number of fractional
+    digits (truncated to microseconds); and an offset written ``Z``,
+    ``+00:00``, ``+0000`` or ``+00``, or no offset at all (taken as UTC).
+
+    Args:
+        text: The timestamp.
+
+    Returns:
+        An aware datetime.
+
+    Raises:
+        ValueError: The text is not such a timestamp, or a field is out of
+            range.
+    """
+    match = _TIMESTAMP_RE.fullmatch(text)
+    if match is None:
+        raise ValueError("not an RFC 3339 date-time")
+    year, month, day, hour, minute, second, fraction, sign, off_h, off_m = (
+        match.groups()
+    )
+    micro = int(fraction[:6].ljust(6, "0")) if fraction else 0
+    tz: dt.tzinfo = _UTC
+    if sign is not None:
+        hours, minutes = int(off_h), int(off_m or "0")
+        if hours > 23 or minutes > 59:  # noqa: PLR2004
+            raise ValueError("UTC offset out of range")
+        offset = dt.timedelta(hours=hours, minutes=minutes)
+        if offset:
+            tz = dt.timezone(-offset if sign == "-" else offset)
+    return dt.datetime(
+        int(year),
+        int(month),
+        int(day),
+        int(hour),
+        int(minute),
+        int(second),
+        micro,
+        tzinfo=tz,
+    )
+
+
+def format_timestamp(value: dt.datetime) -> str:
+    """Format a datetime as RFC 3339.
+
+    UTC is written ``Z``. A naive datetime is taken as UTC; an offset with
+    seconds (which RFC 3339 cannot express) is converted to UTC.
+
+    Args:
+        value: The datetime.
+
+    Returns:
+        The timestamp text.
+    """
+    offset = value.utcoffset()
+    if offset is None:
+        value = value.replace(tzinfo=_UTC)
+    elif offset % dt.timedelta(minutes=1):
+        value = value.astimezone(_UTC)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+# --------------------------------------------------------------------------
+# Structure hooks for simple types
+# --------------------------------------------------------------------------
+
+
+_JSON_TYPES: Final[tuple[tuple[type[Any], str], ...]] = (
+    (bool, "boolean"),
+    (int, "number"),
+    (float, "number"),
+    (str, "string"),
+    (list, "array"),
+    (dict, "object"),
+)
+
+
+def _json_type(value: object) -> str:
+    """Name the JSON type of a parsed value, for error messages."""
+    if value is None:
+        return "null"
+    for cls, name in _JSON_TYPES:
+        if isinstance(value, cls):
+            return name
+    return type(value).__name__
+
+
+def _shown(text: str) -> str:
+    """Quote a value for a message, shortened."""
+    if len(text) > _MAX_SHOWN:
+        text = text[:_MAX_SHOWN] + "..."
+    return repr(text)
+
+
+def _structure_str(value: object, _: object) -> str:
+    if isinstance(value, str):
+        return value
+    raise _InvalidValueError(f"expected a string, got {_json_type(value)}")
+
+
+def _structure_int(value: object, _: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise _InvalidValueError(f"expected an integer, got {_json_type(value)}")
+
+
+def _structure_float(value: object, _: object) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            raise _InvalidValueError("number out of range") from None
+    raise _InvalidValueError(f"expected a number, got {_json_type(value)}")
+
+
+def _structure_bool(value: object, _: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise _InvalidValueError(f"expected a boolean, got {_json_type(value)}")
+
+
+def _structure_datetime(value: object, _: object) -> dt.datetime:
+    if not isinstance(value, str):
+        raise _InvalidValueError(
+            f"expected an RFC 3339 timestamp string, got {_json_type(value)}"
+        )
+    try:
+        return parse_timestamp(value)
+    except ValueError as exc:
+        raise _InvalidValueError(f"invalid timestamp {_shown(value)}: {exc}") from exc
+
+
+# --------------------------------------------------------------------------
+# Open enums: ``SomeEnum | str`` and ``SomeEnum | str | None``
+# --------------------------------------------------------------------------
+
+
+def _is_union(tp: object) -> bool:
+    return typing.get_origin(tp) in (typing.Union, types.UnionType)
+
+
+def _open_enum_of(tp: object) -> type[enum.Enum] | None:
+    """Return ``E`` when ``tp`` is ``E | str`` or ``E | str | None``."""
+    if not _is_union(tp):
+        return None
+    rest = [a for a in typing.get_args(tp) if a is not types.NoneType]
+    if len(rest) != 2 or str not in rest:  # noqa: PLR2004
+        return None
+    other = rest[0] if rest[1] is str else rest[1]
+    if isinstance(other, type) and issubclass(other, enum.Enum):
+        return other
+    return None
+
+
+def _make_open_enum_hook(
+    enum_cls: type[enum.Enum], *, nullable: bool
+) -> _StructureHook:
+    members: dict[str, enum.Enum] = {str(m.value): m for m in enum_cls}
+    name = enum_cls.__name__
+
+    def structure_open_enum(value: object, _: object) -> enum.Enum | str | None:
+        if isinstance(value, str):
+            return members.get(value, value)
+        if value is None and nullable:
+            return None
+        raise _InvalidValueError(
+            f"expected a string ({name} value), got {_json_type(value)}"
+        )
+
+    return structure_open_enum
+
+
+def _open_enum_factory(tp: Any) -> _StructureHook:  # noqa: ANN401
+    enum_cls = _open_enum_of(tp)
+    if enum_cls is None:  # pragma: no cover - guarded by the predicate
+        raise TypeError(f"not an open enum: {tp!r}")
+    return _make_open_enum_hook(
+        enum_cls, nullable=types.NoneType in typing.get_args(tp)
+    )
+
+
+def _enum_value(member: enum.Enum) -> object:
+    return member.value
+
+
+# --------------------------------------------------------------------------
+# Homogeneous tuples (JSON arrays)
+# --------------------------------------------------------------------------
+
+
+def _is_homogeneous_tuple(tp: object) -> bool:
+    args = typing.get_args(tp)
+    return (
+        typing.get_origin(tp) is tuple
+        and len(args) == 2  # noqa: PLR2004
+        and args[1] is Ellipsis
+    )
+
+
+def _make_tuple_structure_factory(
+    converter: cattrs.Converter,
+) -> Callable[[Any], _StructureHook]:
+    def factory(tp: Any) -> _StructureHook:  # noqa: ANN401
+        item_type = typing.get_args(tp)[0]
+        item_hook = converter.get_structure_hook(item_type)
+
+        def structure_tuple(value: object, _: object) -> tuple[Any, ...]:
+            if not isinstance(value, list):
+                raise _InvalidValueError(f"expected an array, got {_json_type(value)}")
+            items = typing.cast("list[object]", value)
+            result: list[Any] = []
+            errors: list[Exception] = []
+            for index, item in enumerate(items):
+                try:
+                    result.append(item_hook(item, item_type))
+                except Exception as exc:  # noqa: BLE001, PERF203 - re-raised below
+                    note = IterableValidationNote(
+                        f"Structuring {tp!r} @ index {index}", index, item_type
+                    )
+                    notes = [*getattr(exc, "__notes__", ()), note]
+                    typing.cast("Any", exc).__notes__ = notes
+                    errors.append(exc)
+            if errors:
+                raise IterableValidationError(
+                    f"While structuring {tp!r}", errors, tuple
+                )
+            return tuple(result)
+
+        return structure_tuple
+
+    return factory
+
+
+def _unstructure_tuple_factory(converter: cattrs.Converter) -> _UnstructureHook:
+    def unstructure_tuple(value: tuple[Any, ...]) -> list[Any]:
+        return [converter.unstructure(item) for item in value]
+
+    return unstructure_tuple
+
+
+# --------------------------------------------------------------------------
+# attrs classes (JSON objects)
+# --------------------------------------------------------------------------
+
+
+def _make_attrs_structure_factory(
+    converter: cattrs.Converter,
+) -> Callable[[Any], _StructureHook]:
+    def factory(cls: type[Any]) -> _StructureHook:
+        generated = make_dict_structure_fn(cls, converter)
+        name = cls.__name__
+
+        def structure_object(value: object, _: object) -> object:
+            if not isinstance(value, dict):
+                raise _InvalidValueError(
+                    f"expected an object ({name}), got {_json_type(value)}"
+                )
+            return generated(typing.cast("dict[str, Any]", value), cls)
+
+        return structure_object
+
+    return factory
+
+
+def _make_attrs_unstructure_factory(
+    converter: cattrs.Converter,
+) -> Callable[[Any], _UnstructureHook]:
+    def factory(cls: type[Any]) -> _UnstructureHook:
+        generated = make_dict_unstructure_fn(cls, converter)
+
+        def unstructure_object(value: object) -> dict[str, Any]:
+            return {k: v for k, v in generated(value).items() if v is not None}
+
+        return unstructure_object
+
+    return factory
+
+
+# --------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------
+
+_EVENT_CLASSES: Final[dict[str, type[Any]]] = {
+    _models.EventType.ATTEMPT.value: _models.Attempt,
+    _models.EventType.CHECK.value: _models.Check,
+    _models.EventType.DELIVERY_STATUS.value: _models.DeliveryStatus,
+    _models.EventType.BALANCE_UPDATE.value: _models.BalanceUpdate,
+}
+
+
+def _structure_unknown_event(value: object, _: object) -> _models.UnknownEvent:
+    if not isinstance(value, dict):
+        raise _InvalidValueError(f"expected an object (event), got {_json_type(value)}")
+    data = dict(typing.cast("dict[str, Any]", value))
+    event_type = data.get("type")
+    if event_type is not None and not isinstance(event_type, str):
+        raise _InvalidValueError(
+            f"expected a string event type, got {_json_type(event_type)}"
+        )
+    raw_created_at = data.get("created_at")
+    created_at = None
+    if raw_created_at is not None:
+        try:
+            created_at = _structure_datetime(raw_created_at, dt.datetime)
+        except _InvalidValueError as exc:
+            raise _InvalidValueError(f"created_at: {exc}") from exc
+    return _models.UnknownEvent(type=event_type, created_at=created_at, data=data)
+
+
+def _unstructure_unknown_event(event: _models.UnknownEvent) -> dict[str, Any]:
+    result = dict(event.data)
+    if event.type is not None:
+        result["type"] = event.type
+    if event.created_at is not None:
+        raw = result.get("created_at")
+        try:
+            same = isinstance(raw, str) and parse_timestamp(raw) == event.created_at
+        except ValueError:
+            same = False
+        if not same:
+            result["created_at"] = format_timestamp(event.created_at)
+    return result
+
+
+def _event_type_of(value: object) -> object:
+    if isinstance(value, dict):
+        return typing.cast("dict[str, Any]", value).get("type")
+    return None
+
+
+def _is_event_union(tp: object) -> bool:
+    return _is_union(tp) and tp == _models.Event
+
+
+def _make_event_structure_factory(
+    converter: cattrs.Converter,
+) -> Callable[[Any], _StructureHook]:
+    def factory(_: Any) -> _StructureHook:  # noqa: ANN401
+        hooks = {
+            event_type: (converter.get_structure_hook(cls), cls)
+            for event_type, cls in _EVENT_CLASSES.items()
+        }
+
+        def structure_event(value: object, _: object) -> object:
+            event_type = _event_type_of(value)
+            if isinstance(event_type, str) and event_type in hooks:
+                hook, cls = hooks[event_type]
+                return hook(value, cls)
+            return _structure_unknown_event(value, _models.UnknownEvent)
+
+        return structure_event
+
+    return factory
+
+
+# --------------------------------------------------------------------------
+# The converter
+# --------------------------------------------------------------------------
+
+_ENUMS: Final[tuple[type[enum.Enum], ...]] = (
+    _models.AttemptStatus,
+    _models.BalanceUpdateType,
+    _models.Capability,
+    _models.CheckStatus,
+    _models.Code,
+    _models.DeliveryStatusStatus,
+    _models.DeviceType,
+    _models.EventType,
+    _models.FeedbackRequestStatus,
+    _models.LineType,
+    _models.LookupType,
+    _models.RetryAuthenticationResponseStatus,
+    _models.SignalsDeviceType,
+    _models.Status,
+)
+
+
+def configure_converter(converter: cattrs.Converter) -> None:
+    """Install the SDK's JSON hooks on a converter.
+
+    Args:
+        converter: The converter to configure. For readable errors it should
+            have ``detailed_validation`` on (the default).
+    """
+    # Simple types first.
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(float, _structure_float)
+    converter.register_structure_hook(dt.datetime, _structure_datetime)
+    converter.register_unstructure_hook(dt.datetime, format_timestamp)
+    for enum_cls in _ENUMS:
+        converter.register_structure_hook(
+            enum_cls, _make_open_enum_hook(enum_cls, nullable=False)
+        )
+        converter.register_unstructure_hook(enum_cls, _enum_value)
+
+    # Then unions and containers.
+    converter.register_structure_hook_factory(
+        lambda tp: _open_enum_of(tp) is not None, _open_enum_factory
+    )
+    converter.register_structure_hook_factory(
+        _is_homogeneous_tuple, _make_tuple_structure_factory(converter)
+    )
+    converter.register_unstructure_hook_func(
+        _is_homogeneous_tuple, _unstructure_tuple_factory(converter)
+    )
+
+    # Then classes.
+    converter.register_structure_hook_factory(
+        attrs.has, _make_attrs_structure_factory(converter)
+    )
+    converter.register_unstructure_hook_factory(
+        attrs.has, _make_attrs_unstructure_factory(converter)
+    )
+    converter.register_structure_hook(_models.UnknownEvent, _structure_unknown_event)
+    converter.register_unstructure_hook(
+        _models.UnknownEvent, _unstructure_unknown_event
+    )
+    converter.register_structure_hook_factory(
+        _is_event_union, _make_event_structure_factory(converter)
+    )
+
+
+def make_converter() -> cattrs.Converter:
+    """Build a new converter configured for the Ding models.
+
+    Returns:
+        A `cattrs.Converter` with detailed validation, ignoring unknown keys.
+    """
+    converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
+    configure_converter(converter)
+    return converter
+
+
+CONVERTER: Final = make_converter()
+"""The converter the SDK uses."""
+
+
+def _format_exception(exc: BaseException, _: object) -> str:
+    if isinstance(exc, _InvalidValueError):
+        return str(exc)
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    return f"invalid value ({type(exc).__name__}: {exc})"
+
+
+def unstructure_request(model: object) -> dict[str, Any]:
+    """Turn a model into a JSON-ready dict for a request body.
+
+    Fields that are `None` are left out; ``False`` and ``0`` are kept. Enum
+    members become their values and datetimes RFC 3339 strings.
+
+    Args:
+        model: An instance of one of the attrs models (typed `object` so the
+            HTTP layer can pass any body; anything else raises).
+
+    Returns:
+        A dict that `json.dumps` accepts.
+
+    Raises:
+        TypeError: ``model`` is not an attrs model instance.
+    """
+    if not attrs.has(type(model)):
+        raise TypeError(f"expected an attrs model, got {type(model).__name__}")
+    result = CONVERTER.unstructure(model)
+    return typing.cast("dict[str, Any]", result)
+
+
+def structure_response(data: object, cls: type[T]) -> T:
+    """Decode a parsed JSON value into a model.
+
+    Args:
+        data: The value `json.loads` returned.
+        cls: The model class to build.
+
+    Returns:
+        An instance of ``cls``.
+
+    Raises:
+        DecodeError: ``data`` does not have the shape of ``cls``. No other
+            exception escapes.
+    """
+    try:
+        return CONVERTER.structure(data, cls)
+    except Exception as exc:
+        try:
+            errors = tuple(transform_error(exc, "$", _format_exception))
+        except Exception:  # noqa: BLE001 - never mask the original problem
+            errors = (f"{type(exc).__name__}: {exc} @ $",)
+        name = getattr(cls, "__name__", repr(cls))
+        message = f"cannot decode {name}: " + "; ".join(errors)
+        raise DecodeError(message, errors=errors) from exc

@@ -1,0 +1,216 @@
+"""Every exception the SDK raises, rooted at one `DingError`.
+
+The tree::
+
+    DingError
+    ├── UsageError                    the SDK was called the wrong way (no request sent)
+    ├── APIConnectionError            no usable HTTP response (connection failed or dropped)
+    │   └── APITimeoutError           a timeout expired (connect, read, write, pool or total)
+    └── APIError                      the server answered; `status_code`, `body`, `raw_response`
+        ├── ErrorResponse             HTTP 400 with a Ding error body (`code`, `message`, `doc_url`)
+        └── SDKError                  any other failed answer (the seed SDK's generic error)
+            ├── MalformedResponseError  a 2xx whose body is not the JSON the operation returns
+            ├── ClientError             4xx
+            │   ├── BadRequestError       400 without a Ding error body
+            │   ├── AuthenticationError   401, 403 (missing or wrong API key)
+            │   ├── NotFoundError         404
+            │   └── RateLimitError        429
+            └── ServerError             5xx
+
+Lower-level exceptions (httpx, JSON, cattrs) are wrapped exactly once, with
+the original kept as ``__cause__``. Messages never contain the API key.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ding._models import Code
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BlockingCallInEventLoopWarning",
+    "ClientError",
+    "DingError",
+    "DingWarning",
+    "ErrorResponse",
+    "MalformedResponseError",
+    "NotFoundError",
+    "RateLimitError",
+    "SDKError",
+    "ServerError",
+    "UsageError",
+]
+
+
+class DingError(Exception):
+    """Base class of every exception raised by `ding`."""
+
+
+class UsageError(DingError):
+    """The SDK was called in a way it cannot honour; nothing was sent.
+
+    Examples: a missing API key, both a request object and keyword fields,
+    a closed client, a blocking call from the sync client's own event loop.
+    """
+
+
+class APIConnectionError(DingError):
+    """No usable HTTP response arrived: the connection failed or broke.
+
+    Attributes:
+        message: What went wrong, without secrets.
+        request: The request that was being sent, if one was built.
+    """
+
+    def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+
+
+class APITimeoutError(APIConnectionError):
+    """A timeout expired before the server answered.
+
+    Raised for connect, read, write and pool timeouts and for the total
+    deadline across retries.
+    """
+
+
+class APIError(DingError):
+    """The server answered with a response the operation cannot return.
+
+    Attributes:
+        status_code: The HTTP status code.
+        body: The response body as text ("" when empty).
+        raw_response: The `httpx.Response`.
+    """
+
+    status_code: int
+    body: str
+    raw_response: httpx.Response
+
+
+class ErrorResponse(APIError):  # noqa: N818 - the seed SDK's name
+    """HTTP 400 with a Ding error body: the request was refused.
+
+    Attributes:
+        code: The machine-readable error code: a `ding.models.errors.Code`
+            member, or the raw string when the code is newer than this SDK.
+        message: The human-readable explanation.
+        doc_url: A link to the documentation of the code.
+    """
+
+    def __init__(
+        self,
+        *,
+        code: Code | str | None,
+        message: str | None,
+        doc_url: str | None,
+        raw_response: httpx.Response,
+    ) -> None:
+        super().__init__()
+        self.code = code
+        self.message = message
+        self.doc_url = doc_url
+        self.raw_response = raw_response
+        self.status_code = raw_response.status_code
+        self.body = raw_response.text
+
+    def __str__(self) -> str:
+        # The seed SDK's form: the JSON of the fields that are set.
+        fields = {"code": self.code, "doc_url": self.doc_url, "message": self.message}
+        return json.dumps({k: str(v) for k, v in fields.items() if v is not None})
+
+    def __repr__(self) -> str:
+        return (
+            f"ErrorResponse(status_code={self.status_code}, code={str(self.code)!r}, "
+            f"message={self.message!r})"
+        )
+
+
+class SDKError(APIError):
+    """The server answered with an error status or an unreadable body.
+
+    ``str()`` keeps the seed SDK's form: ``"<message>: Status <code>"``
+    followed by a newline and the body when there is one.
+
+    Attributes:
+        message: A short description ("API error occurred" for an error status).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        status_code: int,
+        body: str,
+        raw_response: httpx.Response,
+    ) -> None:
+        super().__init__(message, status_code, body)
+        self.message = message
+        self.status_code = status_code
+        self.body = body
+        self.raw_response = raw_response
+
+    def __str__(self) -> str:
+        text = f"{self.message}: Status {self.status_code}"
+        return f"{text}\n{self.body}" if self.body else text
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(message={self.message!r}, "
+            f"status_code={self.status_code})"
+        )
+
+
+class MalformedResponseError(SDKError):
+    """A success status came with a body that is not the expected JSON.
+
+    Covers a wrong content type, invalid JSON and JSON of the wrong shape
+    (for example a string where an object was due). An unknown enum value or
+    an unknown field is *not* malformed: those decode normally.
+    """
+
+
+class ClientError(SDKError):
+    """The server answered 4xx (other than a 400 with a Ding error body)."""
+
+
+class BadRequestError(ClientError):
+    """HTTP 400 whose body is not a Ding error object."""
+
+
+class AuthenticationError(ClientError):
+    """HTTP 401 or 403: the API key is missing or wrong."""
+
+
+class NotFoundError(ClientError):
+    """HTTP 404."""
+
+
+class RateLimitError(ClientError):
+    """HTTP 429: too many requests."""
+
+
+class ServerError(SDKError):
+    """HTTP 5xx: the failure is on Ding's side."""
+
+
+class DingWarning(Warning):
+    """Base class of the warnings `ding` emits."""
+
+
+class BlockingCallInEventLoopWarning(DingWarning, RuntimeWarning):
+    """The sync client was called from a thread running an event loop.
+
+    The call works but blocks that loop until the request finishes; use
+    `ding.AsyncDing` there.
+    """

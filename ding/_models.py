@@ -1,0 +1,780 @@
+"""The Ding API data model: attrs classes and enums, free of I/O and JSON.
+
+Every class is frozen and keyword-only. Request models carry the fields the
+caller sets; response models make every field optional, because the API
+declares no required response keys.
+
+Enums are *open*: a response field typed ``SomeEnum | str | None`` holds the
+enum member for a known value and the plain string for a value newer than this
+SDK, so a server that learns a new status never breaks decoding. Request enum
+fields accept plain strings for the same reason. Every enum's ``str()`` is its
+wire value.
+
+JSON encoding and decoding live in `ding._converter`.
+"""
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import attrs
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "Attempt",
+    "AttemptStatus",
+    "AuthenticationStatusResponse",
+    "BalanceUpdate",
+    "BalanceUpdateType",
+    "Capability",
+    "Check",
+    "CheckStatus",
+    "Code",
+    "CreateAuthenticationRequest",
+    "CreateAuthenticationResponse",
+    "CreateCheckRequest",
+    "CreateCheckResponse",
+    "CreateCheckResponseStatus",
+    "DeliveryStatus",
+    "DeliveryStatusStatus",
+    "DeviceType",
+    "ErrorResponseBody",
+    "Event",
+    "EventType",
+    "FeedbackRequest",
+    "FeedbackRequestStatus",
+    "FeedbackResponse",
+    "GetAuthenticationStatusResponse",
+    "LineType",
+    "LookupRequest",
+    "LookupResponse",
+    "LookupType",
+    "PostAuthenticationResponse",
+    "PostCheckResponse",
+    "PostFeedbackResponse",
+    "PostLookupRequest",
+    "PostLookupResponse",
+    "PostRetryResponse",
+    "RetryAuthenticationRequest",
+    "RetryAuthenticationResponse",
+    "RetryAuthenticationResponseStatus",
+    "Security",
+    "Signals",
+    "SignalsDeviceType",
+    "Status",
+    "UnknownEvent",
+]
+
+
+# --------------------------------------------------------------------------
+# Enums
+# --------------------------------------------------------------------------
+
+
+class _WireEnum(str, enum.Enum):
+    """Base of the SDK's enums: a `str` whose ``str()`` is the wire value."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class DeviceType(_WireEnum):
+    """The type of device the user is using (request side)."""
+
+    IOS = "IOS"
+    ANDROID = "ANDROID"
+    WEB = "WEB"
+
+
+class SignalsDeviceType(_WireEnum):
+    """The type of device recorded in an authentication's signals.
+
+    Official SDK name: ``AuthenticationStatusResponseDeviceType``.
+    """
+
+    ANDROID = "ANDROID"
+    IOS = "IOS"
+    IPADOS = "IPADOS"
+    TVOS = "TVOS"
+    WEB = "WEB"
+
+
+class Status(_WireEnum):
+    """The status of a created authentication."""
+
+    PENDING = "pending"
+    RATE_LIMITED = "rate_limited"
+    SPAM_DETECTED = "spam_detected"
+
+
+class CheckStatus(_WireEnum):
+    """The status of a code check.
+
+    The seed SDK called this ``CreateCheckResponseStatus`` (an alias of this
+    class); ``UNKNOWN`` was added to the API on 2024-10-29.
+    """
+
+    VALID = "valid"
+    INVALID = "invalid"
+    WITHOUT_ATTEMPT = "without_attempt"
+    RATE_LIMITED = "rate_limited"
+    ALREADY_VALIDATED = "already_validated"
+    EXPIRED_AUTH = "expired_auth"
+    UNKNOWN = "unknown"
+
+
+CreateCheckResponseStatus = CheckStatus
+
+
+class RetryAuthenticationResponseStatus(_WireEnum):
+    """The status of a retry."""
+
+    APPROVED = "approved"
+    DENIED = "denied"
+    NO_ATTEMPT = "no_attempt"
+    RATE_LIMITED = "rate_limited"
+    EXPIRED_AUTH = "expired_auth"
+    ALREADY_VALIDATED = "already_validated"
+
+
+class FeedbackRequestStatus(_WireEnum):
+    """The type of the feedback: whether the user went on to onboard."""
+
+    ONBOARDED = "onboarded"
+    NOT_ONBOARDED = "not_onboarded"
+
+
+class LineType(_WireEnum):
+    """The type of phone line of a looked-up number."""
+
+    FIXED_LINE = "FixedLine"
+    MOBILE = "Mobile"
+    TOLL_FREE = "TollFree"
+    PREMIUM_RATE = "PremiumRate"
+    SHARED_COST = "SharedCost"
+    VOIP = "Voip"
+    PAGER = "Pager"
+    VOICE_MAIL = "VoiceMail"
+    UNIVERSAL_ACCESS = "UniversalAccess"
+    SERVICE = "Service"
+    UNKNOWN = "Unknown"
+    CALLING_CARDS = "CallingCards"
+    INTERNET_SERVICE_PROVIDER = "InternetServiceProvider"
+    LOCAL_RATE = "LocalRate"
+    OTHER = "Other"
+    PAY_PHONE = "PayPhone"
+    SATELLITE = "Satellite"
+    SHORT_CODES_COMMERCIAL = "ShortCodesCommercial"
+    VPN = "VPN"
+
+
+class LookupType(_WireEnum):
+    """An optional lookup feature (query parameter ``type``).
+
+    Official SDK name: ``ding.models.operations.Type``.
+    """
+
+    CNAM = "cnam"
+
+
+class EventType(_WireEnum):
+    """The type of an event in an authentication's history.
+
+    Official SDK names: ``Type``, ``AuthenticationStatusResponseType``,
+    ``AuthenticationStatusResponseSchemasType`` and
+    ``AuthenticationStatusResponseSchemasEventsType``.
+    """
+
+    ATTEMPT = "attempt"
+    CHECK = "check"
+    DELIVERY_STATUS = "delivery_status"
+    BALANCE_UPDATE = "balance_update"
+
+
+class Capability(_WireEnum):
+    """The channel an attempt was sent through."""
+
+    RCS = "rcs"
+    TEXT = "text"
+    WHATSAPP = "whatsapp"
+    VIBER = "viber"
+    ZALO = "zalo"
+    TELEGRAM = "telegram"
+
+
+class AttemptStatus(_WireEnum):
+    """The status of an attempt.
+
+    Official SDK name: ``AuthenticationStatusResponseStatus``.
+    """
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    RATE_LIMITED = "rate_limited"
+    EXPIRED = "expired"
+
+
+class DeliveryStatusStatus(_WireEnum):
+    """The status of a delivery report.
+
+    Official SDK name: ``AuthenticationStatusResponseSchemasStatus``.
+    """
+
+    UNKNOWN = "unknown"
+    SUBMITTED = "submitted"
+    IN_TRANSIT = "in_transit"
+    DELIVERED = "delivered"
+    UNDELIVERABLE = "undeliverable"
+
+
+class BalanceUpdateType(_WireEnum):
+    """The kind of a balance update."""
+
+    UNKNOWN = "unknown"
+    AUTHENTICATION = "authentication"
+    ATTEMPT = "attempt"
+    ATTEMPT_PENDING = "attempt_pending"
+    ATTEMPT_SUCCESS = "attempt_success"
+    AUTHENTICATION_PENDING = "authentication_pending"
+    AUTHENTICATION_SUCCESS = "authentication_success"
+
+
+class Code(_WireEnum):
+    """A machine-readable error code.
+
+    The 16 codes of the seed SDK come first, in its order, then the codes
+    added later, oldest first; the last two appear only in the docs' error
+    table.
+    """
+
+    INVALID_PHONE_NUMBER = "invalid_phone_number"
+    INTERNAL_SERVER_ERROR = "internal_server_error"
+    BAD_REQUEST = "bad_request"
+    ACCOUNT_INVALID = "account_invalid"
+    NEGATIVE_BALANCE = "negative_balance"
+    INVALID_LINE = "invalid_line"
+    UNSUPPORTED_REGION = "unsupported_region"
+    INVALID_AUTH_UUID = "invalid_auth_uuid"
+    INVALID_APP_REALM = "invalid_app_realm"
+    UNSUPPORTED_APP_REALM_DEVICE_TYPE = "unsupported_app_realm_device_type"
+    APP_REALM_REQUIRE_DEVICE_TYPE = "app_realm_require_device_type"
+    BLOCKED_NUMBER = "blocked_number"
+    INVALID_APP_VERSION = "invalid_app_version"
+    INVALID_OS_VERSION = "invalid_os_version"
+    INVALID_DEVICE_MODEL = "invalid_device_model"
+    INVALID_DEVICE_ID = "invalid_device_id"
+    INVALID_TEMPLATE_ID = "invalid_template_id"
+    NO_ASSOCIATED_AUTH_FOUND = "no_associated_auth_found"
+    DUPLICATED_FEEDBACK_STATUS = "duplicated_feedback_status"
+    INVALID_FEEDBACK_STATUS = "invalid_feedback_status"
+    SUSPENDED_ACCOUNT = "suspended_account"
+    INVALID_SENDER_ID = "invalid_sender_id"
+    UNAUTHORIZED_SENDER_ID = "unauthorized_sender_id"
+    SPENDING_LIMIT_EXCEEDED = "spending_limit_exceeded"
+    IMPOSSIBLE_CODE = "impossible_code"
+
+
+# --------------------------------------------------------------------------
+# Requests
+# --------------------------------------------------------------------------
+
+
+def _mask(_: object) -> str:
+    return "'***'"
+
+
+@attrs.frozen(kw_only=True)
+class Security:
+    """The API key sent in the ``x-api-key`` header. Its repr hides the key.
+
+    Attributes:
+        api_key: The API key.
+    """
+
+    api_key: str = attrs.field(repr=_mask)
+
+
+@attrs.frozen(kw_only=True)
+class CreateAuthenticationRequest:
+    """A request to create an authentication and send a code.
+
+    Attributes:
+        phone_number: An E.164 formatted phone number to send the code to.
+        customer_uuid: Your customer UUID; `None` lets the client fill in its
+            default.
+        ip: The IP address of the user's device.
+        device_id: Unique identifier for the user's device (``ANDROID_ID`` on
+            Android, ``identifierForVendor`` on iOS).
+        device_type: The type of device the user is using.
+        app_version: The version of your application.
+        sender_id: The Sender ID to use when sending the message.
+        callback_url: A webhook URL to which delivery statuses will be sent.
+        app_realm: The Android SMS Retriever API hash code of your app.
+        os_version: The version of the user's device operating system.
+        device_model: The model of the user's device.
+        is_returning_user: A trust signal: the user is known to be genuine.
+        template_id: The template id of the message content variant to send.
+        correlation_id: A user-defined identifier included in webhook events.
+        locale: A BCP-47 locale for the message language.
+    """
+
+    phone_number: str
+    customer_uuid: str | None = None
+    ip: str | None = None
+    device_id: str | None = None
+    device_type: DeviceType | str | None = None
+    app_version: str | None = None
+    sender_id: str | None = None
+    callback_url: str | None = None
+    app_realm: str | None = None
+    os_version: str | None = None
+    device_model: str | None = None
+    is_returning_user: bool | None = None
+    template_id: str | None = None
+    correlation_id: str | None = None
+    locale: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CreateCheckRequest:
+    """A request to check a code entered by the user.
+
+    Attributes:
+        authentication_uuid: The UUID returned when the authentication was
+            created.
+        check_code: The code that the user entered.
+        customer_uuid: Your customer UUID; `None` lets the client fill in its
+            default.
+    """
+
+    authentication_uuid: str
+    check_code: str
+    customer_uuid: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RetryAuthenticationRequest:
+    """A request to send the code again.
+
+    Attributes:
+        authentication_uuid: The UUID returned when the authentication was
+            created.
+        customer_uuid: Your customer UUID; `None` lets the client fill in its
+            default.
+    """
+
+    authentication_uuid: str
+    customer_uuid: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class FeedbackRequest:
+    """Feedback on whether a verified user completed onboarding.
+
+    Attributes:
+        phone_number: An E.164 formatted phone number.
+        status: The type of the feedback.
+        customer_uuid: Your customer UUID; `None` lets the client fill in its
+            default.
+    """
+
+    phone_number: str
+    status: FeedbackRequestStatus | str
+    customer_uuid: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class LookupRequest:
+    """The seed SDK's lookup body: the number to look up.
+
+    Attributes:
+        phone_number: An E.164 formatted phone number to look up.
+    """
+
+    phone_number: str
+
+
+# --------------------------------------------------------------------------
+# Responses
+# --------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class CreateAuthenticationResponse:
+    """A successful response to an authentication creation request.
+
+    Attributes:
+        authentication_uuid: The authentication's identifier, for the check,
+            retry and status endpoints.
+        status: The status of the authentication.
+        created_at: When the authentication was created.
+        expires_at: When the authentication expires and can no longer be
+            checked or retried.
+    """
+
+    authentication_uuid: str | None = None
+    status: Status | str | None = None
+    created_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CreateCheckResponse:
+    """The outcome of a code check.
+
+    Attributes:
+        authentication_uuid: The UUID of the corresponding authentication.
+        status: The status of the check.
+    """
+
+    authentication_uuid: str | None = None
+    status: CheckStatus | str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RetryAuthenticationResponse:
+    """The outcome of a retry.
+
+    Attributes:
+        authentication_uuid: The UUID of the corresponding authentication.
+        status: The status of the retry.
+        created_at: When the retry was recorded.
+        next_retry_at: When the next retry will be available.
+        remaining_retry: The number of remaining retries.
+    """
+
+    authentication_uuid: str | None = None
+    status: RetryAuthenticationResponseStatus | str | None = None
+    created_at: dt.datetime | None = None
+    next_retry_at: dt.datetime | None = None
+    remaining_retry: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class FeedbackResponse:
+    """The stored feedback.
+
+    Attributes:
+        uuid: The UUID of the feedback.
+    """
+
+    uuid: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class LookupResponse:
+    """Metadata about a phone number.
+
+    Attributes:
+        phone_number: An E.164 formatted phone number.
+        mcc: The mobile country code of the number.
+        mnc: The mobile network code of the number.
+        caller_name: The CNAM (Caller ID Name); only with the ``cnam``
+            lookup type.
+        carrier: The carrier of the number.
+        country_code: The ISO 3166-1 alpha-2 country code of the number.
+        number_ported: Whether the number has been ported.
+        temporary_phone_number: Whether the number is a known disposable,
+            temporary number.
+        line_type: The type of phone line.
+    """
+
+    phone_number: str | None = None
+    mcc: str | None = None
+    mnc: str | None = None
+    caller_name: str | None = None
+    carrier: str | None = None
+    country_code: str | None = None
+    number_ported: bool | None = None
+    temporary_phone_number: bool | None = None
+    line_type: LineType | str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ErrorResponseBody:
+    """The JSON body of an HTTP 400 error answer.
+
+    Attributes:
+        code: A machine-readable code that describes the error.
+        message: A human-readable message that describes the error.
+        doc_url: A link to the documentation that describes the error.
+    """
+
+    code: Code | str | None = None
+    message: str | None = None
+    doc_url: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Signals:
+    """Data points used to tell fraudulent and legitimate users apart.
+
+    Attributes:
+        ip: The IP address of the user's device.
+        device_id: Unique identifier for the user's device.
+        device_type: The type of device the user is using.
+        app_version: The version of your application.
+        app_realm: The Android SMS Retriever API hash code of your app.
+        os_version: The version of the user's device operating system.
+        device_model: The model of the user's device.
+        is_returning_user: The trust signal sent at creation.
+    """
+
+    ip: str | None = None
+    device_id: str | None = None
+    device_type: SignalsDeviceType | str | None = None
+    app_version: str | None = None
+    app_realm: str | None = None
+    os_version: str | None = None
+    device_model: str | None = None
+    is_returning_user: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Attempt:
+    """An event: a message carrying the code was sent.
+
+    Attributes:
+        id: The ID of the attempt.
+        content: The content of the message.
+        sender_id: The sender ID of the attempt.
+        capability: The channel of the attempt.
+        attempt_number: The attempt number.
+        status: The status of the attempt.
+        type: The event type, ``attempt``.
+        created_at: When the event happened.
+    """
+
+    id: str | None = None
+    content: str | None = None
+    sender_id: str | None = None
+    capability: Capability | str | None = None
+    attempt_number: int | None = None
+    status: AttemptStatus | str | None = None
+    type: EventType | str | None = EventType.ATTEMPT
+    created_at: dt.datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Check:
+    """An event: a code was checked.
+
+    Attributes:
+        id: The ID of the check.
+        code: The code that was checked.
+        status: The status of the check.
+        type: The event type, ``check``.
+        created_at: When the event happened.
+    """
+
+    id: str | None = None
+    code: str | None = None
+    status: CheckStatus | str | None = None
+    type: EventType | str | None = EventType.CHECK
+    created_at: dt.datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DeliveryStatus:
+    """An event: a carrier delivery report arrived.
+
+    Attributes:
+        status: The status of the delivery.
+        attempt_id: The ID of the attempt.
+        attempt_number: The attempt number.
+        originated_at: The date and time from the provider.
+        type: The event type, ``delivery_status``.
+        created_at: When the event happened.
+    """
+
+    status: DeliveryStatusStatus | str | None = None
+    attempt_id: str | None = None
+    attempt_number: int | None = None
+    originated_at: dt.datetime | None = None
+    type: EventType | str | None = EventType.DELIVERY_STATUS
+    created_at: dt.datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BalanceUpdate:
+    """An event: the account balance moved.
+
+    Attributes:
+        balance_update_type: The kind of balance update.
+        amount: The amount of the balance update.
+        type: The event type, ``balance_update``.
+        created_at: When the event happened.
+    """
+
+    balance_update_type: BalanceUpdateType | str | None = None
+    amount: float | None = None
+    type: EventType | str | None = EventType.BALANCE_UPDATE
+    created_at: dt.datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class UnknownEvent:
+    """An event of a type this SDK does not know (or with no type at all).
+
+    Attributes:
+        type: The event's ``type`` value, if it had a string one.
+        created_at: When the event happened, if it said so.
+        data: The whole JSON object of the event, as received.
+    """
+
+    type: str | None = None
+    created_at: dt.datetime | None = None
+    data: dict[str, Any] = attrs.field(factory=dict[str, Any], hash=False)
+
+
+Event: TypeAlias = Attempt | Check | DeliveryStatus | BalanceUpdate | UnknownEvent
+"""One entry of `AuthenticationStatusResponse.events`."""
+
+
+@attrs.frozen(kw_only=True)
+class AuthenticationStatusResponse:
+    """The state and history of an authentication.
+
+    There is no overall status field: read the state from `events`.
+
+    Attributes:
+        uuid: The UUID of the authentication.
+        phone_number: An E.164 formatted phone number.
+        template_id: The template id of the message content variant.
+        correlation_id: The user-defined identifier given at creation.
+        created_at: When the authentication was created.
+        signals: The fraud signals recorded at creation.
+        events: The history of the authentication.
+    """
+
+    uuid: str | None = None
+    phone_number: str | None = None
+    template_id: str | None = None
+    correlation_id: str | None = None
+    created_at: dt.datetime | None = None
+    signals: Signals | None = None
+    events: tuple[Event, ...] | None = None
+
+
+# --------------------------------------------------------------------------
+# Operation results (the seed SDK's envelopes) and the lookup operation input
+# --------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class PostAuthenticationResponse:
+    """The result of creating an authentication.
+
+    Attributes:
+        content_type: The response's content type.
+        status_code: The response's HTTP status code.
+        create_authentication_response: The decoded body on HTTP 200.
+        raw_response: The HTTP response.
+    """
+
+    content_type: str
+    status_code: int
+    create_authentication_response: CreateAuthenticationResponse | None = None
+    raw_response: "httpx.Response | None" = None
+
+
+@attrs.frozen(kw_only=True)
+class PostCheckResponse:
+    """The result of checking a code.
+
+    Attributes:
+        content_type: The response's content type.
+        status_code: The response's HTTP status code.
+        create_check_response: The decoded body on HTTP 200.
+        raw_response: The HTTP response.
+    """
+
+    content_type: str
+    status_code: int
+    create_check_response: CreateCheckResponse | None = None
+    raw_response: "httpx.Response | None" = None
+
+
+@attrs.frozen(kw_only=True)
+class PostRetryResponse:
+    """The result of a retry.
+
+    Attributes:
+        content_type: The response's content type.
+        status_code: The response's HTTP status code.
+        retry_authentication_response: The decoded body on HTTP 200.
+        raw_response: The HTTP response.
+    """
+
+    content_type: str
+    status_code: int
+    retry_authentication_response: RetryAuthenticationResponse | None = None
+    raw_response: "httpx.Response | None" = None
+
+
+@attrs.frozen(kw_only=True)
+class PostLookupResponse:
+    """The result of a phone number lookup.
+
+    Attributes:
+        content_type: The response's content type.
+        status_code: The response's HTTP status code.
+        lookup_response: The decoded body on HTTP 200.
+        raw_response: The HTTP response.
+    """
+
+    content_type: str
+    status_code: int
+    lookup_response: LookupResponse | None = None
+    raw_response: "httpx.Response | None" = None
+
+
+@attrs.frozen(kw_only=True)
+class GetAuthenticationStatusResponse:
+    """The result of reading an authentication's status.
+
+    Attributes:
+        content_type: The response's content type.
+        status_code: The response's HTTP status code.
+        authentication_status_response: The decoded body on HTTP 200.
+        raw_response: The HTTP response.
+    """
+
+    content_type: str
+    status_code: int
+    authentication_status_response: AuthenticationStatusResponse | None = None
+    raw_response: "httpx.Response | None" = None
+
+
+@attrs.frozen(kw_only=True)
+class PostFeedbackResponse:
+    """The result of sending feedback.
+
+    Attributes:
+        content_type: The response's content type.
+        status_code: The response's HTTP status code.
+        feedback_response: The decoded body on HTTP 200.
+        raw_response: The HTTP response.
+    """
+
+    content_type: str
+    status_code: int
+    feedback_response: FeedbackResponse | None = None
+    raw_response: "httpx.Response | None" = None
+
+
+@attrs.frozen(kw_only=True)
+class PostLookupRequest:
+    """The seed SDK's lookup input: the customer UUID and the number.
+
+    Attributes:
+        customer_uuid: Your customer UUID (sent in the ``customer-uuid``
+            header); `None` lets the client fill in its default.
+        lookup_request: The number to look up.
+    """
+
+    customer_uuid: str | None = None
+    lookup_request: LookupRequest | None = None
