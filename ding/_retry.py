@@ -1,0 +1,135 @@
+"""When a failed attempt is tried again, and how long to wait first.
+
+The rules (an OTP send has no idempotency key, so a retried POST can send a
+second SMS):
+
+* A connection that was never established is always safe to retry.
+* A 429 or 503 that carries ``Retry-After`` is retried after the delay the
+  server asked for, when that delay is at most `MAX_RETRY_AFTER` seconds.
+* GET operations (status, lookup) also retry 5xx answers, 429 without
+  ``Retry-After``, read timeouts and connections dropped mid-request.
+* Nothing else is retried: a POST that may have reached the server is not.
+
+Between attempts the client sleeps ``initial * exponent ** n`` seconds
+(capped at ``max_interval``, with up to 25 % random jitter subtracted), or
+the server's ``Retry-After`` when given. ``max_retries`` bounds the number of
+retries and ``max_elapsed`` the total time spent.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import random
+import time
+from typing import Final
+
+import attrs
+
+__all__ = ["BackoffStrategy", "Retries", "RetryConfig", "RetryPolicy"]
+
+#: The longest ``Retry-After`` the client is willing to wait, in seconds.
+MAX_RETRY_AFTER: Final = 60.0
+
+
+@attrs.define
+class BackoffStrategy:
+    """The seed SDK's backoff settings, in milliseconds.
+
+    Args:
+        initial_interval: Delay before the first retry.
+        max_interval: Upper bound of any single delay.
+        exponent: Growth factor between delays.
+        max_elapsed_time: Stop retrying once this much time has passed.
+    """
+
+    initial_interval: int
+    max_interval: int
+    exponent: float
+    max_elapsed_time: int
+
+
+@attrs.define
+class RetryConfig:
+    """The seed SDK's retry settings, honoured by this SDK.
+
+    Args:
+        strategy: ``"backoff"`` (the only strategy) or ``"none"`` to disable
+            retries.
+        backoff: The delays to use.
+        retry_connection_errors: Whether connection failures are retried.
+    """
+
+    strategy: str
+    backoff: BackoffStrategy
+    retry_connection_errors: bool
+
+
+@attrs.define
+class Retries:
+    """The seed SDK's per-operation retry holder, kept for imports.
+
+    Args:
+        config: The retry settings.
+        status_codes: Status patterns such as ``"5XX"`` or ``"429"``.
+    """
+
+    config: RetryConfig
+    status_codes: list[str]
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """The resolved retry settings a client uses (times in seconds)."""
+
+    max_retries: int
+    initial_interval: float = 0.5
+    max_interval: float = 8.0
+    exponent: float = 2.0
+    max_elapsed: float = 60.0
+    retry_connection_errors: bool = True
+
+    @classmethod
+    def from_seed(cls, max_retries: int, config: RetryConfig) -> RetryPolicy:
+        """Translate a seed-era `RetryConfig` into a policy."""
+        if config.strategy != "backoff":
+            return cls(max_retries=0)
+        b = config.backoff
+        return cls(
+            max_retries=max_retries,
+            initial_interval=b.initial_interval / 1000,
+            max_interval=b.max_interval / 1000,
+            exponent=b.exponent,
+            max_elapsed=b.max_elapsed_time / 1000,
+            retry_connection_errors=config.retry_connection_errors,
+        )
+
+    def delay(self, retry_number: int) -> float:
+        """Return the sleep before retry number *retry_number* (0-based)."""
+        base = min(
+            self.initial_interval * self.exponent**retry_number, self.max_interval
+        )
+        return base * (1 - 0.25 * random.random())  # noqa: S311 - jitter, not crypto
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Return the delay a ``Retry-After`` header asks for, in seconds.
+
+    Accepts delta-seconds (``"2"``, ``"1.5"``) and HTTP dates. Returns None
+    for a missing, malformed, negative or non-finite value.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        current = time.time() if now is None else now
+        seconds = max(0.0, when.timestamp() - current)
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    return seconds

@@ -1,0 +1,67 @@
+"""Shared fixtures: both async backends, a canned Ding API, clients bound to it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+import ding
+from tests._stub import CUSTOMER_UUID, StubDing, serve_tcp
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """Run every async test on asyncio and on trio, explicitly."""
+    return str(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _no_ding_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The developer's own environment must not leak into the tests.
+    for name in ("DING_API_KEY", "DING_CUSTOMER_UUID", "DING_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def stub() -> StubDing:
+    return StubDing()
+
+
+@pytest.fixture
+async def client(stub: StubDing) -> AsyncIterator[ding.AsyncDing]:
+    """An `AsyncDing` on the in-process stub, with a default customer UUID."""
+    http = httpx.AsyncClient(transport=stub.async_transport())
+    async with ding.AsyncDing(
+        api_key="test-key",
+        server_url="https://stub.test/v1",
+        client=http,
+        customer_uuid=CUSTOMER_UUID,
+        max_retries=0,
+    ) as c:
+        yield c
+    await http.aclose()
+
+
+@pytest.fixture(scope="session")
+def tcp_stub() -> Iterator[tuple[StubDing, str]]:
+    """The stub served over TCP once per session: (stub, base URL)."""
+    stub = StubDing()
+    with serve_tcp(stub) as url:
+        yield stub, url
+
+
+@pytest.fixture
+def sync_client(tcp_stub: tuple[StubDing, str]) -> Iterator[ding.Ding]:
+    """A `Ding` (the generated sync client) on the TCP stub."""
+    stub, url = tcp_stub
+    stub.script.clear()
+    stub.delay = 0.0
+    with ding.Ding(
+        api_key="test-key", server_url=url, customer_uuid=CUSTOMER_UUID
+    ) as c:
+        yield c

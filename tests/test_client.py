@@ -1,0 +1,439 @@
+"""AsyncDing: configuration, headers, every operation in both calling styles."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import httpx
+import pytest
+
+import ding
+from ding.models import components, operations, shared
+from tests._stub import AUTH_UUID, CUSTOMER_UUID, StubDing, json_reply
+
+pytestmark = pytest.mark.anyio
+
+
+def body(request: httpx.Request) -> object:
+    return json.loads(request.content)
+
+
+# -- configuration -----------------------------------------------------------
+
+
+def test_api_key_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DING_API_KEY", "env-key")
+    monkeypatch.setenv("DING_CUSTOMER_UUID", CUSTOMER_UUID)
+    monkeypatch.setenv("DING_BASE_URL", "http://localhost:1234/v1/")
+    client = ding.AsyncDing()
+    assert client._pipeline.api_key.value == "env-key"
+    assert client.customer_uuid == CUSTOMER_UUID
+    assert client.server_url == "http://localhost:1234/v1"
+
+
+def test_missing_api_key_is_a_usage_error() -> None:
+    with pytest.raises(ding.UsageError, match="DING_API_KEY"):
+        ding.AsyncDing()
+
+
+def test_empty_api_key_is_accepted() -> None:
+    # The seed document's own example passes api_key="".
+    assert ding.AsyncDing(api_key="").server_url == "https://api.ding.live/v1"
+
+
+@pytest.mark.parametrize("bad", ["k\u00e9y", "key\r\nx-evil: 1", "tab\there"])
+def test_api_key_that_cannot_be_a_header_is_refused_without_echo(bad: str) -> None:
+    with pytest.raises(ding.UsageError) as info:
+        ding.AsyncDing(api_key=bad)
+    assert bad not in str(info.value)
+    assert bad not in repr(info.value)
+
+
+def test_server_idx_and_url_params() -> None:
+    assert (
+        ding.AsyncDing(api_key="k", server_idx=0).server_url
+        == "https://api.ding.live/v1"
+    )
+    with pytest.raises(ding.UsageError, match="server_idx"):
+        ding.AsyncDing(api_key="k", server_idx=1)
+    client = ding.AsyncDing(
+        api_key="k",
+        server_url="http://{host}:8080/v1",
+        url_params={"host": "localhost"},
+    )
+    assert client.server_url == "http://localhost:8080/v1"
+
+
+@pytest.mark.parametrize("url", ["not a url", "ftp://x/v1", "/relative"])
+def test_bad_server_url_is_a_usage_error(url: str) -> None:
+    with pytest.raises(ding.UsageError, match="server_url"):
+        ding.AsyncDing(api_key="k", server_url=url)
+
+
+def test_wrong_client_type_is_a_usage_error() -> None:
+    with pytest.raises(ding.UsageError, match=r"httpx\.AsyncClient"):
+        ding.AsyncDing(api_key="k", client=httpx.Client())  # type: ignore[arg-type]
+
+
+def test_repr_hides_the_key() -> None:
+    client = ding.AsyncDing(api_key="super-secret-key", customer_uuid=CUSTOMER_UUID)
+    assert "super-secret-key" not in repr(client)
+    assert "super-secret-key" not in repr(client.__dict__)
+    assert "super-secret-key" not in repr(client.with_options(timeout=1))
+
+
+def test_construction_creates_no_http_client() -> None:
+    client = ding.AsyncDing(api_key="k")
+    assert client._pipeline.pool.client is None
+
+
+async def test_headers_sent(client: ding.AsyncDing, stub: StubDing) -> None:
+    await client.otp.create_authentication(phone_number="+1234567890")
+    sent = stub.last.headers
+    assert sent["x-api-key"] == "test-key"
+    assert sent["user-agent"].startswith(f"ding-python/{ding.__version__} ")
+    assert sent["accept"] == "application/json"
+    assert sent["content-type"] == "application/json"
+
+
+async def test_default_and_extra_headers(stub: StubDing) -> None:
+    async with httpx.AsyncClient(transport=stub.async_transport()) as http:
+        client = ding.AsyncDing(
+            api_key="k",
+            client=http,
+            customer_uuid=CUSTOMER_UUID,
+            default_headers={"X-Team": "growth"},
+        )
+        await client.otp.retry(
+            authentication_uuid=AUTH_UUID, extra_headers={"X-Req": "1"}
+        )
+        assert stub.last.headers["x-team"] == "growth"
+        assert stub.last.headers["x-req"] == "1"
+
+
+async def test_injected_client_settings_respected_and_not_closed(
+    stub: StubDing,
+) -> None:
+    seen: list[str] = []
+
+    async def hook(request: httpx.Request) -> None:
+        seen.append(request.url.path)
+
+    http = httpx.AsyncClient(
+        transport=stub.async_transport(),
+        headers={"user-agent": "my-app/1.0", "x-tenant": "t1"},
+        event_hooks={"request": [hook]},
+        timeout=httpx.Timeout(3.0),
+    )
+    async with ding.AsyncDing(
+        api_key="k", client=http, customer_uuid=CUSTOMER_UUID
+    ) as client:
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1234")
+    assert seen == ["/v1/check"]
+    assert stub.last.headers["user-agent"] == "my-app/1.0"
+    assert stub.last.headers["x-tenant"] == "t1"
+    assert stub.last.extensions["timeout"]["read"] == 3.0
+    assert not http.is_closed
+    await http.aclose()
+
+
+async def test_per_call_timeout_overrides(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1", timeout=1.5)
+    assert stub.last.extensions["timeout"] == {
+        "connect": 1.5,
+        "read": 1.5,
+        "write": 1.5,
+        "pool": 1.5,
+    }
+
+
+async def test_owned_client_has_finite_timeouts_and_is_closed(
+    tcp_stub: tuple[StubDing, str],
+) -> None:
+    stub, url = tcp_stub
+    client = ding.AsyncDing(api_key="k", customer_uuid=CUSTOMER_UUID, server_url=url)
+    res = await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert res.raw_response is not None
+    timeouts = res.raw_response.request.extensions["timeout"]
+    assert timeouts == {"connect": 5.0, "read": 15.0, "write": 15.0, "pool": 15.0}
+    own = client._pipeline.pool.client
+    assert own is not None
+    await client.aclose()
+    assert own.is_closed
+    assert stub.last.url.path == "/v1/check"
+
+
+async def test_with_options_shares_the_pool(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    other = client.with_options(customer_uuid="c2", api_key="k2", max_retries=5)
+    assert other._pipeline.pool is client._pipeline.pool
+    assert other.max_retries == 5
+    assert client.max_retries == 0
+    await other.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert stub.last.headers["x-api-key"] == "k2"
+    assert body(stub.last) == {
+        "customer_uuid": "c2",
+        "authentication_uuid": AUTH_UUID,
+        "check_code": "1",
+    }
+    await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert stub.last.headers["x-api-key"] == "test-key"
+
+
+async def test_closed_client_refuses_calls() -> None:
+    client = ding.AsyncDing(api_key="k", customer_uuid=CUSTOMER_UUID)
+    await client.aclose()
+    await client.aclose()  # idempotent
+    with pytest.raises(ding.UsageError, match="closed"):
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+
+
+# -- operations --------------------------------------------------------------
+
+
+async def test_create_authentication_keywords(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    res = await client.otp.create_authentication(
+        phone_number="+1234567890",
+        device_type=components.DeviceType.IOS,
+        is_returning_user=False,
+    )
+    assert isinstance(res, operations.CreateAuthenticationResponse)
+    assert res.status_code == 200
+    assert res.content_type == "application/json"
+    assert res.raw_response is not None
+    assert res.create_authentication_response is not None
+    assert res.create_authentication_response.authentication_uuid == AUTH_UUID
+    assert res.create_authentication_response.status == shared.Status.PENDING
+    assert res.create_authentication_response.expires_at is not None
+    assert body(stub.last) == {
+        "customer_uuid": CUSTOMER_UUID,
+        "phone_number": "+1234567890",
+        "device_type": "IOS",
+        "is_returning_user": False,
+    }
+    assert stub.last.url.path == "/v1/authentication"
+
+
+async def test_post_authentication_seed_request(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    req = shared.CreateAuthenticationRequest(
+        customer_uuid="f5d6d1dc-4ce6-4232-8707-1b4af2d537d4",
+        phone_number="+1234567890",
+        app_realm="1234567890",
+    )
+    res = await client.otp.post_authentication(req)
+    assert isinstance(res, operations.PostAuthenticationResponse)
+    assert res.create_authentication_response is not None
+    assert body(stub.last) == {
+        "customer_uuid": "f5d6d1dc-4ce6-4232-8707-1b4af2d537d4",
+        "phone_number": "+1234567890",
+        "app_realm": "1234567890",
+    }
+
+
+async def test_request_as_mapping(client: ding.AsyncDing, stub: StubDing) -> None:
+    await client.otp.create_authentication({"phone_number": "+33600000000"})
+    assert body(stub.last) == {
+        "customer_uuid": CUSTOMER_UUID,
+        "phone_number": "+33600000000",
+    }
+
+
+async def test_request_and_keywords_together_is_a_usage_error(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    req = shared.CreateCheckRequest(authentication_uuid=AUTH_UUID, check_code="1")
+    with pytest.raises(ding.UsageError, match="not both"):
+        await client.otp.check(req, check_code="2")
+    assert stub.requests == []
+
+
+async def test_missing_required_field_is_a_usage_error(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    with pytest.raises(ding.UsageError, match="phone_number"):
+        await client.otp.create_authentication()
+    with pytest.raises(ding.UsageError, match="unknown field"):
+        await client.otp.create_authentication({"phone_number": "+1", "phone": "x"})
+    with pytest.raises(ding.UsageError, match="request must be"):
+        await client.otp.check(42)  # type: ignore[arg-type]
+    assert stub.requests == []
+
+
+async def test_missing_customer_uuid_is_a_usage_error(stub: StubDing) -> None:
+    async with httpx.AsyncClient(transport=stub.async_transport()) as http:
+        client = ding.AsyncDing(api_key="k", client=http)
+        with pytest.raises(ding.UsageError, match="customer_uuid"):
+            await client.otp.retry(authentication_uuid=AUTH_UUID)
+    assert stub.requests == []
+
+
+async def test_unserialisable_field_is_a_usage_error(client: ding.AsyncDing) -> None:
+    with pytest.raises(ding.UsageError, match="JSON"):
+        await client.otp.create_authentication(phone_number=object())  # type: ignore[arg-type]
+
+
+async def test_check_and_post_check(client: ding.AsyncDing, stub: StubDing) -> None:
+    res = await client.otp.check(authentication_uuid=AUTH_UUID, check_code="123456")
+    assert isinstance(res, operations.CheckResponse)
+    assert res.create_check_response is not None
+    assert res.create_check_response.status == components.CheckStatus.VALID
+    assert res.create_check_response.status == shared.CreateCheckResponseStatus.VALID
+    seed = await client.otp.post_check(
+        shared.CreateCheckRequest(
+            authentication_uuid=AUTH_UUID,
+            check_code="123456",
+            customer_uuid=CUSTOMER_UUID,
+        ),
+    )
+    assert isinstance(seed, operations.PostCheckResponse)
+    assert body(stub.last) == {
+        "customer_uuid": CUSTOMER_UUID,
+        "authentication_uuid": AUTH_UUID,
+        "check_code": "123456",
+    }
+
+
+async def test_retry_and_post_retry(client: ding.AsyncDing, stub: StubDing) -> None:
+    res = await client.otp.retry(authentication_uuid=AUTH_UUID)
+    assert isinstance(res, operations.RetryResponse)
+    r = res.retry_authentication_response
+    assert r is not None
+    assert r.status == shared.RetryAuthenticationResponseStatus.APPROVED
+    assert r.remaining_retry == 2
+    assert r.next_retry_at is not None
+    assert r.next_retry_at.utcoffset() is not None
+    seed = await client.otp.post_retry(
+        shared.RetryAuthenticationRequest(authentication_uuid=AUTH_UUID),
+    )
+    assert seed.retry_authentication_response == r
+    assert stub.last.url.path == "/v1/retry"
+
+
+async def test_get_authentication_status(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    res = await client.otp.get_authentication_status(AUTH_UUID)
+    assert isinstance(res, operations.GetAuthenticationStatusResponse)
+    status = res.authentication_status_response
+    assert status is not None
+    assert status.uuid == AUTH_UUID
+    assert status.events is not None
+    kinds = [type(e) for e in status.events]
+    assert kinds == [
+        components.Attempt,
+        components.Check,
+        components.DeliveryStatus,
+        components.BalanceUpdate,
+    ]
+    assert stub.last.method == "GET"
+    assert stub.last.url.path == f"/v1/authentication/{AUTH_UUID}"
+    assert "content-type" not in stub.last.headers
+
+
+async def test_path_parameters_are_escaped(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    await client.otp.get_authentication_status("../lookup/x?y=1")
+    assert stub.last.url.raw_path == b"/v1/authentication/..%2Flookup%2Fx%3Fy%3D1"
+    with pytest.raises(ding.UsageError, match="auth_uuid"):
+        await client.otp.get_authentication_status("")
+
+
+async def test_feedback(client: ding.AsyncDing, stub: StubDing) -> None:
+    res = await client.otp.feedback(phone_number="+1234567890", status="onboarded")
+    assert isinstance(res, operations.FeedbackResponse)
+    assert res.feedback_response is not None
+    assert res.feedback_response.uuid == "123e4567-e89b-12d3-a456-4266141740a0"
+    assert body(stub.last) == {
+        "customer_uuid": CUSTOMER_UUID,
+        "phone_number": "+1234567890",
+        "status": "onboarded",
+    }
+    assert stub.last.url.path == "/v1/authentication/feedback"
+
+
+async def test_lookup(client: ding.AsyncDing, stub: StubDing) -> None:
+    res = await client.lookup.lookup("+1234567890", type_="cnam")
+    assert isinstance(res, operations.LookupResponse)
+    lk = res.lookup_response
+    assert lk is not None
+    assert lk.line_type == shared.LineType.MOBILE
+    assert lk.caller_name == "JOHN DOE"
+    assert stub.last.method == "GET"
+    assert stub.last.url.raw_path == b"/v1/lookup/%2B1234567890?type=cnam"
+    assert stub.last.headers["customer-uuid"] == CUSTOMER_UUID
+
+
+async def test_post_lookup_seed_style(client: ding.AsyncDing, stub: StubDing) -> None:
+    res = await client.lookup.post_lookup(
+        customer_uuid="f5d6d1dc-4ce6-4232-8707-1b4af2d537d4",
+        lookup_request=shared.LookupRequest(phone_number="+1234567890"),
+    )
+    assert isinstance(res, operations.PostLookupResponse)
+    assert res.lookup_response is not None
+    assert res.lookup_response.caller_name is None
+    assert stub.last.method == "GET"
+    assert stub.last.url.raw_path == b"/v1/lookup/%2B1234567890"
+    assert stub.last.headers["customer-uuid"] == "f5d6d1dc-4ce6-4232-8707-1b4af2d537d4"
+    with pytest.raises(ding.UsageError, match="LookupRequest"):
+        await client.lookup.post_lookup(CUSTOMER_UUID)
+
+
+async def test_unknown_enum_values_and_fields_still_populate(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    stub.script.append(
+        json_reply(
+            200,
+            {
+                "authentication_uuid": AUTH_UUID,
+                "status": "queued_for_carrier_pigeon",
+                "brand_new_field": {"nested": [1, 2]},
+                "created_at": "2024-11-07T05:31:56.1+0000",
+            },
+        ),
+    )
+    res = await client.otp.create_authentication(phone_number="+1234567890")
+    created = res.create_authentication_response
+    assert created is not None
+    assert created.status == "queued_for_carrier_pigeon"
+    assert not isinstance(created.status, shared.Status)
+    assert created.authentication_uuid == AUTH_UUID
+
+    stub.script.append(
+        json_reply(200, {"status": "unknown", "authentication_uuid": AUTH_UUID})
+    )
+    check = await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert check.create_check_response is not None
+    assert check.create_check_response.status == components.CheckStatus.UNKNOWN
+
+    stub.script.append(
+        json_reply(200, {"line_type": "Hologram", "temporary_phone_number": True})
+    )
+    lk = await client.lookup.lookup("+1234567890")
+    assert lk.lookup_response is not None
+    assert lk.lookup_response.line_type == "Hologram"
+    assert lk.lookup_response.temporary_phone_number is True
+
+
+async def test_no_content_returns_an_empty_envelope(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    stub.script.append((204, {}, b""))
+    res = await client.otp.retry(authentication_uuid=AUTH_UUID)
+    assert res.status_code == 204
+    assert res.retry_authentication_response is None
+
+
+def test_no_warning_on_import() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ding.AsyncDing(api_key="k")

@@ -1,0 +1,319 @@
+"""Every failure maps onto the one `DingError` tree; nothing raw escapes."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import ding
+from ding.models import errors, operations
+from tests._stub import AUTH_UUID, CUSTOMER_UUID, StubDing, json_reply
+
+pytestmark = pytest.mark.anyio
+
+SECRET = "sk_live_do_not_leak_0123456789"  # noqa: S105 - a fake key to hunt for
+
+
+def error_body(code: str) -> dict[str, str]:
+    return {
+        "code": code,
+        "message": "+0 is not a valid phone number",
+        "doc_url": f"https://docs.prelude.so/verify/v1/documentation/errors#{code}",
+    }
+
+
+@pytest.fixture
+async def secret_client(stub: StubDing) -> ding.AsyncDing:
+    http = httpx.AsyncClient(transport=stub.async_transport())
+    return ding.AsyncDing(
+        api_key=SECRET,
+        client=http,
+        server_url="https://stub.test/v1",
+        customer_uuid=CUSTOMER_UUID,
+        max_retries=0,
+    )
+
+
+async def test_400_error_response(client: ding.AsyncDing, stub: StubDing) -> None:
+    stub.script.append(json_reply(400, error_body("invalid_phone_number")))
+    with pytest.raises(errors.ErrorResponse) as info:
+        await client.otp.create_authentication(phone_number="+0")
+    err = info.value
+    assert err.code == errors.Code.INVALID_PHONE_NUMBER
+    assert err.message == "+0 is not a valid phone number"
+    assert err.doc_url is not None
+    assert err.doc_url.endswith("#invalid_phone_number")
+    assert err.status_code == 400
+    assert err.raw_response.status_code == 400
+    assert isinstance(err, ding.DingError)
+    assert json.loads(str(err)) == error_body("invalid_phone_number")
+
+
+async def test_400_with_an_unknown_code_keeps_it(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    stub.script.append(json_reply(400, error_body("quantum_entanglement_detected")))
+    with pytest.raises(errors.ErrorResponse) as info:
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert info.value.code == "quantum_entanglement_detected"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "spending_limit_exceeded",
+        "impossible_code",
+        "suspended_account",
+        "invalid_sender_id",
+    ],
+)
+async def test_newer_documented_codes_are_members(
+    client: ding.AsyncDing, stub: StubDing, code: str
+) -> None:
+    stub.script.append(json_reply(400, error_body(code)))
+    with pytest.raises(errors.ErrorResponse) as info:
+        await client.otp.retry(authentication_uuid=AUTH_UUID)
+    assert isinstance(info.value.code, errors.Code)
+    assert info.value.code.value == code
+
+
+async def test_403_forbidden_is_an_sdk_error_in_seed_form(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    stub.script.append(json_reply(403, {"message": "Forbidden"}))
+    with pytest.raises(errors.SDKError) as info:
+        await client.otp.create_authentication(phone_number="+1234567890")
+    err = info.value
+    assert isinstance(err, ding.AuthenticationError)
+    assert err.status_code == 403
+    assert err.message == "API error occurred"
+    assert str(err) == 'API error occurred: Status 403\n{"message": "Forbidden"}'
+    assert err.raw_response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (401, ding.AuthenticationError),
+        (404, ding.NotFoundError),
+        (409, ding.ClientError),
+        (429, ding.RateLimitError),
+        (500, ding.ServerError),
+        (502, ding.ServerError),
+        (503, ding.ServerError),
+        (302, errors.SDKError),
+    ],
+)
+async def test_status_families(
+    client: ding.AsyncDing, stub: StubDing, status: int, cls: type[errors.SDKError]
+) -> None:
+    stub.script.append((status, {"content-type": "text/plain"}, b"nope"))
+    with pytest.raises(cls) as info:
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert type(info.value) is cls
+    assert info.value.status_code == status
+    assert str(info.value) == f"API error occurred: Status {status}\nnope"
+
+
+async def test_400_without_a_ding_body(client: ding.AsyncDing, stub: StubDing) -> None:
+    stub.script.append((400, {"content-type": "text/html"}, b"<h1>Bad</h1>"))
+    with pytest.raises(ding.BadRequestError) as info:
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert info.value.message == "unknown content-type received: text/html"
+    stub.script.append(json_reply(400, ["not", "an", "object"]))
+    with pytest.raises(ding.BadRequestError, match="API error occurred"):
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    stub.script.append((400, {"content-type": "application/json"}, b"{broken"))
+    with pytest.raises(ding.BadRequestError):
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+
+
+@pytest.mark.parametrize(
+    ("reply", "match"),
+    [
+        (
+            (200, {"content-type": "text/html"}, b"<html>oops</html>"),
+            "unknown content-type",
+        ),
+        ((200, dict[str, str](), b""), "unknown content-type"),
+        ((200, {"content-type": "application/json"}, b""), "not valid JSON"),
+        ((200, {"content-type": "application/json"}, b'{"status": '), "not valid JSON"),
+        ((200, {"content-type": "application/json"}, b"\xff\xfe"), "not valid JSON"),
+        ((200, {"content-type": "application/json"}, b"[1, 2]"), "does not match"),
+        (
+            (200, {"content-type": "application/json"}, b'{"created_at": "yesterday"}'),
+            "does not match",
+        ),
+    ],
+)
+async def test_malformed_success_bodies(
+    client: ding.AsyncDing,
+    stub: StubDing,
+    reply: tuple[int, dict[str, str], bytes],
+    match: str,
+) -> None:
+    stub.script.append(reply)
+    with pytest.raises(ding.MalformedResponseError, match=match) as info:
+        await client.otp.retry(authentication_uuid=AUTH_UUID)
+    assert isinstance(info.value, errors.SDKError)
+    assert info.value.status_code == 200
+
+
+async def test_malformed_json_keeps_the_cause(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    stub.script.append((200, {"content-type": "application/json"}, b"{"))
+    with pytest.raises(ding.MalformedResponseError) as info:
+        await client.otp.retry(authentication_uuid=AUTH_UUID)
+    assert isinstance(info.value.__cause__, ValueError)
+
+
+async def test_connection_error(client: ding.AsyncDing, stub: StubDing) -> None:
+    stub.script.append(httpx.ConnectError("connection refused"))
+    with pytest.raises(ding.APIConnectionError) as info:
+        await client.otp.create_authentication(phone_number="+1234567890")
+    assert not isinstance(info.value, ding.APITimeoutError)
+    assert isinstance(info.value.__cause__, httpx.ConnectError)
+    assert info.value.request is not None
+
+
+async def test_dropped_connection(client: ding.AsyncDing, stub: StubDing) -> None:
+    stub.script.append(httpx.RemoteProtocolError("peer closed connection"))
+    with pytest.raises(ding.APIConnectionError, match="RemoteProtocolError"):
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        httpx.ReadTimeout("slow"),
+        httpx.ConnectTimeout("slow"),
+        httpx.PoolTimeout("busy"),
+    ],
+)
+async def test_timeouts(
+    client: ding.AsyncDing, stub: StubDing, exc: httpx.TimeoutException
+) -> None:
+    stub.script.append(exc)
+    with pytest.raises(ding.APITimeoutError) as info:
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert info.value.__cause__ is exc
+
+
+async def test_real_read_timeout(tcp_stub: tuple[StubDing, str]) -> None:
+    _, url = tcp_stub
+    client = ding.AsyncDing(api_key="k", server_url=url, customer_uuid=CUSTOMER_UUID)
+    try:
+        with pytest.raises(ding.APITimeoutError, match="read timeout"):
+            await client.otp.check(
+                authentication_uuid=AUTH_UUID,
+                check_code="1",
+                timeout=0.1,
+                extra_headers={"x-stub-sleep": "0.5"},
+            )
+    finally:
+        await client.aclose()
+
+
+async def test_connection_refused_for_real() -> None:
+    # Port 9 (discard) on loopback is closed here; nothing listens.
+    client = ding.AsyncDing(
+        api_key="k",
+        server_url="http://127.0.0.1:9/v1",
+        customer_uuid=CUSTOMER_UUID,
+        max_retries=0,
+    )
+    with pytest.raises(ding.APIConnectionError) as info:
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert isinstance(info.value.__cause__, httpx.ConnectError)
+    await client.aclose()
+
+
+async def test_the_key_never_appears_in_errors(
+    secret_client: ding.AsyncDing, stub: StubDing
+) -> None:
+    stub.script.extend(
+        [
+            json_reply(400, error_body("bad_request")),
+            json_reply(403, {"message": "Forbidden"}),
+            (200, {"content-type": "application/json"}, b"{"),
+            httpx.ConnectError("refused"),
+            httpx.ReadTimeout("slow"),
+        ],
+    )
+    for _ in range(5):
+        with pytest.raises(ding.DingError) as info:
+            await secret_client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+        rendered = "".join(
+            [str(info.value), repr(info.value), *map(str, info.value.args)]
+        )
+        assert SECRET not in rendered
+        assert SECRET not in str(info.getrepr(showlocals=True, style="long"))
+
+
+@st.composite
+def replies(draw: st.DrawFn) -> tuple[int, dict[str, str], bytes]:
+    status = draw(
+        st.sampled_from([200, 201, 204, 301, 400, 401, 403, 404, 429, 500, 503, 599])
+    )
+    content_type = draw(
+        st.sampled_from(
+            ["application/json", "application/json; charset=utf-8", "text/html", ""]
+        ),
+    )
+    json_values = st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False)
+        | st.text(),
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.dictionaries(
+                st.sampled_from(
+                    ["status", "code", "created_at", "remaining_retry", "x", "message"]
+                ),
+                children,
+                max_size=4,
+            )
+        ),
+        max_leaves=8,
+    )
+    raw = draw(
+        st.one_of(
+            json_values.map(lambda v: json.dumps(v).encode()),
+            st.binary(max_size=30),
+        ),
+    )
+    headers = {"content-type": content_type} if content_type else {}
+    return status, headers, raw
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(reply=replies())
+async def test_any_answer_is_an_envelope_or_a_ding_error(
+    secret_client: ding.AsyncDing,
+    stub: StubDing,
+    reply: tuple[int, dict[str, str], bytes],
+) -> None:
+    stub.script.append(reply)
+    outcome: object
+    try:
+        outcome = await secret_client.otp.retry(authentication_uuid=AUTH_UUID)
+    except ding.DingError as exc:  # anything else fails the test
+        outcome = exc
+    if isinstance(outcome, ding.DingError):
+        assert SECRET not in str(outcome) + repr(outcome)
+        if isinstance(outcome, errors.SDKError | errors.ErrorResponse):
+            assert outcome.status_code == reply[0]
+    else:
+        assert isinstance(outcome, operations.RetryResponse)
+        assert 200 <= outcome.status_code < 300

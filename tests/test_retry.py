@@ -1,0 +1,213 @@
+"""The one retry loop: what is retried, how long it waits, what never is."""
+
+from __future__ import annotations
+
+import email.utils
+
+import httpx
+import pytest
+
+import ding
+from ding._retry import RetryPolicy, parse_retry_after
+from ding.utils import BackoffStrategy, RetryConfig
+from tests._stub import AUTH_UUID, CUSTOMER_UUID, StubDing, json_reply
+
+pytestmark = pytest.mark.anyio
+
+FAST = RetryConfig(
+    "backoff", BackoffStrategy(1, 5, 1.5, 5_000), retry_connection_errors=True
+)
+
+
+@pytest.fixture
+async def retrying(stub: StubDing) -> ding.AsyncDing:
+    http = httpx.AsyncClient(transport=stub.async_transport())
+    return ding.AsyncDing(
+        api_key="k",
+        client=http,
+        server_url="https://stub.test/v1",
+        customer_uuid=CUSTOMER_UUID,
+        max_retries=3,
+        retry_config=FAST,
+    )
+
+
+async def test_connect_error_is_retried_for_posts(
+    retrying: ding.AsyncDing, stub: StubDing
+) -> None:
+    stub.script.extend([httpx.ConnectError("refused"), httpx.ConnectTimeout("slow")])
+    res = await retrying.otp.create_authentication(phone_number="+1234567890")
+    assert res.status_code == 200
+    assert len(stub.requests) == 3
+
+
+async def test_connect_errors_give_up_after_max_retries(
+    retrying: ding.AsyncDing, stub: StubDing
+) -> None:
+    stub.script.extend([httpx.ConnectError("refused")] * 4)
+    with pytest.raises(ding.APIConnectionError):
+        await retrying.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert len(stub.requests) == 4
+
+
+async def test_retry_connection_errors_false(stub: StubDing) -> None:
+    config = RetryConfig(
+        "backoff", BackoffStrategy(1, 5, 1.5, 5_000), retry_connection_errors=False
+    )
+    async with httpx.AsyncClient(transport=stub.async_transport()) as http:
+        client = ding.AsyncDing(
+            api_key="k", client=http, customer_uuid=CUSTOMER_UUID, retry_config=config
+        )
+        stub.script.append(httpx.ConnectError("refused"))
+        with pytest.raises(ding.APIConnectionError):
+            await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert len(stub.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.ReadTimeout("slow"),
+        httpx.RemoteProtocolError("dropped"),
+        (500, {"content-type": "text/plain"}, b"boom"),
+        (503, {"content-type": "text/plain"}, b"busy"),
+    ],
+)
+async def test_post_that_may_have_arrived_is_not_retried(
+    retrying: ding.AsyncDing,
+    stub: StubDing,
+    failure: BaseException | tuple[int, dict[str, str], bytes],
+) -> None:
+    stub.script.append(failure)
+    with pytest.raises(ding.DingError):
+        await retrying.otp.create_authentication(phone_number="+1234567890")
+    assert len(stub.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.ReadTimeout("slow"),
+        httpx.RemoteProtocolError("dropped"),
+        (500, {"content-type": "text/plain"}, b"boom"),
+        (429, {}, b""),
+    ],
+)
+async def test_get_is_retried_on_transient_failures(
+    retrying: ding.AsyncDing,
+    stub: StubDing,
+    failure: BaseException | tuple[int, dict[str, str], bytes],
+) -> None:
+    stub.script.append(failure)
+    res = await retrying.lookup.lookup("+1234567890")
+    assert res.status_code == 200
+    assert len(stub.requests) == 2
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_retry_after_is_honoured_for_posts(
+    retrying: ding.AsyncDing, stub: StubDing, status: int
+) -> None:
+    stub.script.append(
+        json_reply(status, {"message": "slow down"}, **{"retry-after": "0.01"})
+    )
+    res = await retrying.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert res.status_code == 200
+    assert len(stub.requests) == 2
+
+
+async def test_retry_after_too_long_is_not_waited(
+    retrying: ding.AsyncDing, stub: StubDing
+) -> None:
+    stub.script.append(json_reply(429, {"message": "later"}, **{"retry-after": "3600"}))
+    with pytest.raises(ding.RateLimitError):
+        await retrying.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert len(stub.requests) == 1
+
+
+async def test_max_retries_zero_disables(stub: StubDing) -> None:
+    async with httpx.AsyncClient(transport=stub.async_transport()) as http:
+        client = ding.AsyncDing(
+            api_key="k", client=http, customer_uuid=CUSTOMER_UUID, max_retries=0
+        )
+        stub.script.append(httpx.ConnectError("refused"))
+        with pytest.raises(ding.APIConnectionError):
+            await client.lookup.lookup("+1234567890")
+    assert len(stub.requests) == 1
+
+
+async def test_total_elapsed_bound(stub: StubDing) -> None:
+    config = RetryConfig(
+        "backoff", BackoffStrategy(200, 200, 1.0, 100), retry_connection_errors=True
+    )
+    async with httpx.AsyncClient(transport=stub.async_transport()) as http:
+        client = ding.AsyncDing(
+            api_key="k",
+            client=http,
+            customer_uuid=CUSTOMER_UUID,
+            retry_config=config,
+            max_retries=9,
+        )
+        stub.script.extend([httpx.ConnectError("refused")] * 3)
+        with pytest.raises(ding.APIConnectionError):
+            await client.lookup.lookup("+1234567890")
+    # The first wait (~0.15-0.2 s) already exceeds max_elapsed_time (0.1 s).
+    assert len(stub.requests) == 1
+
+
+def test_seed_retry_config_translation() -> None:
+    policy = RetryPolicy.from_seed(
+        4,
+        RetryConfig(
+            "backoff",
+            BackoffStrategy(500, 60_000, 1.5, 3_600_000),
+            retry_connection_errors=False,
+        ),
+    )
+    assert policy.initial_interval == 0.5
+    assert policy.max_interval == 60.0
+    assert policy.max_elapsed == 3600.0
+    assert policy.retry_connection_errors is False
+    assert (
+        RetryPolicy.from_seed(
+            4,
+            RetryConfig(
+                "none", BackoffStrategy(1, 1, 1, 1), retry_connection_errors=True
+            ),
+        ).max_retries
+        == 0
+    )
+
+
+def test_backoff_grows_caps_and_jitters() -> None:
+    policy = RetryPolicy(
+        max_retries=5, initial_interval=0.5, max_interval=4.0, exponent=2.0
+    )
+    for n, full in enumerate([0.5, 1.0, 2.0, 4.0, 4.0]):
+        delay = policy.delay(n)
+        assert full * 0.75 <= delay <= full
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("2", 2.0),
+        ("1.5", 1.5),
+        (" 0 ", 0.0),
+        ("-1", None),
+        ("soon", None),
+        ("nan", None),
+        (None, None),
+    ],
+)
+def test_parse_retry_after_seconds(header: str | None, expected: float | None) -> None:
+    assert parse_retry_after(header) == expected
+
+
+def test_parse_retry_after_http_date() -> None:
+    header = email.utils.formatdate(1_000_030, usegmt=True)
+    assert parse_retry_after(header, now=1_000_000) == 30.0
+    assert (
+        parse_retry_after(email.utils.formatdate(999_000, usegmt=True), now=1_000_000)
+        == 0.0
+    )

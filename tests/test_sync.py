@@ -1,0 +1,282 @@
+"""`ding.Ding`, through the generated code: every operation, and the runtime."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+import trio
+
+import ding
+from ding import _portal
+from ding.models import components, operations, shared
+from tests._stub import AUTH_UUID, CUSTOMER_UUID, StubDing, json_reply
+
+ROOT = str(Path(__file__).resolve().parent.parent)
+
+
+def run_script(code: str, *, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": ROOT}
+    return subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
+
+
+def test_every_operation(
+    sync_client: ding.Ding, tcp_stub: tuple[StubDing, str]
+) -> None:
+    stub, _ = tcp_stub
+    created = sync_client.otp.create_authentication(phone_number="+1234567890")
+    assert isinstance(created, operations.CreateAuthenticationResponse)
+    assert created.create_authentication_response is not None
+    assert created.create_authentication_response.status == shared.Status.PENDING
+    assert stub.last.headers["x-api-key"] == "test-key"
+
+    seed = sync_client.otp.post_authentication(
+        shared.CreateAuthenticationRequest(phone_number="+1234567890"),
+    )
+    assert seed.create_authentication_response == created.create_authentication_response
+
+    check = sync_client.otp.check(authentication_uuid=AUTH_UUID, check_code="123456")
+    assert check.create_check_response is not None
+    assert check.create_check_response.status == components.CheckStatus.VALID
+    assert (
+        sync_client.otp.post_check(
+            shared.CreateCheckRequest(authentication_uuid=AUTH_UUID, check_code="1"),
+        ).create_check_response
+        == check.create_check_response
+    )
+
+    retry = sync_client.otp.retry(authentication_uuid=AUTH_UUID)
+    assert retry.retry_authentication_response is not None
+    assert retry.retry_authentication_response.remaining_retry == 2
+    assert (
+        sync_client.otp.post_retry(
+            shared.RetryAuthenticationRequest(authentication_uuid=AUTH_UUID),
+        ).retry_authentication_response
+        == retry.retry_authentication_response
+    )
+
+    status = sync_client.otp.get_authentication_status(AUTH_UUID)
+    assert status.authentication_status_response is not None
+    assert status.authentication_status_response.events is not None
+    assert len(status.authentication_status_response.events) == 4
+
+    feedback = sync_client.otp.feedback(
+        phone_number="+1234567890", status="not_onboarded"
+    )
+    assert feedback.feedback_response is not None
+
+    lookup = sync_client.lookup.lookup("+1234567890", CUSTOMER_UUID, ["cnam"])
+    assert lookup.lookup_response is not None
+    assert lookup.lookup_response.caller_name == "JOHN DOE"
+    seed_lookup = sync_client.lookup.post_lookup(
+        CUSTOMER_UUID,
+        shared.LookupRequest(phone_number="+1234567890"),
+    )
+    assert seed_lookup.lookup_response is not None
+    assert seed_lookup.lookup_response.carrier == "AT&T"
+
+
+def test_errors_come_through_unchanged(
+    sync_client: ding.Ding, tcp_stub: tuple[StubDing, str]
+) -> None:
+    stub, _ = tcp_stub
+    stub.script.append(json_reply(400, {"code": "invalid_auth_uuid", "message": "no"}))
+    with pytest.raises(ding.ErrorResponse) as info:
+        sync_client.otp.check(authentication_uuid="x", check_code="1")
+    assert info.value.code == ding.models.errors.Code.INVALID_AUTH_UUID
+    with pytest.raises(ding.UsageError):
+        sync_client.otp.create_authentication()
+
+
+def test_with_options_and_repr(
+    sync_client: ding.Ding, tcp_stub: tuple[StubDing, str]
+) -> None:
+    stub, _ = tcp_stub
+    other = sync_client.with_options(api_key="other-key")
+    assert isinstance(other, ding.Ding)
+    assert isinstance(other.otp, ding.Otp)
+    other.otp.retry(authentication_uuid=AUTH_UUID)
+    assert stub.last.headers["x-api-key"] == "other-key"
+    assert repr(sync_client).startswith("Ding(server_url=")
+    assert "test-key" not in repr(sync_client)
+    assert sync_client.customer_uuid == CUSTOMER_UUID
+
+
+def test_close_then_use_is_a_usage_error(tcp_stub: tuple[StubDing, str]) -> None:
+    _, url = tcp_stub
+    client = ding.Ding(api_key="k", server_url=url, customer_uuid=CUSTOMER_UUID)
+    client.otp.retry(authentication_uuid=AUTH_UUID)
+    client.close()
+    client.close()
+    with pytest.raises(ding.UsageError, match="closed"):
+        client.otp.retry(authentication_uuid=AUTH_UUID)
+
+
+def test_injected_async_client() -> None:
+    stub = StubDing()
+    http = httpx.AsyncClient(transport=stub.async_transport())
+    with ding.Ding(api_key="k", client=http, customer_uuid=CUSTOMER_UUID) as client:
+        client.otp.check(authentication_uuid=AUTH_UUID, check_code="9")
+    assert stub.last.url.path == "/v1/check"
+    assert not http.is_closed
+
+
+def test_thirty_two_threads_share_one_client(
+    sync_client: ding.Ding, tcp_stub: tuple[StubDing, str]
+) -> None:
+    stub, _ = tcp_stub
+    before = len(stub.requests)
+
+    def work(i: int) -> str:
+        code = f"{i:06d}"
+        res = sync_client.otp.check(authentication_uuid=AUTH_UUID, check_code=code)
+        assert res.create_check_response is not None
+        return code
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        codes = list(pool.map(work, range(32 * 8)))
+    assert codes == [f"{i:06d}" for i in range(32 * 8)]
+    sent = sorted(r.content for r in stub.requests[before:])
+    assert len(sent) == 32 * 8
+    assert all(f'"{i:06d}"'.encode() in b"".join(sent) for i in range(32 * 8))
+
+
+def test_calling_from_an_asyncio_loop_warns(sync_client: ding.Ding) -> None:
+    async def main() -> None:
+        with pytest.warns(ding.BlockingCallInEventLoopWarning):
+            sync_client.otp.retry(authentication_uuid=AUTH_UUID)
+
+    asyncio.run(main())
+
+
+def test_calling_from_a_trio_loop_warns(sync_client: ding.Ding) -> None:
+    async def main() -> None:
+        with pytest.warns(ding.BlockingCallInEventLoopWarning):
+            sync_client.otp.retry(authentication_uuid=AUTH_UUID)
+
+    trio.run(main)
+
+
+def test_calling_from_the_portal_thread_is_a_usage_error(
+    sync_client: ding.Ding,
+) -> None:
+    async def inside_the_portal() -> str:
+        try:
+            sync_client.otp.retry(authentication_uuid=AUTH_UUID)
+        except ding.UsageError as exc:
+            return str(exc)
+        return "no error"
+
+    message = _portal.call(inside_the_portal)
+    assert "deadlock" in message
+
+
+def test_fork_child_uses_fresh_connections(tcp_stub: tuple[StubDing, str]) -> None:
+    _, url = tcp_stub
+    result = run_script(
+        f"""
+        import os, warnings
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads
+        import ding
+        client = ding.Ding(api_key="k", server_url={url!r}, customer_uuid="c")
+        first = client.otp.retry(authentication_uuid="a")
+        parent_pool = client._async._pipeline.pool.client
+        pid = os.fork()
+        if pid == 0:
+            try:
+                res = client.otp.retry(authentication_uuid="b")
+                fresh = client._async._pipeline.pool.client is not parent_pool
+                ok = res.retry_authentication_response is not None and fresh
+                os._exit(0 if ok else 3)
+            except BaseException:
+                import traceback; traceback.print_exc()
+                os._exit(4)
+        _, status = os.waitpid(pid, 0)
+        again = client.otp.retry(authentication_uuid="c")
+        assert client._async._pipeline.pool.client is parent_pool
+        print("child", os.waitstatus_to_exitcode(status), "parent", again.status_code)
+        """,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["child", "0", "parent", "200"]
+
+
+def test_unclosed_client_does_not_hang_exit(tcp_stub: tuple[StubDing, str]) -> None:
+    _, url = tcp_stub
+    started = time.monotonic()
+    result = run_script(
+        f"""
+        import ding
+        client = ding.Ding(api_key="k", server_url={url!r}, customer_uuid="c")
+        print(client.otp.retry(authentication_uuid="a").status_code)
+        # no close(): the interpreter must still exit promptly
+        """,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "200"
+    assert time.monotonic() - started < 20
+
+
+def test_interrupt_cancels_the_request() -> None:
+    finished: list[str] = []
+
+    async def slow(_request: httpx.Request) -> httpx.Response:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            finished.append("cancelled")
+            raise
+        finished.append("completed")
+        return httpx.Response(200, json={})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(slow))
+    client = ding.Ding(api_key="k", client=http, customer_uuid=CUSTOMER_UUID)
+    import _thread  # noqa: PLC0415
+
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        client.otp.create_authentication(phone_number="+1234567890")
+    assert time.monotonic() - started < 5
+    assert finished == ["cancelled"]
+    client.close()
+
+
+def test_ctrl_c_in_a_real_process_stops_the_send(
+    tcp_stub: tuple[StubDing, str],
+) -> None:
+    _, url = tcp_stub
+    result = run_script(
+        f"""
+        import os, signal, threading, time
+        import ding
+        client = ding.Ding(api_key="k", server_url={url!r}, customer_uuid="c")
+        client.otp.retry(authentication_uuid="warm-up")
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+        t = time.monotonic()
+        try:
+            client.otp.check(authentication_uuid="a", check_code="1", timeout=30,
+                             extra_headers={{"x-stub-sleep": "10"}})
+        except KeyboardInterrupt:
+            print("interrupted", time.monotonic() - t < 3)
+        """,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["interrupted", "True"]
