@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
@@ -55,12 +56,12 @@ from ding._errors import (
 )
 from ding._models import (
     AuthenticationStatusResponse,
+    Code,
     CreateAuthenticationRequest,
     CreateAuthenticationResponse,
     CreateCheckRequest,
     CreateCheckResponse,
     DeviceType,
-    ErrorResponseBody,
     FeedbackRequest,
     FeedbackRequestStatus,
     FeedbackResponse,
@@ -90,6 +91,14 @@ _logger: Final = logging.getLogger("ding")
 _Model = TypeVar("_Model", bound=AttrsInstance)
 
 _JSON_MEDIA_TYPES: Final = ("application/json",)
+_HEADER_NAME: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# Printable ASCII, no leading or trailing space (which h11 would refuse).
+_HEADER_VALUE: Final = re.compile(r"(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?")
+_MAX_JSON_DEPTH: Final = 64
+_QUOTE, _BACKSLASH = b'"'[0], b"\\"[0]
+_OPENERS, _CLOSERS = frozenset(b"[{"), frozenset(b"]}")
+#: What the API key is replaced with on a request once it has been sent.
+REDACTED: Final = "[redacted]"
 _ERROR_CLASSES: Final[Mapping[int, type[SDKError]]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -132,6 +141,8 @@ class _Pool:
         if self.closed:
             raise UsageError("this client is closed; create a new one")
         if self.injected is not None:
+            if self.injected.is_closed:
+                raise UsageError("the httpx.AsyncClient passed as client= is closed")
             return self.injected
         loop = anyio.lowlevel.current_token().native_token
         if (
@@ -170,10 +181,11 @@ def _env(name: str) -> str | None:
 
 def _check_header_value(name: str, value: object) -> None:
     # httpx would raise UnicodeEncodeError or a protocol error deep inside the
-    # send, possibly quoting the value; refuse early, without the value.
-    if not isinstance(value, str) or not value.isascii() or not value.isprintable():
+    # send, quoting the value; refuse early, without the value.
+    if not isinstance(value, str) or not _HEADER_VALUE.fullmatch(value):
         raise UsageError(
-            f"{name} must be a string of printable ASCII characters",
+            f"{name} must be a string of printable ASCII characters "
+            "without leading or trailing spaces",
         )
 
 
@@ -182,7 +194,15 @@ def _merge_headers(
     extra: Mapping[str, str] | None,
 ) -> dict[str, str]:
     merged = dict(base)
-    for name, value in (extra or {}).items():
+    if extra is None:
+        return merged
+    if not isinstance(cast("object", extra), Mapping):
+        raise UsageError("headers must be a mapping of names to values")
+    for name, value in extra.items():
+        if not isinstance(cast("object", name), str) or not _HEADER_NAME.fullmatch(
+            name
+        ):
+            raise UsageError(f"{name!r} is not a valid HTTP header name")
         _check_header_value(f"header {name!r}", value)
         merged[name.lower()] = value
     return merged
@@ -198,7 +218,13 @@ def _resolve_server_url(
     server_idx: int | None,
     url_params: Mapping[str, str] | None,
 ) -> str:
+    if server_url is not None and not isinstance(cast("object", server_url), str):
+        raise UsageError("server_url must be a string")
     if server_url is None and server_idx is not None:
+        if isinstance(server_idx, bool) or not isinstance(
+            cast("object", server_idx), int
+        ):
+            raise UsageError("server_idx must be an integer")
         if not 0 <= server_idx < len(SERVERS):
             raise UsageError(
                 f"server_idx must be between 0 and {len(SERVERS) - 1}, got {server_idx}",
@@ -207,6 +233,8 @@ def _resolve_server_url(
     url = server_url or _env(ENV_BASE_URL) or DEFAULT_BASE_URL
     if url_params:
         for key, value in url_params.items():
+            if not isinstance(cast("object", value), str):
+                raise UsageError(f"url_params[{key!r}] must be a string")
             url = url.replace("{" + key + "}", value)
     try:
         parsed = httpx.URL(url)
@@ -235,10 +263,46 @@ def _error_for_status(response: httpx.Response, message: str) -> SDKError:
     return cls(message, status, response.text, response)
 
 
+def _nesting_depth(content: bytes) -> int:
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in content:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == _BACKSLASH:
+                escaped = True
+            elif byte == _QUOTE:
+                in_string = False
+        elif byte == _QUOTE:
+            in_string = True
+        elif byte in _OPENERS:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in _CLOSERS:
+            depth -= 1
+    return deepest
+
+
+def _loads(content: bytes) -> object:
+    """Parse JSON, refusing absurd nesting before the parser recurses into it.
+
+    A RecursionError inside the C parser is recoverable but has been seen to
+    upset the interpreter afterwards, so it is never provoked: a body with
+    more brackets than any Ding answer has is measured first.
+    """
+    if (
+        content.count(b"[") + content.count(b"{") > _MAX_JSON_DEPTH
+        and _nesting_depth(content) > _MAX_JSON_DEPTH
+    ):
+        raise ValueError(f"JSON nested deeper than {_MAX_JSON_DEPTH} levels")
+    return json.loads(content)
+
+
 def _decode_json(response: httpx.Response) -> object:
     try:
-        return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return _loads(response.content)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise MalformedResponseError(
             "response body is not valid JSON",
             response.status_code,
@@ -255,17 +319,26 @@ def _error_response(response: httpx.Response) -> ErrorResponse | SDKError:
             response, f"unknown content-type received: {content_type}"
         )
     try:
-        body = structure_response(json.loads(response.content), ErrorResponseBody)
-    except (ValueError, UnicodeDecodeError, DecodeError):
+        data = _loads(response.content)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _error_for_status(response, "API error occurred")
-    if body.code is None:
+    if not isinstance(data, dict):
         return _error_for_status(response, "API error occurred")
+    fields = cast("dict[str, object]", data)
+    code, message, doc_url = (fields.get(k) for k in ("code", "message", "doc_url"))
     return ErrorResponse(
-        code=body.code,
-        message=body.message,
-        doc_url=body.doc_url,
+        code=_open_code(code) if isinstance(code, str) else None,
+        message=message if isinstance(message, str) else None,
+        doc_url=doc_url if isinstance(doc_url, str) else None,
         raw_response=response,
     )
+
+
+def _open_code(code: str) -> Code | str:
+    try:
+        return Code(code)
+    except ValueError:
+        return code  # a code newer than this SDK: kept as the raw string
 
 
 def _build_request(
@@ -307,11 +380,14 @@ def _build_request(
 
 
 def _path_segment(name: str, value: object) -> str:
-    if not isinstance(value, str) or not value:
-        raise UsageError(f"{name} must be a non-empty string")
+    if not isinstance(value, str) or not value or value in {".", ".."}:
+        raise UsageError(f"{name} must be a non-empty string other than '.' and '..'")
     # Percent-encode everything, '+' and '/' included, so a value can never
     # change the path it is sent to.
-    return quote(value, safe="")
+    try:
+        return quote(value, safe="")
+    except UnicodeEncodeError:
+        raise UsageError(f"{name} is not valid text (lone surrogate)") from None
 
 
 class AsyncDing:
@@ -516,7 +592,7 @@ class _Pipeline:
             )
         return customer_uuid
 
-    async def send(  # noqa: C901, PLR0912, PLR0915 - the one retry loop, kept whole
+    async def send(
         self,
         method: str,
         path: str,
@@ -554,31 +630,53 @@ class _Pipeline:
             )
         except (httpx.InvalidURL, UnicodeError) as exc:
             raise UsageError(f"cannot build the request for {method} {path}") from exc
+        try:
+            response = await self._send_with_retries(client, request, path)
+        finally:
+            # The key has been sent. The request object outlives this call (on
+            # the response and on errors), so it must not show the key.
+            request.headers["x-api-key"] = REDACTED
+        return response, self.decode(response, response_cls)
+
+    async def _send_with_retries(  # noqa: C901, PLR0912 - the one retry loop, kept whole
+        self,
+        client: httpx.AsyncClient,
+        request: httpx.Request,
+        path: str,
+    ) -> httpx.Response:
         policy = self.policy
+        method = request.method
         is_get = method == "GET"
         started = time.monotonic()
         retry = 0
         while True:
             wait: float | None = None
             try:
-                response = await client.send(request)
+                response = await _send_once(client, request)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 # The request never reached the server: always safe to retry.
                 if not policy.retry_connection_errors or retry >= policy.max_retries:
-                    raise _connection_error(exc, request) from exc
+                    raise _connection_error(exc, request) from _cause(exc)
                 wait = policy.delay(retry)
                 error: Exception = exc
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 if not is_get or retry >= policy.max_retries:
-                    raise _connection_error(exc, request) from exc
+                    raise _connection_error(exc, request) from _cause(exc)
                 wait = policy.delay(retry)
                 error = exc
-            except httpx.HTTPError as exc:
-                raise _connection_error(exc, request) from exc
+            except (httpx.HTTPError, OSError) as exc:
+                raise _connection_error(exc, request) from _cause(exc)
+            except RuntimeError as exc:
+                # httpx and anyio raise RuntimeError for a client used after
+                # close or across event loops.
+                raise APIConnectionError(
+                    f"{method} {request.url.path}: the HTTP client cannot send: {exc}",
+                    request=request,
+                ) from exc
             else:
                 status = response.status_code
                 if 200 <= status < 300:  # noqa: PLR2004
-                    return response, self.decode(response, response_cls)
+                    return response
                 if retry < policy.max_retries:
                     wait = _retry_wait(response, policy, retry, is_get=is_get)
                 if wait is None:
@@ -588,7 +686,7 @@ class _Pipeline:
                 error = _error_for_status(response, "API error occurred")
             if time.monotonic() - started + wait > policy.max_elapsed:
                 if isinstance(error, httpx.HTTPError):
-                    raise _connection_error(error, request) from error
+                    raise _connection_error(error, request) from _cause(error)
                 raise error
             retry += 1
             if _logger.isEnabledFor(logging.DEBUG):
@@ -660,7 +758,43 @@ def _retry_wait(
     return None
 
 
+async def _send_once(
+    client: httpx.AsyncClient, request: httpx.Request
+) -> httpx.Response:
+    """Send once and read the whole body, mapping what only a response can mean."""
+    try:
+        response = await client.send(request, stream=True)
+    except httpx.HTTPStatusError as exc:
+        # Raised by an event hook of an injected client (raise_for_status):
+        # the answer is mapped like any other error status.
+        response = exc.response
+    try:
+        await response.aread()
+    except httpx.DecodingError as exc:
+        raise MalformedResponseError(
+            "the response body could not be decoded (Content-Encoding)",
+            response.status_code,
+            "",
+            response,
+        ) from exc
+    finally:
+        await response.aclose()
+    return response
+
+
+def _cause(exc: Exception) -> Exception | None:
+    # h11 quotes the offending header in a LocalProtocolError, and a header
+    # can hold the key: such a cause is dropped rather than shown.
+    return None if isinstance(exc, httpx.LocalProtocolError) else exc
+
+
 def _connection_error(exc: Exception, request: httpx.Request) -> APIConnectionError:
+    if isinstance(exc, httpx.LocalProtocolError):
+        return APIConnectionError(
+            f"{request.method} {request.url.path}: the request could not be sent "
+            "(invalid HTTP); check the headers and the server URL",
+            request=request,
+        )
     if isinstance(exc, httpx.TimeoutException):
         kind = type(exc).__name__.removesuffix("Timeout").lower() or "request"
         return APITimeoutError(
@@ -994,14 +1128,15 @@ class AsyncLookup:
         _check_header_value("customer_uuid", customer)
         params: dict[str, str | Sequence[str]] | None = None
         if type_ is not None:
-            values = [type_] if isinstance(type_, str) else list(type_)
-            if not all(isinstance(v, str) for v in values):  # pyright: ignore[reportUnnecessaryIsInstance]
+            given = cast("object", type_)
+            values = (
+                list(cast("Sequence[object]", given))
+                if isinstance(given, Sequence) and not isinstance(given, str)
+                else [given]
+            )
+            if not all(isinstance(v, str) for v in values):
                 raise UsageError("type_ must be a string or a sequence of strings")
-            params = {
-                "type": [
-                    str(v.value if isinstance(v, LookupType) else v) for v in values
-                ]
-            }
+            params = {"type": [str(v) for v in values]}
         response, body = await self._pipeline.send(
             "GET",
             f"/lookup/{segment}",
@@ -1021,7 +1156,7 @@ class AsyncLookup:
     async def post_lookup(
         self,
         customer_uuid: str | None = None,
-        lookup_request: LookupRequest | None = None,
+        lookup_request: LookupRequest | Mapping[str, Any] | None = None,
         *,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -1040,12 +1175,9 @@ class AsyncLookup:
             APIConnectionError: The request failed in transit.
             UsageError: No phone number was given; nothing was sent.
         """
-        if lookup_request is None or not lookup_request.phone_number:
-            raise UsageError(
-                "post_lookup needs lookup_request=LookupRequest(phone_number=...)"
-            )
+        req = _build_request(LookupRequest, lookup_request, {})
         return await self.lookup(
-            lookup_request.phone_number,
+            req.phone_number,
             customer_uuid,
             timeout=timeout,
             extra_headers=extra_headers,

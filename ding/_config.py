@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import enum
 import functools
+import math
 from typing import TYPE_CHECKING, Final, Literal, TypeAlias
 
 import httpx
 
+from ding._errors import UsageError
 from ding._version import __version__
 
 if TYPE_CHECKING:
@@ -62,8 +64,31 @@ def shared_ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def _is_seconds(value: object) -> bool:
+    return value is None or (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    )
+
+
 def to_timeout(value: TimeoutTypes) -> httpx.Timeout:
-    """Normalise a ``timeout=`` argument to an `httpx.Timeout`."""
-    if isinstance(value, httpx.Timeout):
-        return value
-    return httpx.Timeout(value)
+    """Normalise a ``timeout=`` argument to an `httpx.Timeout`.
+
+    Raises:
+        UsageError: The value is not None, an `httpx.Timeout` or a finite,
+            non-negative number of seconds.
+    """
+    parts = (
+        (value.connect, value.read, value.write, value.pool)
+        if isinstance(value, httpx.Timeout)
+        else (value,)
+    )
+    for part in parts:
+        if not _is_seconds(part):
+            raise UsageError(
+                "timeout must be None, an httpx.Timeout or a finite, "
+                f"non-negative number of seconds, not {part!r}",
+            )
+    return value if isinstance(value, httpx.Timeout) else httpx.Timeout(value)

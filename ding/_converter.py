@@ -20,6 +20,7 @@ due.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import re
@@ -124,14 +125,15 @@ def parse_timestamp(text: str) -> dt.datetime:
         offset = dt.timedelta(hours=hours, minutes=minutes)
         if offset:
             tz = dt.timezone(-offset if sign == "-" else offset)
+    leap = second == "60"  # RFC 3339 allows a leap second; datetime does not
     return dt.datetime(
         int(year),
         int(month),
         int(day),
         int(hour),
         int(minute),
-        int(second),
-        micro,
+        59 if leap else int(second),
+        999_999 if leap else micro,
         tzinfo=tz,
     )
 
@@ -397,10 +399,10 @@ def _structure_unknown_event(value: object, _: object) -> _models.UnknownEvent:
     raw_created_at = data.get("created_at")
     created_at = None
     if raw_created_at is not None:
-        try:
+        # An event the SDK does not know is kept whole: a timestamp it cannot
+        # read stays in `data` instead of failing the response.
+        with contextlib.suppress(_InvalidValueError):
             created_at = _structure_datetime(raw_created_at, dt.datetime)
-        except _InvalidValueError as exc:
-            raise _InvalidValueError(f"created_at: {exc}") from exc
     return _models.UnknownEvent(type=event_type, created_at=created_at, data=data)
 
 

@@ -76,6 +76,17 @@ class APIConnectionError(DingError):
         self.message = message
         self.request = request
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_connection_error, (type(self), self.message, self.request))
+
+
+def _rebuild_connection_error(
+    cls: type[APIConnectionError],
+    message: str,
+    request: httpx.Request | None,
+) -> APIConnectionError:
+    return cls(message, request=request)
+
 
 class APITimeoutError(APIConnectionError):
     """A timeout expired before the server answered.
@@ -125,6 +136,13 @@ class ErrorResponse(APIError):  # noqa: N818 - the seed SDK's name
         self.status_code = raw_response.status_code
         self.body = raw_response.text
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only construction: tell pickle (multiprocessing) how to rebuild.
+        return (
+            _rebuild_error_response,
+            (self.code, self.message, self.doc_url, self.raw_response),
+        )
+
     def __str__(self) -> str:
         # The seed SDK's form: the JSON of the fields that are set.
         fields = {"code": self.code, "doc_url": self.doc_url, "message": self.message}
@@ -154,7 +172,7 @@ class SDKError(APIError):
         body: str,
         raw_response: httpx.Response,
     ) -> None:
-        super().__init__(message, status_code, body)
+        super().__init__(message, status_code, body, raw_response)
         self.message = message
         self.status_code = status_code
         self.body = body
@@ -169,6 +187,20 @@ class SDKError(APIError):
             f"{type(self).__name__}(message={self.message!r}, "
             f"status_code={self.status_code})"
         )
+
+
+def _rebuild_error_response(
+    code: Code | str | None,
+    message: str | None,
+    doc_url: str | None,
+    raw_response: httpx.Response,
+) -> ErrorResponse:
+    return ErrorResponse(
+        code=code,
+        message=message,
+        doc_url=doc_url,
+        raw_response=raw_response,
+    )
 
 
 class MalformedResponseError(SDKError):

@@ -22,9 +22,11 @@ import email.utils
 import math
 import random
 import time
-from typing import Final
+from typing import Final, cast
 
 import attrs
+
+from ding._errors import UsageError
 
 __all__ = ["BackoffStrategy", "Retries", "RetryConfig", "RetryPolicy"]
 
@@ -91,10 +93,30 @@ class RetryPolicy:
 
     @classmethod
     def from_seed(cls, max_retries: int, config: RetryConfig) -> RetryPolicy:
-        """Translate a seed-era `RetryConfig` into a policy."""
+        """Translate a seed-era `RetryConfig` into a policy.
+
+        Raises:
+            UsageError: The configuration is not a well-formed `RetryConfig`.
+        """
+        if not isinstance(cast("object", config), RetryConfig):
+            raise UsageError("retry_config must be a ding.RetryConfig")
         if config.strategy != "backoff":
             return cls(max_retries=0)
         b = config.backoff
+        if not isinstance(cast("object", b), BackoffStrategy) or not all(
+            isinstance(n, int | float)
+            and not isinstance(n, bool)
+            and math.isfinite(n)
+            and n >= 0
+            for n in cast(
+                "tuple[object, ...]",
+                (b.initial_interval, b.max_interval, b.exponent, b.max_elapsed_time),
+            )
+        ):
+            raise UsageError(
+                "retry_config.backoff must be a BackoffStrategy of finite, "
+                "non-negative numbers",
+            )
         return cls(
             max_retries=max_retries,
             initial_interval=b.initial_interval / 1000,

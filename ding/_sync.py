@@ -450,7 +450,7 @@ class Lookup:
     def post_lookup(
         self,
         customer_uuid: str | None = None,
-        lookup_request: LookupRequest | None = None,
+        lookup_request: LookupRequest | Mapping[str, Any] | None = None,
         *,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
