@@ -1,0 +1,52 @@
+"""A faithful fake of the Ding v1 API, for the quickstart, tests and benchmarks.
+
+The real v1 API has been retired; `FakeDing` answers every operation as the
+contract describes, from memory: codes land in ``fake.outbox``, time and
+codes are injectable, faults are scriptable, webhooks are delivered. Run it:
+
+* in-process: ``fake.async_client()`` / ``fake.client()`` give ready clients
+  on an ASGI transport (no sockets);
+* over TCP: ``with fake.serve() as server:`` or
+  ``python -m ding.testing --port 8080``;
+* in pytest: the ``ding_fake``, ``ding_async_client``, ``ding_client`` and
+  ``ding_server`` fixtures, installed with the package.
+"""
+
+from ding.testing._app import FakeApp, FakeTransport
+from ding.testing._fake import DEFAULT_API_KEY, DEFAULT_CUSTOMER_UUID, FakeDing
+from ding.testing._faults import OPERATIONS, Fault, FaultPlan
+from ding.testing._server import ServerThread, serve
+from ding.testing._state import (
+    RESERVED_NUMBERS,
+    FakeSettings,
+    ManualClock,
+    Outbox,
+    Reply,
+    SentMessage,
+    deterministic_codes,
+    random_codes,
+)
+from ding.testing._webhooks import Delivery, WebhookDeliverer
+
+__all__ = [
+    "DEFAULT_API_KEY",
+    "DEFAULT_CUSTOMER_UUID",
+    "OPERATIONS",
+    "RESERVED_NUMBERS",
+    "Delivery",
+    "FakeApp",
+    "FakeDing",
+    "FakeSettings",
+    "FakeTransport",
+    "Fault",
+    "FaultPlan",
+    "ManualClock",
+    "Outbox",
+    "Reply",
+    "SentMessage",
+    "ServerThread",
+    "WebhookDeliverer",
+    "deterministic_codes",
+    "random_codes",
+    "serve",
+]

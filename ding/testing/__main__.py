@@ -1,0 +1,157 @@
+"""Serve the fake Ding API over HTTP: ``python -m ding.testing --port 8080``.
+
+Prints the API base URL (``http://127.0.0.1:8080/v1``) on the first line of
+standard output once it listens, then serves until Ctrl-C or SIGTERM. Point a
+client at it with ``DING_BASE_URL`` or ``server_url=``; read the codes it
+"sent" at ``/_fake/outbox``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import signal
+import sys
+from typing import TYPE_CHECKING
+
+import anyio
+
+from ding.testing._fake import FakeDing
+from ding.testing._server import serve
+from ding.testing._state import FakeSettings, deterministic_codes
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m ding.testing",
+        description="Serve a fake Ding OTP API (v1) for tests and local development.",
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; 0.0.0.0 exposes it to the network)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, help="port to bind (default: any free port)"
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="accept only the given API keys and customer UUIDs",
+    )
+    parser.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="an API key accepted in strict mode (repeatable)",
+    )
+    parser.add_argument(
+        "--customer-uuid",
+        action="append",
+        default=[],
+        metavar="UUID",
+        help="a customer UUID accepted in strict mode (repeatable)",
+    )
+    parser.add_argument(
+        "--lifetime",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="authentication lifetime (default 600)",
+    )
+    parser.add_argument(
+        "--max-invalid-checks",
+        type=int,
+        default=5,
+        metavar="N",
+        help="wrong codes before an authentication is rate limited (default 5)",
+    )
+    parser.add_argument(
+        "--max-retries",
+        type=int,
+        default=3,
+        metavar="N",
+        help="approved retries per authentication (default 3)",
+    )
+    parser.add_argument(
+        "--retry-interval",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="minimum time between two sends (default 30)",
+    )
+    parser.add_argument(
+        "--stateless",
+        action="store_true",
+        help="a second create for a number with a live authentication reuses it",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="make codes and UUIDs reproducible"
+    )
+    return parser
+
+
+def fake_from_args(args: argparse.Namespace) -> FakeDing:
+    """Build the fake the command-line options describe."""
+    settings = FakeSettings(
+        lifetime=dt.timedelta(seconds=args.lifetime),
+        max_invalid_checks=args.max_invalid_checks,
+        max_retries=args.max_retries,
+        retry_interval=dt.timedelta(seconds=args.retry_interval),
+        stateless=args.stateless,
+        strict=args.strict,
+        api_keys=frozenset(args.api_key),
+        customer_uuids=frozenset(args.customer_uuid),
+    )
+    codes = None if args.seed is None else deterministic_codes(args.seed)
+    return FakeDing(settings, codes=codes, seed=args.seed)
+
+
+async def _main(fake: FakeDing, host: str, port: int) -> None:
+    async with anyio.create_task_group() as tg:
+        url = await tg.start(functools.partial(serve, fake.app, host=host, port=port))
+        print(f"{url}/v1", flush=True)
+        print(
+            f"fake Ding API listening on {url}/v1 (Ctrl-C to stop)",
+            file=sys.stderr,
+            flush=True,
+        )
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for _ in signals:
+                tg.cancel_scope.cancel()
+                return
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the server; return the exit status."""
+    args = _parser().parse_args(argv)
+    fake = fake_from_args(args)
+    try:
+        anyio.run(_main, fake, args.host, args.port)
+    except Exception as exc:
+        # A failed bind arrives wrapped in the task group's exception group.
+        cause = _find_os_error(exc)
+        if cause is None:
+            raise
+        print(f"cannot serve on {args.host}:{args.port}: {cause}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _find_os_error(exc: BaseException) -> OSError | None:
+    if isinstance(exc, OSError):
+        return exc
+    for inner in getattr(exc, "exceptions", ()):
+        found = _find_os_error(inner)
+        if found is not None:
+            return found
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

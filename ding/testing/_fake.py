@@ -1,0 +1,115 @@
+"""`FakeDing`: the state machine with its app, faults, webhooks and clients."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+import httpx
+
+from ding._client import AsyncDing
+from ding._sync import Ding
+from ding.testing import _state
+from ding.testing._app import FakeApp, FakeTransport
+from ding.testing._faults import FaultPlan
+from ding.testing._server import ServerThread
+from ding.testing._webhooks import WebhookDeliverer
+
+if TYPE_CHECKING:
+    from ding.testing._state import Clock, CodeGenerator, FakeSettings
+
+__all__ = ["DEFAULT_API_KEY", "DEFAULT_CUSTOMER_UUID", "FakeDing"]
+
+#: The customer UUID the ready-made clients use in open mode.
+DEFAULT_CUSTOMER_UUID: Final = "28591d9e-a825-47f6-ab11-1a61726305bf"
+#: The API key the ready-made clients send in open mode.
+DEFAULT_API_KEY: Final = "fake-ding-api-key"
+#: The base URL of the in-process fake (no DNS lookup ever happens).
+IN_PROCESS_URL: Final = "http://ding.fake/v1"
+
+
+class FakeDing(_state.FakeDing):
+    """A stateful fake of the Ding v1 API, to run in-process or over TCP.
+
+    Everything the real API does is answered from memory: codes "sent" land
+    in `outbox`, time comes from *clock*, codes from *codes*. `faults`
+    scripts failures per operation and call; `webhooks` delivers events to
+    ``callback_url``.
+
+    Example::
+
+        fake = FakeDing()
+        async with fake.async_client() as client:
+            sent = await client.otp.create_authentication(phone_number="+14155550123")
+            code = fake.outbox.last_code("+14155550123")
+
+    Args:
+        settings: Lifetimes, limits, strict mode (see `FakeSettings`).
+        clock: Returns the current time (default: the system clock); use
+            `ManualClock` to move time by hand.
+        codes: Makes the code for a phone number (default: random digits);
+            `deterministic_codes` gives reproducible ones.
+        seed: Makes every generated UUID reproducible.
+        webhook_transport: Where webhook requests go (default: the network).
+    """
+
+    def __init__(
+        self,
+        settings: FakeSettings | None = None,
+        *,
+        clock: Clock | None = None,
+        codes: CodeGenerator | None = None,
+        seed: int | None = None,
+        webhook_transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.webhooks = WebhookDeliverer(transport=webhook_transport)
+        super().__init__(
+            settings,
+            clock=clock,
+            codes=codes,
+            seed=seed,
+            webhook_sink=self.webhooks.enqueue,
+        )
+        self.faults = FaultPlan()
+        self.app = FakeApp(self, self.faults)
+
+    def reset(self) -> None:
+        """Forget every authentication, feedback, sent code and scheduled fault."""
+        super().reset()
+        self.faults.reset()
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """Return an in-process transport to this fake (ASGI, no sockets)."""
+        return FakeTransport(self.app)
+
+    def _client_settings(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        settings = self.settings
+        kwargs.setdefault("api_key", min(settings.api_keys, default=DEFAULT_API_KEY))
+        kwargs.setdefault(
+            "customer_uuid",
+            min(settings.customer_uuids, default=DEFAULT_CUSTOMER_UUID),
+        )
+        kwargs.setdefault("server_url", IN_PROCESS_URL)
+        kwargs.setdefault("client", httpx.AsyncClient(transport=self.transport()))
+        return kwargs
+
+    def async_client(self, **kwargs: Any) -> AsyncDing:  # noqa: ANN401 - AsyncDing's keywords
+        """Return an `AsyncDing` bound to this fake, in-process.
+
+        Keywords are passed to `AsyncDing`; by default it gets a working API
+        key and customer UUID (the first configured ones in strict mode).
+        """
+        return AsyncDing(**self._client_settings(kwargs))
+
+    def client(self, **kwargs: Any) -> Ding:  # noqa: ANN401 - Ding's keywords
+        """Return a `Ding` (sync) bound to this fake, in-process.
+
+        Keywords are passed to `Ding`, with the defaults of `async_client`.
+        """
+        return Ding(**self._client_settings(kwargs))
+
+    def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> ServerThread:
+        """Return a context manager serving this fake over TCP in a thread.
+
+        Its ``url`` attribute is the server root; the API is at ``url + "/v1"``.
+        """
+        return ServerThread(self.app, host=host, port=port)

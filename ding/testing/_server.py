@@ -1,0 +1,624 @@
+"""A small HTTP/1.1 server for ASGI apps, on anyio and h11.
+
+It serves the fake Ding API over real TCP (`serve`, `ServerThread`) without
+uvicorn: enough HTTP/1.1 for clients under test, not a production server.
+
+* Keep-alive connections, one request at a time; ``Content-Length`` and
+  chunked request bodies; ``Expect: 100-continue``.
+* The request body is read in full (at most `MAX_BODY_SIZE` bytes, else
+  413) before the app runs, and delivered as one ``http.request`` message.
+  A later ``receive()`` waits until the client goes away, then returns
+  ``http.disconnect``.
+* The response head is held back until the first body message, so a
+  typical response leaves in one write. Without a ``content-length`` header
+  from the app, h11 frames the body (chunked, or close-delimited for
+  HTTP/1.0 clients).
+* `ConnectionDropped` from the app closes the connection: with no response
+  at all if none started, else in the middle of the response. Any other
+  exception answers 500 if no response started, else closes the connection.
+* Malformed requests get 400 (431 for an oversized head) and a close.
+* Lifespan events are not sent; ``scope["type"]`` is always ``"http"``.
+
+Only the ``ding.testing`` logger is used, at debug level.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import functools
+import http
+import logging
+import threading
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import TYPE_CHECKING, Any, Final, cast
+from urllib.parse import unquote
+
+import anyio
+import anyio.abc
+import h11
+from anyio.abc import SocketAttribute
+from anyio.from_thread import BlockingPortal
+
+from ding.testing._faults import ConnectionDropped
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from typing_extensions import Self
+
+__all__ = [
+    "MAX_BODY_SIZE",
+    "MAX_HEAD_SIZE",
+    "ASGIApp",
+    "ClientDisconnected",
+    "Message",
+    "Receive",
+    "Scope",
+    "Send",
+    "ServerThread",
+    "serve",
+]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+MAX_BODY_SIZE: Final = 1 << 20
+"""The largest request body accepted; a larger one is answered 413."""
+MAX_HEAD_SIZE: Final = 64 << 10
+"""The largest request line plus headers accepted; a larger head gets 431."""
+
+_logger: Final = logging.getLogger("ding.testing")
+
+_READ_SIZE: Final = 64 << 10
+_HEAD_SLICE: Final = 16 << 10
+# Closing after an error answer: how long, and how many bytes, to keep reading
+# (and discarding) what the client still sends, so that the kernel does not
+# answer its unread bytes with a reset that would destroy our answer.
+_LINGER_SECONDS: Final = 1.0
+_LINGER_BYTES: Final = 4 << 20
+# While the app waits for `http.disconnect`, pipelined bytes are kept for the
+# next request, up to this many; past it, reading stops until the app is done.
+_MAX_PIPELINED: Final = 64 << 10
+_START_TIMEOUT: Final = 10.0
+_STOP_TIMEOUT: Final = 5.0
+
+_REASONS: Final = {s.value: s.phrase.encode() for s in http.HTTPStatus}
+_STREAM_ERRORS: Final = (
+    anyio.EndOfStream,
+    anyio.BrokenResourceError,
+    anyio.ClosedResourceError,
+    OSError,
+)
+
+
+class ClientDisconnected(OSError):  # noqa: N818 - the ASGI spec calls it a disconnect
+    """Raised by ``send()`` when the client has gone away (ASGI spec 2.4)."""
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+class _Cycle:
+    """One request/response on a connection: the app's ``receive`` and ``send``."""
+
+    __slots__ = ("body", "body_sent", "complete", "conn", "response")
+
+    def __init__(self, conn: _Connection, body: bytes) -> None:
+        self.conn = conn
+        self.body = body
+        self.body_sent = False
+        # The app's http.response.start, until the first body message sends it.
+        self.response: h11.Response | None = None
+        self.complete = False
+
+    async def receive(self) -> Message:
+        if not self.body_sent:
+            self.body_sent = True
+            body, self.body = self.body, b""
+            return {"type": "http.request", "body": body, "more_body": False}
+        if not self.complete:
+            await self.conn.wait_for_disconnect()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.body":
+            response = self.response
+            if response is None:
+                raise RuntimeError("http.response.body before http.response.start")
+            if self.complete:
+                raise RuntimeError("http.response.body after the response completed")
+            h11_conn = self.conn.h11
+            data = b""
+            if h11_conn.our_state is not h11.SEND_BODY:
+                data = h11_conn.send(response) or b""
+            body = message.get("body", b"")
+            if body and not self.conn.head_request:
+                data += h11_conn.send(h11.Data(data=body)) or b""
+            if not message.get("more_body", False):
+                data += h11_conn.send(h11.EndOfMessage()) or b""
+                self.complete = True
+            if data:
+                await self.conn.write(data)
+        elif kind == "http.response.start":
+            if self.response is not None:
+                raise RuntimeError("http.response.start sent twice")
+            status = int(message["status"])
+            # h11 validates the headers here, in the app's call.
+            self.response = h11.Response(
+                status_code=status,
+                headers=message.get("headers") or [],
+                reason=_REASONS.get(status, b""),
+            )
+        else:
+            raise RuntimeError(f"unexpected ASGI message type {kind!r}")
+
+    async def flush_head(self) -> None:
+        """Send the held-back response head, if any (the connection then drops)."""
+        h11_conn = self.conn.h11
+        if self.response is None or h11_conn.our_state is not h11.SEND_RESPONSE:
+            return
+        with contextlib.suppress(ClientDisconnected, h11.LocalProtocolError):
+            await self.conn.write(h11_conn.send(self.response) or b"")
+
+
+class _Connection:
+    """One client connection, served by the task that accepted it."""
+
+    __slots__ = (
+        "app",
+        "client",
+        "h11",
+        "head_request",
+        "peer_closed",
+        "pending",
+        "server",
+        "stream",
+    )
+
+    def __init__(self, app: ASGIApp, stream: anyio.abc.SocketStream) -> None:
+        self.app = app
+        self.stream = stream
+        self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_SIZE)
+        self.peer_closed = False
+        self.pending = b""
+        self.head_request = False
+        self.client = _address(lambda: stream.extra(SocketAttribute.remote_address))  # noqa: S610 - anyio typed attributes, not Django
+        self.server = _address(lambda: stream.extra(SocketAttribute.local_address))  # noqa: S610 - anyio typed attributes, not Django
+
+    async def run(self) -> None:
+        """Serve requests until one of the two sides ends the connection."""
+        if not await self._serve():
+            await self._close()
+
+    async def _serve(self) -> bool:
+        h11_conn = self.h11
+        while True:
+            try:
+                event = await self._next_event()
+                if not isinstance(event, h11.Request):
+                    # ConnectionClosed: the client closed between requests.
+                    return True
+                self.head_request = event.method == b"HEAD"
+                body = await self._read_body(event)
+            except h11.RemoteProtocolError as exc:
+                if not self.peer_closed:
+                    _logger.debug("bad request from %s: %s", self.client, exc)
+                    await self._send_simple(exc.error_status_hint, str(exc))
+                return False
+            except _BodyTooLargeError:
+                await self._send_simple(413, "Request body too large")
+                return False
+            if not await self._run_app(event, body):
+                return False
+            if (
+                h11_conn.our_state is not h11.DONE
+                or h11_conn.their_state is not h11.DONE
+            ):
+                # Connection: close (ours or theirs), or an HTTP/1.0 client.
+                return False
+            h11_conn.start_next_cycle()
+            self.head_request = False
+
+    async def _next_event(self) -> h11.Event | type[h11.PAUSED]:
+        h11_conn = self.h11
+        while True:
+            event = h11_conn.next_event()
+            if event is h11.NEED_DATA:
+                data = await self._read()
+                if len(data) > _HEAD_SLICE:
+                    # h11 bounds only an *incomplete* head: feed it in slices.
+                    data, self.pending = data[:_HEAD_SLICE], data[_HEAD_SLICE:]
+                h11_conn.receive_data(data)
+            else:
+                return cast("h11.Event | type[h11.PAUSED]", event)
+
+    async def _read_body(self, request: h11.Request) -> bytes:
+        for name, value in request.headers:
+            if name == b"content-length" and int(value) > MAX_BODY_SIZE:
+                raise _BodyTooLargeError
+        h11_conn = self.h11
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            event = h11_conn.next_event()
+            if isinstance(event, h11.Data):
+                size += len(event.data)
+                if size > MAX_BODY_SIZE:
+                    raise _BodyTooLargeError
+                chunks.append(event.data)
+            elif isinstance(event, h11.EndOfMessage):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            elif event is h11.NEED_DATA:
+                if h11_conn.they_are_waiting_for_100_continue:
+                    continue_ = h11.InformationalResponse(status_code=100, headers=[])
+                    await self.write(h11_conn.send(continue_) or b"")
+                h11_conn.receive_data(await self._read())
+            else:  # pragma: no cover - h11 yields only the above here
+                raise h11.RemoteProtocolError(f"unexpected {event!r}")
+
+    async def _run_app(self, request: h11.Request, body: bytes) -> bool:
+        """Run the app on one request; return whether the connection may go on."""
+        raw_target = request.target
+        raw_path, _, query = raw_target.partition(b"?")
+        if not raw_path.startswith(b"/"):
+            # absolute-form (http://host/path) or asterisk-form (*)
+            _, sep, rest = raw_path.partition(b"://")
+            if sep:
+                raw_path = b"/" + rest.partition(b"/")[2]
+        scope: Scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.4"},
+            "http_version": request.http_version.decode("ascii"),
+            "method": request.method.decode("ascii"),
+            "scheme": "http",
+            "path": unquote(raw_path.decode("latin-1")),
+            "raw_path": raw_path,
+            "query_string": query,
+            "root_path": "",
+            "headers": list(request.headers),
+            "client": self.client,
+            "server": self.server,
+        }
+        cycle = _Cycle(self, body)
+        try:
+            await self.app(scope, cycle.receive, cycle.send)
+        except Exception as exc:
+            if _is_drop(exc):
+                await cycle.flush_head()
+                _logger.debug("app dropped the connection from %s", self.client)
+            else:
+                _logger.debug(
+                    "app failed on %s %r from %s",
+                    scope["method"],
+                    raw_target,
+                    self.client,
+                    exc_info=True,
+                )
+                # Only if nothing was sent yet (the head is held back).
+                await self._send_simple(500, "Internal Server Error")
+            return False
+        if not cycle.complete:
+            _logger.debug("app returned without completing its response")
+            await self._send_simple(500, "Internal Server Error")
+            return False
+        return not self.peer_closed
+
+    async def _send_simple(self, status: int, text: str) -> None:
+        """Answer *status* with a plain-text body and ``Connection: close``."""
+        h11_conn = self.h11
+        if self.peer_closed or h11_conn.our_state not in {h11.IDLE, h11.SEND_RESPONSE}:
+            return
+        body = text.encode("utf-8", "replace")
+        headers = [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]
+        try:
+            data = (
+                h11_conn.send(
+                    h11.Response(
+                        status_code=status,
+                        headers=headers,
+                        reason=_REASONS.get(status, b""),
+                    )
+                )
+                or b""
+            )
+            if not self.head_request:
+                data += h11_conn.send(h11.Data(data=body)) or b""
+            data += h11_conn.send(h11.EndOfMessage()) or b""
+        except h11.LocalProtocolError:  # pragma: no cover - defensive
+            _logger.debug("could not answer %d", status, exc_info=True)
+            return
+        with contextlib.suppress(ClientDisconnected):
+            await self.write(data)
+
+    async def _read(self) -> bytes:
+        """Return the next bytes from the client, ``b""`` once it has gone."""
+        if self.pending:
+            data, self.pending = self.pending, b""
+            return data
+        if self.peer_closed:
+            return b""
+        try:
+            return await self.stream.receive(_READ_SIZE)
+        except _STREAM_ERRORS:
+            self.peer_closed = True
+            return b""
+
+    async def write(self, data: bytes) -> None:
+        """Send *data*, or raise `ClientDisconnected` if the client has gone."""
+        try:
+            await self.stream.send(data)
+        except _STREAM_ERRORS as exc:
+            self.peer_closed = True
+            raise ClientDisconnected(errno.EPIPE, "the client disconnected") from exc
+
+    async def wait_for_disconnect(self) -> None:
+        """Wait until the client goes away, keeping what it pipelines meanwhile."""
+        h11_conn = self.h11
+        while not self.peer_closed:
+            if len(h11_conn.trailing_data[0]) > _MAX_PIPELINED:
+                await anyio.sleep_forever()
+            data = await self._read()
+            # b"" (the client has gone) is recorded too.
+            h11_conn.receive_data(data)
+
+    async def _close(self) -> None:
+        """Close the connection politely: our FIN first, then read to the end.
+
+        Reading on until the client closes (within bounds) keeps the kernel
+        from resetting the connection over unread bytes, which could destroy
+        the answer we just sent before the client reads it.
+        """
+        if self.peer_closed:
+            return
+        stream = self.stream
+        with anyio.move_on_after(_LINGER_SECONDS):
+            try:
+                await stream.send_eof()
+                received = 0
+                while received < _LINGER_BYTES:
+                    received += len(await stream.receive(_READ_SIZE))
+            except _STREAM_ERRORS:
+                pass
+
+
+def _address(lookup: Callable[[], object]) -> tuple[str, int] | None:
+    try:
+        address = lookup()
+    except (anyio.TypedAttributeLookupError, OSError):
+        return None
+    if isinstance(address, tuple):
+        host, port = cast("tuple[object, object]", address[:2])
+        return (str(host), int(cast("int", port)))
+    return None  # pragma: no cover - not a TCP socket
+
+
+def _is_drop(exc: BaseException) -> bool:
+    """Whether *exc* is `ConnectionDropped`, possibly inside exception groups."""
+    if isinstance(exc, ConnectionDropped):
+        return True
+    inner: object = getattr(exc, "exceptions", None)
+    if isinstance(inner, tuple):
+        members = cast("tuple[object, ...]", inner)
+        return any(isinstance(e, BaseException) and _is_drop(e) for e in members)
+    return False
+
+
+async def _handle(app: ASGIApp, stream: anyio.abc.SocketStream) -> None:
+    try:
+        await _Connection(app, stream).run()
+    except Exception:
+        _logger.debug("connection failed", exc_info=True)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await stream.aclose()
+
+
+async def _accept_loop(
+    app: ASGIApp,
+    listener: anyio.abc.SocketListener,
+    task_group: anyio.abc.TaskGroup,
+) -> None:
+    while True:
+        try:
+            stream = await listener.accept()
+        except anyio.ClosedResourceError:
+            return
+        except (OSError, anyio.BrokenResourceError):
+            # Out of file descriptors, a connection aborted before accept(), ...
+            _logger.debug("accept() failed", exc_info=True)
+            await anyio.sleep(0.05)
+            continue
+        task_group.start_soon(_handle, app, stream)
+
+
+def _url(listener: anyio.abc.SocketListener) -> str:
+    address = listener.extra(SocketAttribute.local_address)  # noqa: S610 - anyio typed attributes, not Django
+    if not isinstance(address, tuple):  # pragma: no cover - TCP listeners only
+        raise TypeError(f"not a TCP listener: {address!r}")
+    host, port = str(address[0]), int(address[1])
+    if host == "0.0.0.0":  # noqa: S104 - reports a wildcard bind as loopback, binds nothing
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+async def serve(
+    app: ASGIApp,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    task_status: anyio.abc.TaskStatus[str] = anyio.TASK_STATUS_IGNORED,
+) -> None:
+    """Serve *app* over HTTP/1.1 on *host*:*port* until cancelled.
+
+    Args:
+        app: An ASGI 3 application (``http`` scopes only).
+        host: The address to bind; only this one (a name may resolve to
+            several addresses, e.g. ``localhost``; all of them are bound).
+        port: The port; 0 picks a free one.
+        task_status: Receives the base URL, ``http://HOST:PORT``, once the
+            server listens (use ``await task_group.start(serve, app)``).
+
+    Raises:
+        OSError: The address cannot be bound.
+    """
+    multi = await anyio.create_tcp_listener(local_host=host, local_port=port)
+    listeners = [s for s in multi.listeners if isinstance(s, anyio.abc.SocketListener)]
+    async with multi, anyio.create_task_group() as task_group:
+        for listener in listeners:
+            task_group.start_soon(_accept_loop, app, listener, task_group)
+        task_status.started(_url(listeners[0]))
+
+
+def _unwrap(exc: BaseException) -> BaseException:
+    """The one exception inside (nested) single-member exception groups."""
+    inner: object = getattr(exc, "exceptions", None)
+    while isinstance(inner, tuple) and len(cast("tuple[object, ...]", inner)) == 1:
+        first = cast("tuple[object, ...]", inner)[0]
+        if not isinstance(first, BaseException):  # pragma: no cover - defensive
+            break
+        exc = first
+        inner = getattr(exc, "exceptions", None)
+    return exc
+
+
+async def _cancel(scope: anyio.CancelScope) -> None:
+    scope.cancel()
+
+
+class ServerThread:
+    """Serve an ASGI app from a daemon thread (asyncio), for sync code and tests.
+
+    Use as a context manager, or call `start` and `stop`::
+
+        with ServerThread(app) as server:
+            httpx.get(server.url + "/v1/...")
+
+    Args:
+        app: The ASGI app.
+        host: The address to bind (default: loopback only).
+        port: The port (default: any free port).
+    """
+
+    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._app = app
+        self._host = host
+        self._port = port
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._url: str | None = None
+        self._portal: BlockingPortal | None = None
+        self._scope: anyio.CancelScope | None = None
+
+    @property
+    def url(self) -> str:
+        """The base URL, ``http://HOST:PORT``, while the server runs."""
+        url = self._url
+        if url is None:
+            raise RuntimeError("the server is not running; call start() or use `with`")
+        return url
+
+    def start(self) -> None:
+        """Start serving; return once the server listens.
+
+        Raises:
+            OSError: The address cannot be bound.
+            RuntimeError: The server is already running, or did not start.
+        """
+        ready = threading.Event()
+        errors: list[BaseException] = []
+        with self._lock:
+            if self._thread is not None:
+                raise RuntimeError("the server is already running")
+            thread = threading.Thread(
+                target=self._run,
+                args=(ready, errors),
+                name=f"ding-fake-server-{self._port}",
+                daemon=True,
+            )
+            self._thread = thread
+            thread.start()
+        started = ready.wait(_START_TIMEOUT)
+        if started and not errors:
+            return
+        self.stop()
+        where = f"{self._host}:{self._port}"
+        if not errors:
+            raise RuntimeError(
+                f"the server on {where} did not start within {_START_TIMEOUT} s"
+            )
+        error = errors[0]
+        if isinstance(error, OSError):
+            raise OSError(
+                error.errno, f"cannot serve on {where}: {error.strerror or error}"
+            ) from error
+        raise RuntimeError(f"cannot serve on {where}: {error!r}") from error
+
+    def stop(self) -> None:
+        """Stop serving: close the listener and every connection, join the thread.
+
+        Waits at most a few seconds for the thread; it is a daemon thread.
+        """
+        with self._lock:
+            thread, portal, scope = self._thread, self._portal, self._scope
+            self._thread = self._portal = self._scope = None
+            self._url = None
+        if thread is None:
+            return
+        if portal is not None and scope is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has already stopped
+                portal.start_task_soon(_cancel, scope)
+        thread.join(_STOP_TIMEOUT)
+        if thread.is_alive():  # pragma: no cover - a daemon; it cannot block exit
+            _logger.debug("server thread still running after %s s", _STOP_TIMEOUT)
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _run(self, ready: threading.Event, errors: list[BaseException]) -> None:
+        try:
+            anyio.run(self._main, ready, backend="asyncio")
+        except BaseException as exc:  # reported to start(), or logged
+            if ready.is_set():
+                _logger.debug("server thread failed", exc_info=True)
+            else:
+                errors.append(_unwrap(exc))
+        finally:
+            ready.set()
+
+    async def _main(self, ready: threading.Event) -> None:
+        async with BlockingPortal() as portal, anyio.create_task_group() as task_group:
+            url: str = await task_group.start(
+                functools.partial(serve, self._app, host=self._host, port=self._port)
+            )
+            with self._lock:
+                if self._thread is not threading.current_thread():
+                    # stop() gave up waiting for this start: do not linger.
+                    task_group.cancel_scope.cancel()
+                    return
+                self._url = url
+                self._portal = portal
+                self._scope = task_group.cancel_scope
+            ready.set()

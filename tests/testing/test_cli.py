@@ -1,0 +1,111 @@
+"""``python -m ding.testing``: binds loopback, prints its URL, stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+import ding
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def start(*args: str) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "ding.testing", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert process.stdout is not None
+    url = process.stdout.readline().strip()
+    return process, url
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_serves_the_api_and_stops_on_signal(stop: signal.Signals) -> None:
+    process, url = start("--seed", "3")
+    try:
+        assert url.startswith("http://127.0.0.1:")
+        assert url.endswith("/v1")
+        with ding.Ding(
+            api_key="any",
+            server_url=url,
+            customer_uuid="28591d9e-a825-47f6-ab11-1a61726305bf",
+        ) as client:
+            res = client.otp.create_authentication(phone_number="+14155550123")
+            assert res.create_authentication_response is not None
+        root = url.removesuffix("/v1")
+        last = httpx.get(
+            f"{root}/_fake/outbox/last", params={"phone_number": "+14155550123"}
+        )
+        assert last.status_code == 200
+        assert last.json()["code"].isdigit()
+    finally:
+        process.send_signal(stop)
+        _, err = process.communicate(timeout=10)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+
+
+def test_strict_mode_options() -> None:
+    customer = "7f3c1e2a-0000-4000-8000-000000000001"
+    process, url = start(
+        "--strict",
+        "--api-key",
+        "sekret",
+        "--customer-uuid",
+        customer,
+        "--max-invalid-checks",
+        "1",
+    )
+    try:
+        denied = httpx.post(
+            f"{url}/authentication", json={}, headers={"x-api-key": "wrong"}
+        )
+        assert denied.status_code == 403
+        assert denied.json() == {"message": "Forbidden"}
+        with ding.Ding(
+            api_key="sekret", server_url=url, customer_uuid=customer
+        ) as client:
+            auth = client.otp.create_authentication(phone_number="+14155550123")
+            assert auth.create_authentication_response is not None
+            uuid = auth.create_authentication_response.authentication_uuid
+            assert uuid is not None
+            first = client.otp.check(authentication_uuid=uuid, check_code="nope")
+            second = client.otp.check(authentication_uuid=uuid, check_code="nope")
+            assert first.create_check_response is not None
+            assert second.create_check_response is not None
+            assert first.create_check_response.status == "invalid"
+            assert second.create_check_response.status == "rate_limited"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)
+    assert process.returncode == 0
+
+
+def test_port_in_use_is_a_clear_error() -> None:
+    process, url = start()
+    try:
+        port = url.rsplit(":", 1)[1].split("/")[0]
+        clash = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "ding.testing", "--port", port],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            check=False,
+        )
+        assert clash.returncode == 1
+        assert "cannot serve" in clash.stderr
+        assert "Traceback" not in clash.stderr
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)

@@ -1,0 +1,587 @@
+"""The HTTP/1.1 server for ASGI apps behind ``FakeDing.serve()``: real sockets."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import anyio
+import httpx
+import pytest
+
+from ding.testing._faults import ConnectionDropped
+from ding.testing._server import MAX_BODY_SIZE, ServerThread, serve
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator, AsyncIterator
+
+    from ding.testing._server import ASGIApp, Message, Receive, Scope, Send
+
+pytestmark = pytest.mark.anyio
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, list[bool]]:
+    body = b""
+    more: list[bool] = []
+    while True:
+        message = await receive()
+        assert message["type"] == "http.request"
+        body += message.get("body", b"")
+        more.append(bool(message.get("more_body", False)))
+        if not more[-1]:
+            return body, more
+
+
+async def _respond(
+    send: Send, status: int, body: bytes, *, length: bool = True
+) -> None:
+    headers = [(b"content-type", b"application/json")]
+    if length:
+        headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def echo_app(scope: Scope, receive: Receive, send: Send) -> None:  # noqa: C901
+    """Answer with what the server told the app; a few paths misbehave."""
+    assert scope["type"] == "http"
+    path = scope["path"]
+    if path == "/drop-before":
+        raise ConnectionDropped
+    body, more = await _read_body(receive)
+    if path == "/drop-mid":
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", b"100")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b"x" * 10, "more_body": True})
+        raise ConnectionDropped(mid_response=True)
+    if path == "/drop-after-start":
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise ConnectionDropped(mid_response=True)
+    if path == "/boom":
+        raise RuntimeError("boom")
+    if path == "/boom-after-start":
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise RuntimeError("boom")
+    if path == "/boom-mid":
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send(
+            {"type": "http.response.body", "body": b"partial", "more_body": True}
+        )
+        raise RuntimeError("boom")
+    if path == "/silent":
+        return
+    if path == "/sleep":
+        await anyio.sleep(3600)
+    if path == "/stream":
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for part in (b"one,", b"two,", b"three"):
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    if path == "/wait":
+        # Nothing comes after the body while the client stays: receive() waits.
+        with anyio.move_on_after(0.3) as scope_:
+            await receive()
+        await _respond(send, 200, json.dumps({"waited": scope_.cancel_called}).encode())
+        return
+    info: dict[str, Any] = {
+        "type": scope["type"],
+        "asgi": scope["asgi"],
+        "http_version": scope["http_version"],
+        "method": scope["method"],
+        "scheme": scope["scheme"],
+        "path": scope["path"],
+        "raw_path": scope["raw_path"].decode("latin-1"),
+        "query_string": scope["query_string"].decode("latin-1"),
+        "root_path": scope["root_path"],
+        "headers": [
+            [k.decode("latin-1"), v.decode("latin-1")] for k, v in scope["headers"]
+        ],
+        "client": list(scope["client"]),
+        "server": list(scope["server"]),
+        "body": body.decode("latin-1"),
+        "more_body": more,
+    }
+    await _respond(send, 200, json.dumps(info).encode())
+
+
+@contextlib.asynccontextmanager
+async def running(app: ASGIApp = echo_app) -> AsyncGenerator[str]:
+    """Serve *app* in the current event loop; yield the base URL."""
+    async with anyio.create_task_group() as tg:
+        url: str = await tg.start(serve, app)
+        yield url
+        tg.cancel_scope.cancel()
+
+
+@contextlib.asynccontextmanager
+async def connect(url: str) -> AsyncGenerator[anyio.abc.SocketStream]:
+    parts = urlsplit(url)
+    assert parts.hostname is not None
+    assert parts.port is not None
+    async with await anyio.connect_tcp(parts.hostname, parts.port) as stream:
+        yield stream
+
+
+async def read_all(stream: anyio.abc.SocketStream) -> bytes:
+    """Read until the server closes the connection."""
+    chunks: list[bytes] = []
+    with anyio.fail_after(5), contextlib.suppress(anyio.BrokenResourceError):
+        async for chunk in stream:  # until EndOfStream
+            chunks.append(chunk)  # noqa: PERF401
+    return b"".join(chunks)
+
+
+async def read_until(stream: anyio.abc.SocketStream, marker: bytes) -> bytes:
+    data = b""
+    with anyio.fail_after(5):
+        while marker not in data:
+            data += await stream.receive()
+    return data
+
+
+async def raw_exchange(url: str, data: bytes) -> bytes:
+    async with connect(url) as stream:
+        await stream.send(data)
+        return await read_all(stream)
+
+
+# --- requests and responses ---------------------------------------------------
+
+
+async def test_get_reports_the_scope() -> None:
+    async with running() as url, httpx.AsyncClient() as client:
+        response = await client.get(url + "/v1/thing", headers={"X-Custom": "Value"})
+    assert response.status_code == 200
+    assert response.reason_phrase == "OK"
+    info = response.json()
+    port = urlsplit(url).port
+    assert url == f"http://127.0.0.1:{port}"
+    assert info["type"] == "http"
+    assert info["asgi"]["version"] == "3.0"
+    assert info["http_version"] == "1.1"
+    assert info["method"] == "GET"
+    assert info["scheme"] == "http"
+    assert info["path"] == "/v1/thing"
+    assert info["raw_path"] == "/v1/thing"
+    assert info["query_string"] == ""
+    assert info["root_path"] == ""
+    assert ["x-custom", "Value"] in info["headers"]
+    assert all(name == name.lower() for name, _ in info["headers"])
+    assert info["client"][0] == "127.0.0.1"
+    assert info["server"] == ["127.0.0.1", port]
+    assert info["body"] == ""
+    assert info["more_body"] == [False]
+
+
+async def test_post_body_roundtrip() -> None:
+    payload = json.dumps({"phone_number": "+33612345678", "pad": "é" * 1000})
+    async with running() as url, httpx.AsyncClient() as client:
+        response = await client.post(url + "/v1/authentication", content=payload)
+    info = response.json()
+    assert info["method"] == "POST"
+    assert info["body"].encode("latin-1").decode() == payload
+    assert ["content-length", str(len(payload.encode()))] in info["headers"]
+
+
+async def test_keep_alive_reuses_one_connection() -> None:
+    async with running() as url, httpx.AsyncClient() as client:
+        ports: set[int] = set()
+        for i in range(5):
+            response = await client.post(url + "/", content=f"request {i}")
+            assert response.json()["body"] == f"request {i}"
+            ports.add(response.json()["client"][1])
+    assert len(ports) == 1
+
+
+async def test_chunked_request_body() -> None:
+    async def parts() -> AsyncIterator[bytes]:
+        for i in range(5):
+            yield f"part{i};".encode()
+
+    async with running() as url, httpx.AsyncClient() as client:
+        response = await client.post(url + "/", content=parts())
+    info = response.json()
+    assert ["transfer-encoding", "chunked"] in info["headers"]
+    assert info["body"] == "part0;part1;part2;part3;part4;"
+    assert info["more_body"] == [False]
+
+
+async def test_path_is_decoded_and_raw_path_is_not() -> None:
+    async with running() as url, httpx.AsyncClient() as client:
+        response = await client.get(url + "/v1/a%2Bb/c%20d?x=1&y=%2B")
+    info = response.json()
+    assert info["path"] == "/v1/a+b/c d"
+    assert info["raw_path"] == "/v1/a%2Bb/c%20d"
+    assert info["query_string"] == "x=1&y=%2B"
+
+
+async def test_response_without_content_length_is_chunked() -> None:
+    async with running() as url, httpx.AsyncClient() as client:
+        response = await client.get(url + "/stream")
+        again = await client.get(url + "/")
+    assert response.status_code == 200
+    assert response.headers["transfer-encoding"] == "chunked"
+    assert response.text == "one,two,three"
+    assert again.status_code == 200
+
+
+async def test_head_response_has_no_body() -> None:
+    async with running() as url, httpx.AsyncClient() as client:
+        response = await client.head(url + "/")
+        again = await client.get(url + "/")
+    assert response.status_code == 200
+    assert int(response.headers["content-length"]) > 0
+    assert response.content == b""
+    assert again.json()["method"] == "GET"
+
+
+async def test_connection_close_closes_after_the_response() -> None:
+    async with running() as url, httpx.AsyncClient() as client:
+        first = await client.get(url + "/", headers={"Connection": "close"})
+        second = await client.get(url + "/")
+    assert first.headers["connection"] == "close"
+    assert first.json()["client"] != second.json()["client"]
+
+    async with running() as url:
+        raw = await raw_exchange(
+            url, b"GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+        )
+    assert raw.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b'"path": "/x"' in raw
+
+
+async def test_pipelined_requests_are_answered_in_order() -> None:
+    requests = (
+        b"GET /first HTTP/1.1\r\nHost: a\r\n\r\n"
+        b"POST /second HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"
+        b"GET /third HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+    )
+    async with running() as url:
+        raw = await raw_exchange(url, requests)
+    assert raw.count(b"HTTP/1.1 200 OK\r\n") == 3
+    assert raw.index(b"/first") < raw.index(b"/second") < raw.index(b"/third")
+    assert b'"body": "abc"' in raw
+
+
+async def test_expect_100_continue() -> None:
+    async with running() as url, connect(url) as stream:
+        await stream.send(
+            b"POST /e HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+            b"Expect: 100-continue\r\nConnection: close\r\n\r\n"
+        )
+        interim = await read_until(stream, b"\r\n\r\n")
+        assert interim.startswith(b"HTTP/1.1 100 ")
+        await stream.send(b"hello")
+        raw = interim + await read_all(stream)
+    assert b"HTTP/1.1 200 OK\r\n" in raw
+    assert b'"body": "hello"' in raw
+
+
+async def test_http_1_0_client() -> None:
+    async with running() as url:
+        raw = await raw_exchange(url, b"GET /old HTTP/1.0\r\n\r\n")
+    assert raw.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b'"http_version": "1.0"' in raw
+
+
+async def test_receive_after_the_body_waits_for_disconnect() -> None:
+    async with running() as url, httpx.AsyncClient() as client:
+        response = await client.post(url + "/wait", content=b"body")
+    assert response.json() == {"waited": True}
+
+
+async def test_disconnect_is_reported_when_the_client_goes_away() -> None:
+    received: list[Message] = []
+    got_it = anyio.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:  # noqa: ARG001
+        received.append(await receive())
+        received.append(await receive())
+        received.append(await receive())  # still disconnected, no busy loop
+        got_it.set()
+
+    async with running(app) as url:
+        async with connect(url) as stream:
+            await stream.send(
+                b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi"
+            )
+            await anyio.sleep(0.05)
+        with anyio.fail_after(5):
+            await got_it.wait()
+    assert received == [
+        {"type": "http.request", "body": b"hi", "more_body": False},
+        {"type": "http.disconnect"},
+        {"type": "http.disconnect"},
+    ]
+
+
+# --- faults and errors ----------------------------------------------------------
+
+
+async def test_drop_before_response_sends_nothing() -> None:
+    async with running() as url, httpx.AsyncClient() as client:
+        with pytest.raises(httpx.RemoteProtocolError, match="without sending"):
+            await client.get(url + "/drop-before")
+        assert (await client.get(url + "/")).status_code == 200
+    async with running() as url:
+        assert (
+            await raw_exchange(url, b"GET /drop-before HTTP/1.1\r\nHost: a\r\n\r\n")
+            == b""
+        )
+
+
+async def test_drop_mid_response_leaves_the_body_incomplete() -> None:
+    async with running() as url, httpx.AsyncClient() as client:
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+            await client.get(url + "/drop-mid")
+        assert (await client.get(url + "/")).status_code == 200
+    async with running() as url:
+        raw = await raw_exchange(url, b"GET /drop-mid HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert raw.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert raw.endswith(b"\r\n\r\n" + b"x" * 10)
+
+
+async def test_drop_after_start_sends_the_head_only() -> None:
+    async with running() as url, httpx.AsyncClient() as client:
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+            await client.get(url + "/drop-after-start")
+    async with running() as url:
+        raw = await raw_exchange(
+            url, b"GET /drop-after-start HTTP/1.1\r\nHost: a\r\n\r\n"
+        )
+    assert raw.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert raw.endswith(b"\r\n\r\n")
+
+
+@pytest.mark.parametrize("path", ["/boom", "/boom-after-start", "/silent"])
+async def test_app_failure_before_any_byte_is_a_500(
+    path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="ding.testing")
+    async with running() as url, httpx.AsyncClient() as client:
+        response = await client.get(url + path)
+        assert (await client.get(url + "/")).status_code == 200
+    assert response.status_code == 500
+    assert response.text == "Internal Server Error"
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.headers["connection"] == "close"
+    records = [r for r in caplog.records if r.name == "ding.testing"]
+    assert records
+    assert all(r.levelno == logging.DEBUG for r in records)
+
+
+async def test_app_failure_mid_response_closes_the_connection() -> None:
+    async with running() as url, httpx.AsyncClient() as client:
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+            await client.get(url + "/boom-mid")
+        assert (await client.get(url + "/")).status_code == 200
+
+
+async def test_oversized_body_is_a_413() -> None:
+    async def parts() -> AsyncIterator[bytes]:
+        for _ in range(20):
+            yield b"x" * (64 << 10)
+
+    async with running() as url, httpx.AsyncClient() as client:
+        fixed = await client.post(url + "/", content=b"x" * (MAX_BODY_SIZE + 1))
+        chunked = await client.post(url + "/", content=parts())
+        at_limit = await client.post(url + "/", content=b"y" * MAX_BODY_SIZE)
+    assert fixed.status_code == 413
+    assert chunked.status_code == 413
+    assert at_limit.status_code == 200
+    assert len(at_limit.json()["body"]) == MAX_BODY_SIZE
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GARBAGE\r\n\r\n",
+        b"GET / HTTP/1.1\r\n\r\n",  # no Host header
+        b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: nope\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    ],
+)
+async def test_malformed_request_is_a_400(request_bytes: bytes) -> None:
+    async with running() as url:
+        raw = await raw_exchange(url, request_bytes)
+        assert raw.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+        assert b"connection: close\r\n" in raw.lower()
+        async with httpx.AsyncClient() as client:
+            assert (await client.get(url + "/")).status_code == 200
+
+
+async def test_oversized_head_is_a_431() -> None:
+    head = b"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + b"a" * (100 << 10) + b"\r\n\r\n"
+    async with running() as url:
+        raw = await raw_exchange(url, head)
+    assert raw.startswith(b"HTTP/1.1 431 ")
+
+
+async def test_client_leaving_mid_request_is_harmless() -> None:
+    async with running() as url:
+        async with connect(url) as stream:
+            await stream.send(
+                b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nabc"
+            )
+        async with connect(url) as stream:
+            await stream.send(b"GET / HTTP/1.1\r\nHo")
+        async with httpx.AsyncClient() as client:
+            assert (await client.get(url + "/")).status_code == 200
+
+
+# --- lifecycle -----------------------------------------------------------------
+
+
+async def test_cancelling_serve_is_prompt_with_open_connections() -> None:
+    app_started = anyio.Event()
+    errors: list[Exception] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == "/sleep":
+            app_started.set()
+        await echo_app(scope, receive, send)
+
+    async def sleeper(client: httpx.AsyncClient, url: str) -> None:
+        try:
+            await client.get(url + "/sleep")
+        except httpx.HTTPError as exc:
+            errors.append(exc)
+
+    url = ""
+    async with httpx.AsyncClient() as client, anyio.create_task_group() as tg:
+        server_scope = anyio.CancelScope()
+        server_done = anyio.Event()
+
+        async def run_server(*, task_status: anyio.abc.TaskStatus[str]) -> None:
+            with server_scope:
+                await serve(app, task_status=task_status)
+            server_done.set()
+
+        url = await tg.start(run_server)
+        # An idle keep-alive connection in the client's pool ...
+        assert (await client.get(url + "/")).status_code == 200
+        async with connect(url) as idle:  # ... a connection that never sent a byte ...
+            tg.start_soon(sleeper, client, url)  # ... and an app that sleeps.
+            with anyio.fail_after(5):
+                await app_started.wait()
+            start = time.monotonic()
+            server_scope.cancel()
+            with anyio.fail_after(1):
+                await server_done.wait()
+            assert time.monotonic() - start < 1
+            with (
+                anyio.fail_after(1),
+                pytest.raises((anyio.EndOfStream, anyio.BrokenResourceError)),
+            ):
+                await idle.receive()
+    assert len(errors) == 1
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get(url + "/")
+
+
+# --- ServerThread ----------------------------------------------------------------
+
+
+def test_server_thread_serves_on_loopback_only() -> None:
+    with ServerThread(echo_app) as server:
+        url = server.url
+        port = urlsplit(url).port
+        assert port is not None
+        assert url == f"http://127.0.0.1:{port}"
+        with httpx.Client() as client:
+            assert client.get(url + "/").json()["path"] == "/"
+        if sys.platform == "linux":
+            # All of 127/8 reaches the loopback interface on Linux: a server
+            # on the wildcard address would accept this connection.
+            with pytest.raises(ConnectionRefusedError):
+                socket.create_connection(("127.0.0.2", port), timeout=2).close()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = server.url
+
+
+def test_server_thread_reports_a_port_in_use() -> None:
+    with ServerThread(echo_app) as server:
+        port = urlsplit(server.url).port
+        assert port is not None
+        other = ServerThread(echo_app, port=port)
+        with pytest.raises(OSError, match=f"cannot serve on 127.0.0.1:{port}"):
+            other.start()
+        with pytest.raises(RuntimeError, match="not running"):
+            _ = other.url
+
+
+def test_server_thread_start_stop_restart() -> None:
+    server = ServerThread(echo_app)
+    server.stop()  # not started: nothing to do
+    server.start()
+    with pytest.raises(RuntimeError, match="already running"):
+        server.start()
+    server.stop()
+    server.stop()
+    server.start()
+    try:
+        with httpx.Client() as client:
+            assert client.get(server.url + "/").status_code == 200
+    finally:
+        server.stop()
+
+
+def test_server_thread_exit_is_prompt_with_open_connections() -> None:
+    app_started = threading.Event()
+    outcome: list[BaseException] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == "/sleep":
+            app_started.set()
+        await echo_app(scope, receive, send)
+
+    def sleeper(url: str) -> None:
+        try:
+            httpx.get(url + "/sleep", timeout=10)
+        except httpx.HTTPError as exc:
+            outcome.append(exc)
+
+    with httpx.Client() as client, contextlib.ExitStack() as stack:
+        server = stack.enter_context(ServerThread(app))
+        assert client.get(server.url + "/").status_code == 200  # idle keep-alive
+        port = urlsplit(server.url).port
+        assert port is not None
+        idle = stack.enter_context(socket.create_connection(("127.0.0.1", port)))
+        thread = threading.Thread(target=sleeper, args=(server.url,))
+        thread.start()
+        assert app_started.wait(5)
+        start = time.monotonic()
+        server.stop()
+        assert time.monotonic() - start < 1
+        thread.join(5)
+        assert outcome
+        idle.settimeout(2)
+        assert idle.recv(1) == b""
+
+
+async def test_drop_inside_an_exception_group_still_drops() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:  # noqa: ARG001
+        async def fail() -> None:
+            raise ConnectionDropped
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(fail)
+
+    async with running(app) as url:
+        assert await raw_exchange(url, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n") == b""
