@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import nox
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
 
 nox.options.default_venv_backend = "virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["tests", "lint", "types", "generated"]
+nox.options.sessions = [
+    "tests",
+    "lint",
+    "types",
+    "generated",
+    "examples",
+    "conformance",
+]
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+ROOT = Path(__file__).resolve().parent
 
 
 def install_groups(session: nox.Session, *groups: str) -> None:
@@ -59,3 +77,42 @@ def generate(session: nox.Session) -> None:
     """Regenerate ding/_sync.py from ding/_client.py."""
     install_groups(session, "lint")
     session.run("python", "scripts/generate_sync.py")
+
+
+@nox.session(python="3.12")
+def examples(session: nox.Session) -> None:
+    """Run every example against the embedded fake, as a newcomer would."""
+    session.install(".")
+    for example in sorted(Path("examples").glob("*.py")):
+        session.run("python", str(example), env={"DING_API_KEY": ""})
+
+
+@contextlib.contextmanager
+def fake_server(session: nox.Session) -> Generator[str]:
+    """Run `python -m ding.testing` from the source tree; yield its base URL."""
+    python = Path(session.bin) / "python"
+    process = subprocess.Popen(  # noqa: S603 - the session's own interpreter
+        [str(python), "-m", "ding.testing", "--port", "0", "--seed", "1"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert process.stdout is not None  # noqa: S101 - stdout=PIPE
+        url = process.stdout.readline().strip()
+        if not url:
+            session.error("the fake server did not start")
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+
+
+@nox.session(python="3.12")
+def conformance(session: nox.Session) -> None:
+    """Run the official SDK (ding-api-client 3.9.120) through the flow against the fake."""
+    # Both packages are named `ding`: the official one is installed, this
+    # project only provides the fake, from the source tree, in its own process.
+    session.install("ding-api-client==3.9.120", *PYPROJECT["project"]["dependencies"])
+    with fake_server(session) as url:
+        session.run("python", "tests/conformance/official_sdk_flow.py", url)
