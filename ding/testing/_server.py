@@ -40,6 +40,7 @@ import h11
 from anyio.abc import SocketAttribute
 from anyio.from_thread import BlockingPortal
 
+from ding._errors import DingError, UsageError
 from ding.testing._faults import ConnectionDropped
 
 if TYPE_CHECKING:
@@ -528,7 +529,7 @@ class ServerThread:
         """The base URL, ``http://HOST:PORT``, while the server runs."""
         url = self._url
         if url is None:
-            raise RuntimeError("the server is not running; call start() or use `with`")
+            raise UsageError("the server is not running; call start() or use `with`")
         return url
 
     def start(self) -> None:
@@ -536,13 +537,14 @@ class ServerThread:
 
         Raises:
             OSError: The address cannot be bound.
-            RuntimeError: The server is already running, or did not start.
+            UsageError: The server is already running.
+            DingError: The server did not start.
         """
         ready = threading.Event()
         errors: list[BaseException] = []
         with self._lock:
             if self._thread is not None:
-                raise RuntimeError("the server is already running")
+                raise UsageError("the server is already running")
             thread = threading.Thread(
                 target=self._run,
                 args=(ready, errors),
@@ -557,7 +559,7 @@ class ServerThread:
         self.stop()
         where = f"{self._host}:{self._port}"
         if not errors:
-            raise RuntimeError(
+            raise DingError(
                 f"the server on {where} did not start within {_START_TIMEOUT} s"
             )
         error = errors[0]
@@ -565,7 +567,7 @@ class ServerThread:
             raise OSError(
                 error.errno, f"cannot serve on {where}: {error.strerror or error}"
             ) from error
-        raise RuntimeError(f"cannot serve on {where}: {error!r}") from error
+        raise DingError(f"cannot serve on {where}: {error!r}") from error
 
     def stop(self) -> None:
         """Stop serving: close the listener and every connection, join the thread.

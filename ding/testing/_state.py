@@ -85,6 +85,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from ding._errors import UsageError
 from ding.testing._lookup_data import (
     CALLING_CODES,
     CARRIERS,
@@ -191,7 +192,7 @@ _FIXED_MESSAGES: Final[Mapping[str, str]] = MappingProxyType(
 
 def _require_aware(when: datetime, what: str) -> datetime:
     if when.tzinfo is None or when.utcoffset() is None:
-        raise ValueError(f"{what} must be a timezone-aware datetime, got {when!r}")
+        raise UsageError(f"{what} must be a timezone-aware datetime, got {when!r}")
     return when.astimezone(_UTC)
 
 
@@ -217,18 +218,30 @@ def _webhook_time(when: datetime) -> str:
 # --------------------------------------------------------------------------
 
 
+def _at_least(
+    minimum: int,
+) -> Callable[[object, attrs.Attribute[int], object], None]:
+    def check(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise UsageError(
+                f"{attribute.name} must be an integer >= {minimum}, got {value!r}",
+            )
+
+    return check
+
+
 def _positive(
     _: object, attribute: attrs.Attribute[timedelta], value: timedelta
 ) -> None:
     if value <= timedelta(0):
-        raise ValueError(f"{attribute.name} must be positive, got {value!r}")
+        raise UsageError(f"{attribute.name} must be positive, got {value!r}")
 
 
 def _not_negative(
     _: object, attribute: attrs.Attribute[timedelta], value: timedelta
 ) -> None:
     if value < timedelta(0):
-        raise ValueError(f"{attribute.name} must not be negative, got {value!r}")
+        raise UsageError(f"{attribute.name} must not be negative, got {value!r}")
 
 
 @attrs.frozen(kw_only=True)
@@ -256,8 +269,8 @@ class FakeSettings:
     lifetime: timedelta = attrs.field(
         default=timedelta(minutes=10), validator=_positive
     )
-    max_invalid_checks: int = attrs.field(default=5, validator=attrs.validators.ge(0))
-    max_retries: int = attrs.field(default=3, validator=attrs.validators.ge(0))
+    max_invalid_checks: int = attrs.field(default=5, validator=_at_least(0))
+    max_retries: int = attrs.field(default=3, validator=_at_least(0))
     retry_interval: timedelta = attrs.field(
         default=timedelta(seconds=30), validator=_not_negative
     )
@@ -265,7 +278,7 @@ class FakeSettings:
     strict: bool = False
     api_keys: frozenset[str] = frozenset()
     customer_uuids: frozenset[str] = frozenset()
-    code_length: int = attrs.field(default=6, validator=attrs.validators.ge(1))
+    code_length: int = attrs.field(default=6, validator=_at_least(1))
 
 
 @attrs.frozen(kw_only=True)
@@ -324,7 +337,7 @@ class ManualClock:
 def random_codes(length: int = 6) -> CodeGenerator:
     """Return a generator of unpredictable ``length``-digit codes."""
     if length < 1:
-        raise ValueError(f"length must be at least 1, got {length}")
+        raise UsageError(f"length must be at least 1, got {length}")
 
     def generate(_phone_number: str) -> str:
         return "".join(secrets.choice("0123456789") for _ in range(length))
@@ -339,7 +352,7 @@ def deterministic_codes(seed: int = 0, length: int = 6) -> CodeGenerator:
     phone number; the generator can be shared between threads.
     """
     if length < 1:
-        raise ValueError(f"length must be at least 1, got {length}")
+        raise UsageError(f"length must be at least 1, got {length}")
     rng = random.Random(seed)  # noqa: S311 - reproducible codes for tests, not secrets
     lock = threading.Lock()
 

@@ -16,6 +16,7 @@ import anyio
 import httpx
 import pytest
 
+from ding._errors import UsageError
 from ding.testing._faults import ConnectionDropped
 from ding.testing._server import MAX_BODY_SIZE, ServerThread, serve
 
@@ -511,7 +512,7 @@ def test_server_thread_serves_on_loopback_only() -> None:
                 socket.create_connection(("127.0.0.2", port), timeout=2).close()
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
-    with pytest.raises(RuntimeError, match="not running"):
+    with pytest.raises(UsageError, match="not running"):
         _ = server.url
 
 
@@ -522,7 +523,7 @@ def test_server_thread_reports_a_port_in_use() -> None:
         other = ServerThread(echo_app, port=port)
         with pytest.raises(OSError, match=f"cannot serve on 127.0.0.1:{port}"):
             other.start()
-        with pytest.raises(RuntimeError, match="not running"):
+        with pytest.raises(UsageError, match="not running"):
             _ = other.url
 
 
@@ -530,7 +531,7 @@ def test_server_thread_start_stop_restart() -> None:
     server = ServerThread(echo_app)
     server.stop()  # not started: nothing to do
     server.start()
-    with pytest.raises(RuntimeError, match="already running"):
+    with pytest.raises(UsageError, match="already running"):
         server.start()
     server.stop()
     server.stop()
