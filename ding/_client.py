@@ -15,7 +15,7 @@ import os
 import re
 import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar, cast
 from urllib.parse import quote
 
 import anyio
@@ -89,6 +89,14 @@ __all__ = ["AsyncDing", "AsyncLookup", "AsyncOtp"]
 _logger: Final = logging.getLogger("ding")
 
 _Model = TypeVar("_Model", bound=AttrsInstance)
+
+
+class _RequestModel(AttrsInstance, Protocol):
+    """A request model that carries a customer UUID."""
+
+    @property
+    def customer_uuid(self) -> str | None: ...
+
 
 _JSON_MEDIA_TYPES: Final = ("application/json",)
 _HEADER_NAME: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -700,6 +708,26 @@ class _Pipeline:
                 )
             await anyio.sleep(wait)
 
+    async def post(
+        self,
+        path: str,
+        request: _RequestModel,
+        response_cls: type[_Model],
+        *,
+        timeout: TimeoutTypes | NotGiven,
+        extra_headers: Mapping[str, str] | None,
+    ) -> tuple[httpx.Response, _Model | None]:
+        """Send a request model, its customer UUID defaulted from the client."""
+        body = attrs.evolve(request, customer_uuid=self.customer(request.customer_uuid))  # type: ignore[misc]  # mypy's attrs plugin cannot see the attrs class behind the protocol
+        return await self.send(
+            "POST",
+            path,
+            response_cls,
+            body=body,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+
     def headers(
         self,
         headers: Mapping[str, str] | None,
@@ -739,6 +767,15 @@ class _Pipeline:
                 response.text,
                 response,
             ) from exc
+
+
+def _meta(response: httpx.Response) -> dict[str, Any]:
+    """Return the envelope fields every operation result shares."""
+    return {
+        "content_type": response.headers.get("content-type", ""),
+        "status_code": response.status_code,
+        "raw_response": response,
+    }
 
 
 def _retry_wait(
@@ -875,22 +912,15 @@ class AsyncOtp:
                 "locale": locale,
             },
         )
-        req = attrs.evolve(
-            req, customer_uuid=self._pipeline.customer(req.customer_uuid)
-        )
-        response, body = await self._pipeline.send(
-            "POST",
+        response, body = await self._pipeline.post(
             "/authentication",
+            req,
             CreateAuthenticationResponse,
-            body=req,
             timeout=timeout,
             extra_headers=extra_headers,
         )
         return PostAuthenticationResponse(
-            content_type=response.headers.get("content-type", ""),
-            status_code=response.status_code,
-            create_authentication_response=body,
-            raw_response=response,
+            **_meta(response), create_authentication_response=body
         )
 
     #: The seed SDK's name for `create_authentication`.
@@ -930,23 +960,14 @@ class AsyncOtp:
                 "customer_uuid": customer_uuid,
             },
         )
-        req = attrs.evolve(
-            req, customer_uuid=self._pipeline.customer(req.customer_uuid)
-        )
-        response, body = await self._pipeline.send(
-            "POST",
+        response, body = await self._pipeline.post(
             "/check",
+            req,
             CreateCheckResponse,
-            body=req,
             timeout=timeout,
             extra_headers=extra_headers,
         )
-        return PostCheckResponse(
-            content_type=response.headers.get("content-type", ""),
-            status_code=response.status_code,
-            create_check_response=body,
-            raw_response=response,
-        )
+        return PostCheckResponse(**_meta(response), create_check_response=body)
 
     #: The seed SDK's name for `check`.
     post_check = check
@@ -981,23 +1002,14 @@ class AsyncOtp:
                 "customer_uuid": customer_uuid,
             },
         )
-        req = attrs.evolve(
-            req, customer_uuid=self._pipeline.customer(req.customer_uuid)
-        )
-        response, body = await self._pipeline.send(
-            "POST",
+        response, body = await self._pipeline.post(
             "/retry",
+            req,
             RetryAuthenticationResponse,
-            body=req,
             timeout=timeout,
             extra_headers=extra_headers,
         )
-        return PostRetryResponse(
-            content_type=response.headers.get("content-type", ""),
-            status_code=response.status_code,
-            retry_authentication_response=body,
-            raw_response=response,
-        )
+        return PostRetryResponse(**_meta(response), retry_authentication_response=body)
 
     #: The seed SDK's name for `retry`.
     post_retry = retry
@@ -1032,10 +1044,7 @@ class AsyncOtp:
             extra_headers=extra_headers,
         )
         return GetAuthenticationStatusResponse(
-            content_type=response.headers.get("content-type", ""),
-            status_code=response.status_code,
-            authentication_status_response=body,
-            raw_response=response,
+            **_meta(response), authentication_status_response=body
         )
 
     async def feedback(
@@ -1069,23 +1078,14 @@ class AsyncOtp:
                 "customer_uuid": customer_uuid,
             },
         )
-        req = attrs.evolve(
-            req, customer_uuid=self._pipeline.customer(req.customer_uuid)
-        )
-        response, body = await self._pipeline.send(
-            "POST",
+        response, body = await self._pipeline.post(
             "/authentication/feedback",
+            req,
             FeedbackResponse,
-            body=req,
             timeout=timeout,
             extra_headers=extra_headers,
         )
-        return PostFeedbackResponse(
-            content_type=response.headers.get("content-type", ""),
-            status_code=response.status_code,
-            feedback_response=body,
-            raw_response=response,
-        )
+        return PostFeedbackResponse(**_meta(response), feedback_response=body)
 
 
 class AsyncLookup:
@@ -1146,12 +1146,7 @@ class AsyncLookup:
             timeout=timeout,
             extra_headers=extra_headers,
         )
-        return PostLookupResponse(
-            content_type=response.headers.get("content-type", ""),
-            status_code=response.status_code,
-            lookup_response=body,
-            raw_response=response,
-        )
+        return PostLookupResponse(**_meta(response), lookup_response=body)
 
     async def post_lookup(
         self,
