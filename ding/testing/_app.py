@@ -85,7 +85,15 @@ def _reply(reply: Reply) -> _Response:
 
 
 _NOT_FOUND: Final = _json(404, {"message": "Not Found"})
-_METHOD_NOT_ALLOWED: Final = _json(405, {"message": "Method Not Allowed"})
+
+
+def _not_allowed(method: str) -> _Response:
+    # Each API path answers exactly one method; `Allow` names it (RFC 9110).
+    return _Response(
+        405,
+        b'{"message":"Method Not Allowed"}',
+        [_JSON, (b"allow", method.encode())],
+    )
 
 
 def _bad_json() -> _Response:
@@ -163,15 +171,17 @@ class FakeApp:
         if segments[:1] != ["v1"]:
             await _send(send, _NOT_FOUND)
             return
+        # The key is checked first, as a gateway in front of the API would:
+        # a request without a valid key learns nothing about its body.
+        denied = self.state.authorize(headers.get("x-api-key"))
+        if denied is not None:
+            await _send(send, _reply(denied))
+            return
         route = self._route(method, segments[1:], query, headers, body)
         if isinstance(route, _Response):
             await _send(send, route)
             return
         operation, handler = route
-        denied = self.state.authorize(headers.get("x-api-key"))
-        if denied is not None:
-            await _send(send, _reply(denied))
-            return
         await self._perform(send, operation, handler)
 
     def _route(  # noqa: PLR0911 - one return per route
@@ -196,13 +206,13 @@ class FakeApp:
                 return self._post(method, body, "feedback", state.feedback)
             case ["authentication", auth_uuid]:
                 if method != "GET":
-                    return _METHOD_NOT_ALLOWED
+                    return _not_allowed("GET")
                 return "authentication_status", lambda: state.authentication_status(
                     auth_uuid
                 )
             case ["lookup", number]:
                 if method != "GET":
-                    return _METHOD_NOT_ALLOWED
+                    return _not_allowed("GET")
                 customer, types = headers.get("customer-uuid"), query.get("type", [])
                 return "lookup", lambda: state.lookup(number, customer, types)
             case _:
@@ -216,7 +226,7 @@ class FakeApp:
         handler: Callable[[object], Reply],
     ) -> tuple[str, Callable[[], Reply]] | _Response:
         if method != "POST":
-            return _METHOD_NOT_ALLOWED
+            return _not_allowed("POST")
         try:
             parsed: object = json.loads(body) if body.strip() else None
         except (ValueError, RecursionError):
