@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from typing import TYPE_CHECKING
 
 import httpx
@@ -25,6 +26,21 @@ def _no_ding_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # The developer's own environment must not leak into the tests.
     for name in ("DING_API_KEY", "DING_CUSTOMER_UUID", "DING_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def ctrl_c() -> Iterator[None]:
+    """Make SIGINT raise KeyboardInterrupt, as it does in a terminal.
+
+    A process started in the background by a non-interactive shell inherits
+    SIGINT ignored, and then neither a real SIGINT nor
+    `_thread.interrupt_main()` does anything.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture

@@ -303,9 +303,8 @@ def _interrupt_with_sigint() -> None:
         ),
     ],
 )
+@pytest.mark.usefixtures("ctrl_c")
 def test_ctrl_c_cancels_the_call_in_flight(interrupt: Callable[[], None]) -> None:
-    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        pytest.skip("SIGINT is not handled by KeyboardInterrupt here")
     assert threading.current_thread() is threading.main_thread()
     outcome: list[str] = []
     running = threading.Event()

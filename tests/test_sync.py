@@ -233,6 +233,7 @@ def test_unclosed_client_does_not_hang_exit(tcp_stub: tuple[StubDing, str]) -> N
     assert time.monotonic() - started < 20
 
 
+@pytest.mark.usefixtures("ctrl_c")
 def test_interrupt_cancels_the_request() -> None:
     finished: list[str] = []
 
@@ -267,6 +268,8 @@ def test_ctrl_c_in_a_real_process_stops_the_send(
         f"""
         import os, signal, threading, time
         import ding
+        # As in a terminal, even if this process was started with SIGINT ignored.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         client = ding.Ding(api_key="k", server_url={url!r}, customer_uuid="c")
         client.otp.retry(authentication_uuid="warm-up")
         threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
