@@ -196,6 +196,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 overflows when 32 threads connect
+    # at once; the kernel then resets some of those connections.
+    request_queue_size = 128
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A client that gave up (timeout, interrupt) leaves a broken pipe here;

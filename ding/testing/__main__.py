@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
+from ding._errors import UsageError
 from ding.testing._fake import FakeDing
 from ding.testing._server import serve
 from ding.testing._state import FakeSettings, deterministic_codes
@@ -129,13 +130,17 @@ async def _main(fake: FakeDing, host: str, port: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the server; return the exit status."""
-    args = _parser().parse_args(argv)
-    fake = fake_from_args(args)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        fake = fake_from_args(args)
+    except (UsageError, ValueError, OverflowError) as exc:
+        parser.error(str(exc))  # exits with status 2 and the usage line
     try:
         anyio.run(_main, fake, args.host, args.port)
     except Exception as exc:
         # A failed bind arrives wrapped in the task group's exception group.
-        cause = _find_os_error(exc)
+        cause = _find_bind_error(exc)
         if cause is None:
             raise
         print(f"cannot serve on {args.host}:{args.port}: {cause}", file=sys.stderr)
@@ -143,11 +148,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _find_os_error(exc: BaseException) -> OSError | None:
-    if isinstance(exc, OSError):
+def _find_bind_error(exc: BaseException) -> OSError | OverflowError | None:
+    if isinstance(exc, OSError | OverflowError):  # OverflowError: port > 65535
         return exc
     for inner in getattr(exc, "exceptions", ()):
-        found = _find_os_error(inner)
+        found = _find_bind_error(inner)
         if found is not None:
             return found
     return None

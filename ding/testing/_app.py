@@ -157,9 +157,10 @@ class FakeApp:
         raw_path = cast("bytes", scope.get("raw_path") or scope["path"].encode())
         raw_path = raw_path.split(b"?", 1)[0]
         segments = [unquote(s.decode("latin-1")) for s in raw_path.split(b"/")[1:]]
-        query = parse_qs(
-            cast("bytes", scope.get("query_string", b"")).decode("latin-1")
-        )
+        # A literal '+' stays a '+': `?phone_number=+14155550123` is how people
+        # write a phone number, and form-style '+'-as-space would lose it.
+        query_string = cast("bytes", scope.get("query_string", b"")).decode("latin-1")
+        query = parse_qs(query_string.replace("+", "%2B"))
         headers = {
             k.decode("latin-1").lower(): v.decode("latin-1")
             for k, v in cast("list[tuple[bytes, bytes]]", scope["headers"])

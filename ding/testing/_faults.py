@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -79,14 +80,47 @@ class ConnectionDropped(Exception):  # noqa: N818 - a signal, not an error
         self.mid_response = mid_response
 
 
+def _seconds(value: object) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    )
+
+
+_STATUS_RANGES: Final = {
+    "server_error": range(500, 600),
+    "html_error": range(400, 600),
+}
+
+
 @attrs.frozen(kw_only=True)
 class Fault:
-    """One misbehaviour of the fake; build it with the class methods."""
+    """One misbehaviour of the fake; build it with the class methods.
+
+    Raises:
+        UsageError: A status code outside the fault's range (5xx for
+            ``server_error``, 4xx or 5xx for ``html_error``), or a delay or
+            ``Retry-After`` that is not a finite, non-negative number.
+    """
 
     kind: FaultKind
     status_code: int = 200
     retry_after: float | None = None
     seconds: float = 0.0
+
+    def __attrs_post_init__(self) -> None:
+        allowed = _STATUS_RANGES.get(self.kind)
+        if allowed is not None and self.status_code not in allowed:
+            raise UsageError(
+                f"{self.kind} needs a status code in {allowed.start}..{allowed.stop - 1}, "
+                f"not {self.status_code!r}",
+            )
+        if not _seconds(self.seconds) or not (
+            self.retry_after is None or _seconds(self.retry_after)
+        ):
+            raise UsageError("delays must be finite, non-negative numbers of seconds")
 
     @property
     def performs_operation(self) -> bool:

@@ -269,7 +269,7 @@ class FakeSettings:
     lifetime: timedelta = attrs.field(
         default=timedelta(minutes=10), validator=_positive
     )
-    max_invalid_checks: int = attrs.field(default=5, validator=_at_least(0))
+    max_invalid_checks: int = attrs.field(default=5, validator=_at_least(1))
     max_retries: int = attrs.field(default=3, validator=_at_least(0))
     retry_interval: timedelta = attrs.field(
         default=timedelta(seconds=30), validator=_not_negative
@@ -980,15 +980,18 @@ class FakeDing:
         else:
             status, closed = "approved", False
             self._send_attempt(auth, ctx)
-        remaining = 0 if closed else settings.max_retries - auth.retries_used()
+        remaining = 0 if closed else max(0, settings.max_retries - auth.retries_used())
+        # `next_retry_at` is when another retry will be accepted; with none
+        # left that is never, so the latest honest answer is the expiry.
+        next_retry_at = auth.next_retry_at(settings) if remaining else auth.expires_at
         return Reply(
             status=200,
             body={
                 "authentication_uuid": auth.uuid,
                 "status": status,
                 "created_at": _rfc3339(ctx.now),
-                "next_retry_at": _rfc3339(auth.next_retry_at(settings)),
-                "remaining_retry": max(0, remaining),
+                "next_retry_at": _rfc3339(max(next_retry_at, ctx.now)),
+                "remaining_retry": remaining,
             },
         )
 

@@ -109,3 +109,26 @@ def test_port_in_use_is_a_clear_error() -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=10)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--lifetime", "0"],
+        ["--retry-interval", "nan"],
+        ["--max-retries", "-1"],
+        ["--lifetime", "1e300"],
+    ],
+)
+def test_bad_options_are_usage_errors(options: list[str]) -> None:
+    result = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "ding.testing", *options],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "error:" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -21,7 +21,7 @@ from ding.testing import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterator
 
 PHONE = "+14155550123"
 
@@ -369,3 +369,40 @@ def test_introspection_routes_over_tcp(fake: FakeDing) -> None:
         assert httpx.post(f"{server.url}/_fake/reset").status_code == 200
         assert fake.outbox.last_code(PHONE) is None
         assert httpx.get(f"{server.url}/_fake/health").json() == {"status": "ok"}
+
+
+def test_outbox_query_keeps_a_literal_plus(fake: FakeDing) -> None:
+    with (
+        fake.serve() as server,
+        fake.client(server_url=server.url + "/v1", client=None) as client,
+    ):
+        client.otp.create_authentication(phone_number=PHONE)
+        raw = httpx.get(f"{server.url}/_fake/outbox/last?phone_number={PHONE}")
+    assert raw.status_code == 200
+    assert raw.json()["code"] == fake.outbox.last_code(PHONE)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Fault.server_error(200),
+        lambda: Fault.server_error(1000),
+        lambda: Fault.html_error(204),
+        lambda: Fault.delay(float("inf")),
+        lambda: Fault.delay(-1),
+        lambda: Fault.rate_limited(retry_after=float("nan")),
+    ],
+)
+def test_nonsense_faults_are_refused(make: Callable[[], Fault]) -> None:
+    with pytest.raises(ding.UsageError):
+        make()
+
+
+def test_nonsense_faults_over_http_are_400(fake: FakeDing) -> None:
+    with fake.serve() as server:
+        answer = httpx.post(
+            f"{server.url}/_fake/faults",
+            json={"operation": "check", "fault": "delay", "seconds": "inf"},
+        )
+    assert answer.status_code == 400
+    assert fake.faults.pending == 0

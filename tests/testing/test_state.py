@@ -844,7 +844,8 @@ def test_reserved_spam_number(fake: FakeDing, clock: ManualClock) -> None:
     body = retry_body(fake, auth)
     assert body["status"] == "no_attempt"
     assert body["remaining_retry"] == 0
-    assert body["next_retry_at"] == "2025-01-01T00:00:30Z"
+    # No retry will ever be accepted: the expiry is the honest answer.
+    assert body["next_retry_at"] == "2025-01-01T00:10:00Z"
     clock.advance(timedelta(minutes=10))
     assert check_status(fake, auth, "1") == "expired_auth"
 
@@ -911,7 +912,13 @@ def test_too_many_wrong_codes_lock_the_authentication(fake: FakeDing) -> None:
     assert statuses == ["invalid"] * 5 + ["rate_limited"] * 2
 
 
-@pytest.mark.parametrize("limit", [0, 1, 3])
+def test_max_invalid_checks_of_zero_is_refused() -> None:
+    # Zero would lock an authentication before its first check.
+    with pytest.raises(UsageError, match="max_invalid_checks"):
+        FakeSettings(max_invalid_checks=0)
+
+
+@pytest.mark.parametrize("limit", [1, 3])
 def test_max_invalid_checks_is_configurable(limit: int) -> None:
     fake = make(max_invalid_checks=limit)
     auth = new_auth(fake)
@@ -1039,7 +1046,8 @@ def test_retry_timing_and_exhaustion(fake: FakeDing, clock: ManualClock) -> None
     body = retry_body(fake, auth)
     assert body["status"] == "denied"
     assert body["remaining_retry"] == 0
-    assert body["next_retry_at"] == "2025-01-01T00:02:00Z"
+    # The budget is spent: never "in the past", never before the expiry.
+    assert body["next_retry_at"] == "2025-01-01T00:10:00Z"
     assert [m.attempt_number for m in fake.outbox] == [1, 2, 3, 4]
     # Only the newest code is valid.
     last = code_of(fake)

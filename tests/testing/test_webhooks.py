@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import httpx
 
@@ -106,3 +107,72 @@ def test_no_callback_url_no_webhook() -> None:
     assert fake.webhooks.wait_idle(1)
     assert receiver.received == []
     assert fake.webhooks.deliveries == []
+
+
+def test_a_bad_url_neither_crashes_nor_blocks_the_others() -> None:
+    receiver = Receiver()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "bad.example.com":
+            # What httpx raises for a host IDNA cannot encode: not an HTTPError.
+            raise UnicodeError("label empty or too long")
+        return receiver(request)
+
+    fake = FakeDing(webhook_transport=httpx.MockTransport(handler))
+    fake.webhooks.backoff = 0.01
+    fake.webhooks.max_attempts = 2
+    bad = "https://bad.example.com/hook"
+    with fake.client() as client:
+        client.otp.create_authentication(phone_number=PHONE, callback_url=bad)
+        client.otp.create_authentication(
+            phone_number="+14155550124", callback_url=CALLBACK
+        )
+    assert fake.webhooks.wait_idle(10)
+    deliveries = fake.webhooks.deliveries
+    assert all(
+        not d.acknowledged and d.attempts == 2 for d in deliveries if d.url == bad
+    )
+    assert all(d.acknowledged for d in deliveries if d.url == CALLBACK)
+    assert {d.url for d in deliveries} == {bad, CALLBACK}
+
+
+def test_a_slow_receiver_does_not_delay_the_others() -> None:
+    release = threading.Event()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "slow.example.com":
+            release.wait(10)
+        return httpx.Response(200)
+
+    fake = FakeDing(webhook_transport=httpx.MockTransport(handler))
+    with fake.client() as client:
+        client.otp.create_authentication(
+            phone_number=PHONE, callback_url="https://slow.example.com/hook"
+        )
+        client.otp.create_authentication(
+            phone_number="+14155550124", callback_url=CALLBACK
+        )
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        fast = [d for d in fake.webhooks.deliveries if d.url == CALLBACK]
+        if fast and all(d.acknowledged for d in fast):
+            break
+        time.sleep(0.01)
+    else:
+        raise AssertionError("the fast receiver waited for the slow one")
+    release.set()
+    assert fake.webhooks.wait_idle(10)
+
+
+def test_delivery_threads_do_not_outlive_their_events() -> None:
+    before = threading.active_count()
+    for _ in range(5):
+        receiver = Receiver()
+        fake = make_fake(receiver)
+        with fake.client() as client:
+            client.otp.create_authentication(phone_number=PHONE, callback_url=CALLBACK)
+        assert fake.webhooks.wait_idle(10)
+    deadline = time.monotonic() + 5
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert threading.active_count() <= before
