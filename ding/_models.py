@@ -665,105 +665,84 @@ class AuthenticationStatusResponse:
 
 
 @attrs.frozen(kw_only=True)
-class PostAuthenticationResponse:
+class _Result:
+    """What every operation result carries besides its decoded body.
+
+    Attributes:
+        content_type: The response's content type.
+        status_code: The response's HTTP status code.
+        raw_response: The HTTP response.
+    """
+
+    content_type: str
+    status_code: int
+    raw_response: "httpx.Response | None" = None
+
+
+@attrs.frozen(kw_only=True)
+class PostAuthenticationResponse(_Result):
     """The result of creating an authentication.
 
     Attributes:
-        content_type: The response's content type.
-        status_code: The response's HTTP status code.
         create_authentication_response: The decoded body on HTTP 200.
-        raw_response: The HTTP response.
     """
 
-    content_type: str
-    status_code: int
     create_authentication_response: CreateAuthenticationResponse | None = None
-    raw_response: "httpx.Response | None" = None
 
 
 @attrs.frozen(kw_only=True)
-class PostCheckResponse:
+class PostCheckResponse(_Result):
     """The result of checking a code.
 
     Attributes:
-        content_type: The response's content type.
-        status_code: The response's HTTP status code.
         create_check_response: The decoded body on HTTP 200.
-        raw_response: The HTTP response.
     """
 
-    content_type: str
-    status_code: int
     create_check_response: CreateCheckResponse | None = None
-    raw_response: "httpx.Response | None" = None
 
 
 @attrs.frozen(kw_only=True)
-class PostRetryResponse:
+class PostRetryResponse(_Result):
     """The result of a retry.
 
     Attributes:
-        content_type: The response's content type.
-        status_code: The response's HTTP status code.
         retry_authentication_response: The decoded body on HTTP 200.
-        raw_response: The HTTP response.
     """
 
-    content_type: str
-    status_code: int
     retry_authentication_response: RetryAuthenticationResponse | None = None
-    raw_response: "httpx.Response | None" = None
 
 
 @attrs.frozen(kw_only=True)
-class PostLookupResponse:
+class PostLookupResponse(_Result):
     """The result of a phone number lookup.
 
     Attributes:
-        content_type: The response's content type.
-        status_code: The response's HTTP status code.
         lookup_response: The decoded body on HTTP 200.
-        raw_response: The HTTP response.
     """
 
-    content_type: str
-    status_code: int
     lookup_response: LookupResponse | None = None
-    raw_response: "httpx.Response | None" = None
 
 
 @attrs.frozen(kw_only=True)
-class GetAuthenticationStatusResponse:
+class GetAuthenticationStatusResponse(_Result):
     """The result of reading an authentication's status.
 
     Attributes:
-        content_type: The response's content type.
-        status_code: The response's HTTP status code.
         authentication_status_response: The decoded body on HTTP 200.
-        raw_response: The HTTP response.
     """
 
-    content_type: str
-    status_code: int
     authentication_status_response: AuthenticationStatusResponse | None = None
-    raw_response: "httpx.Response | None" = None
 
 
 @attrs.frozen(kw_only=True)
-class PostFeedbackResponse:
+class PostFeedbackResponse(_Result):
     """The result of sending feedback.
 
     Attributes:
-        content_type: The response's content type.
-        status_code: The response's HTTP status code.
         feedback_response: The decoded body on HTTP 200.
-        raw_response: The HTTP response.
     """
 
-    content_type: str
-    status_code: int
     feedback_response: FeedbackResponse | None = None
-    raw_response: "httpx.Response | None" = None
 
 
 @attrs.frozen(kw_only=True)
