@@ -17,6 +17,7 @@ MODULES = [
     "ding.models.operations",
     "ding.models.errors",
     "ding.utils",
+    "ding.testing",
 ]
 
 
