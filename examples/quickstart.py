@@ -55,7 +55,7 @@ async def async_flow(client: ding.AsyncDing, fake: FakeDing | None) -> None:
         retry = early.retry_authentication_response
         show(
             "retry at once",
-            f"{retry.status}: next retry at {retry.next_retry_at:%H:%M:%S}",
+            f"{retry.status}: next retry at {retry.next_retry_at:%H:%M:%S} UTC",
         )
 
         assert isinstance(fake.clock, ManualClock)
