@@ -382,7 +382,9 @@ class FakeTransport(httpx.AsyncBaseTransport):
 
     Wraps `httpx.ASGITransport` so that failures look as they do over TCP: a
     dropped connection raises `httpx.RemoteProtocolError`, and the request's
-    read timeout is enforced (`httpx.ReadTimeout`).
+    read timeout is enforced (`httpx.ReadTimeout`). One difference remains: a
+    request that times out in-process is abandoned by the fake too, where a
+    server would finish it after the client gave up.
     """
 
     def __init__(self, app: FakeApp) -> None:
