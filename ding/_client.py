@@ -1,62 +1,44 @@
-"""`AsyncDing`: the request pipeline and the operations, written once.
+"""`AsyncDing` and its operations: the surface the sync client is generated from.
 
-Everything that touches the network lives here: building requests, retries,
-timeouts, mapping every failure onto the `ding.DingError` tree and decoding
-bodies through the one cattrs converter. The sync `ding.Ding` is generated
-from the classes in this module (``scripts/generate_sync.py``): every public
-``Async*`` class, its public methods, properties and aliases.
+This module holds what a caller touches: the client, its ``otp`` and
+``lookup`` namespaces, and the building of each operation's request from a
+request object, a mapping or keywords. Sending, retrying and mapping errors
+live in `ding._pipeline`; configuration checks in `ding._config`; decoding
+in `ding._converter`. The sync `ding.Ding` is generated from the classes in
+this module (``scripts/generate_sync.py``): every public ``Async*`` class,
+its public methods, properties and aliases.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import re
-import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import quote
 
-import anyio
-import anyio.lowlevel
 import attrs
 import httpx
 from attrs import AttrsInstance
 
 from ding._config import (
-    DEFAULT_BASE_URL,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
-    ENV_API_KEY,
-    ENV_BASE_URL,
     ENV_CUSTOMER_UUID,
     NOT_GIVEN,
-    SERVERS,
     USER_AGENT,
     NotGiven,
+    Secret,
     TimeoutTypes,
-    shared_ssl_context,
+    check_header_value,
+    check_max_retries,
+    env,
+    merge_headers,
+    resolve_api_key,
+    resolve_server_url,
     to_timeout,
 )
-from ding._converter import DecodeError, structure_response, unstructure_request
-from ding._errors import (
-    APIConnectionError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ClientError,
-    ErrorResponse,
-    MalformedResponseError,
-    NotFoundError,
-    RateLimitError,
-    SDKError,
-    ServerError,
-    UsageError,
-)
+from ding._errors import UsageError
 from ding._models import (
     AuthenticationStatusResponse,
-    Code,
     CreateAuthenticationRequest,
     CreateAuthenticationResponse,
     CreateCheckRequest,
@@ -77,7 +59,8 @@ from ding._models import (
     RetryAuthenticationRequest,
     RetryAuthenticationResponse,
 )
-from ding._retry import MAX_RETRY_AFTER, RetryConfig, RetryPolicy, parse_retry_after
+from ding._pipeline import Pipeline, Pool
+from ding._retry import RetryConfig, RetryPolicy
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -86,267 +69,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncDing", "AsyncLookup", "AsyncOtp"]
 
-_logger: Final = logging.getLogger("ding")
-
 _Model = TypeVar("_Model", bound=AttrsInstance)
-
-
-class _RequestModel(AttrsInstance, Protocol):
-    """A request model that carries a customer UUID."""
-
-    @property
-    def customer_uuid(self) -> str | None: ...
-
-
-_JSON_MEDIA_TYPES: Final = ("application/json",)
-_HEADER_NAME: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-# Printable ASCII, no leading or trailing space (which h11 would refuse).
-_HEADER_VALUE: Final = re.compile(r"(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?")
-_MAX_JSON_DEPTH: Final = 64
-_QUOTE, _BACKSLASH = b'"'[0], b"\\"[0]
-_OPENERS, _CLOSERS = frozenset(b"[{"), frozenset(b"]}")
-#: What the API key is replaced with on a request once it has been sent.
-REDACTED: Final = "[redacted]"
-_ERROR_CLASSES: Final[Mapping[int, type[SDKError]]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: AuthenticationError,
-    404: NotFoundError,
-    429: RateLimitError,
-}
-
-
-class _Secret:
-    """A string that never shows itself in a repr, a log or a traceback."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return "<redacted>"
-
-    __str__ = __repr__
-
-
-@attrs.define
-class _Pool:
-    """The httpx client a family of `with_options` copies shares.
-
-    The client is created on first use. A client the SDK created is replaced
-    (never closed) when the process forked or the event loop changed, since
-    its connections belong to the parent process or to a dead loop.
-    """
-
-    injected: httpx.AsyncClient | None
-    client: httpx.AsyncClient | None = None
-    owner_pid: int = 0
-    owner_loop: object = None
-    closed: bool = False
-
-    def get(self) -> httpx.AsyncClient:
-        if self.closed:
-            raise UsageError("this client is closed; create a new one")
-        if self.injected is not None:
-            if self.injected.is_closed:
-                raise UsageError("the httpx.AsyncClient passed as client= is closed")
-            return self.injected
-        loop = anyio.lowlevel.current_token().native_token
-        if (
-            self.client is None
-            or self.owner_pid != os.getpid()
-            or self.owner_loop is not loop
-        ):
-            self.client = httpx.AsyncClient(
-                verify=shared_ssl_context(),
-                timeout=DEFAULT_TIMEOUT,
-                follow_redirects=False,
-            )
-            self.owner_pid = os.getpid()
-            self.owner_loop = loop
-        return self.client
-
-    async def aclose(self) -> None:
-        self.closed = True
-        client, self.client = self.client, None
-        # Only a client the SDK created, on this process and this loop, is
-        # closed: an injected one belongs to the caller.
-        if client is not None and self.owner_pid == os.getpid():
-            try:
-                same_loop = (
-                    anyio.lowlevel.current_token().native_token is self.owner_loop
-                )
-            except RuntimeError:  # pragma: no cover - aclose() is always awaited
-                same_loop = False
-            if same_loop:
-                await client.aclose()
-
-
-def _env(name: str) -> str | None:
-    return os.environ.get(name) or None
-
-
-def _check_header_value(name: str, value: object) -> None:
-    # httpx would raise UnicodeEncodeError or a protocol error deep inside the
-    # send, quoting the value; refuse early, without the value.
-    if not isinstance(value, str) or not _HEADER_VALUE.fullmatch(value):
-        raise UsageError(
-            f"{name} must be a string of printable ASCII characters "
-            "without leading or trailing spaces",
-        )
-
-
-def _merge_headers(
-    base: Mapping[str, str],
-    extra: Mapping[str, str] | None,
-) -> dict[str, str]:
-    merged = dict(base)
-    if extra is None:
-        return merged
-    if not isinstance(cast("object", extra), Mapping):
-        raise UsageError("headers must be a mapping of names to values")
-    for name, value in extra.items():
-        if not isinstance(cast("object", name), str) or not _HEADER_NAME.fullmatch(
-            name
-        ):
-            raise UsageError(f"{name!r} is not a valid HTTP header name")
-        _check_header_value(f"header {name!r}", value)
-        merged[name.lower()] = value
-    return merged
-
-
-def _check_max_retries(value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise UsageError("max_retries must be a non-negative integer")
-
-
-def _resolve_server_url(
-    server_url: str | None,
-    server_idx: int | None,
-    url_params: Mapping[str, str] | None,
-) -> str:
-    if server_url is not None and not isinstance(cast("object", server_url), str):
-        raise UsageError("server_url must be a string")
-    if server_url is None and server_idx is not None:
-        if isinstance(server_idx, bool) or not isinstance(
-            cast("object", server_idx), int
-        ):
-            raise UsageError("server_idx must be an integer")
-        if not 0 <= server_idx < len(SERVERS):
-            raise UsageError(
-                f"server_idx must be between 0 and {len(SERVERS) - 1}, got {server_idx}",
-            )
-        server_url = SERVERS[server_idx]
-    url = server_url or _env(ENV_BASE_URL) or DEFAULT_BASE_URL
-    if url_params:
-        for key, value in url_params.items():
-            if not isinstance(cast("object", value), str):
-                raise UsageError(f"url_params[{key!r}] must be a string")
-            url = url.replace("{" + key + "}", value)
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise UsageError(f"server_url is not a valid URL: {url!r}") from exc
-    if parsed.scheme not in {"http", "https"} or not parsed.host:
-        raise UsageError(f"server_url must be an absolute http(s) URL, got {url!r}")
-    return url.rstrip("/")
-
-
-def _is_json(content_type: str) -> bool:
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type in _JSON_MEDIA_TYPES or media_type.endswith("+json")
-
-
-def _error_for_status(response: httpx.Response, message: str) -> SDKError:
-    status = response.status_code
-    cls = _ERROR_CLASSES.get(status)
-    if cls is None:
-        if 500 <= status < 600:  # noqa: PLR2004
-            cls = ServerError
-        elif 400 <= status < 500:  # noqa: PLR2004
-            cls = ClientError
-        else:
-            cls = SDKError
-    return cls(message, status, response.text, response)
-
-
-def _nesting_depth(content: bytes) -> int:
-    depth = deepest = 0
-    in_string = escaped = False
-    for byte in content:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == _BACKSLASH:
-                escaped = True
-            elif byte == _QUOTE:
-                in_string = False
-        elif byte == _QUOTE:
-            in_string = True
-        elif byte in _OPENERS:
-            depth += 1
-            deepest = max(deepest, depth)
-        elif byte in _CLOSERS:
-            depth -= 1
-    return deepest
-
-
-def _loads(content: bytes) -> object:
-    """Parse JSON, refusing absurd nesting before the parser recurses into it.
-
-    A RecursionError inside the C parser is recoverable but has been seen to
-    upset the interpreter afterwards, so it is never provoked: a body with
-    more brackets than any Ding answer has is measured first.
-    """
-    if (
-        content.count(b"[") + content.count(b"{") > _MAX_JSON_DEPTH
-        and _nesting_depth(content) > _MAX_JSON_DEPTH
-    ):
-        raise ValueError(f"JSON nested deeper than {_MAX_JSON_DEPTH} levels")
-    return json.loads(content)
-
-
-def _decode_json(response: httpx.Response) -> object:
-    try:
-        return _loads(response.content)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise MalformedResponseError(
-            "response body is not valid JSON",
-            response.status_code,
-            response.text,
-            response,
-        ) from exc
-
-
-def _error_response(response: httpx.Response) -> ErrorResponse | SDKError:
-    """Map a 400 answer: a Ding error body, or a generic `BadRequestError`."""
-    content_type = response.headers.get("content-type", "")
-    if not _is_json(content_type):
-        return _error_for_status(
-            response, f"unknown content-type received: {content_type}"
-        )
-    try:
-        data = _loads(response.content)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return _error_for_status(response, "API error occurred")
-    if not isinstance(data, dict):
-        return _error_for_status(response, "API error occurred")
-    fields = cast("dict[str, object]", data)
-    code, message, doc_url = (fields.get(k) for k in ("code", "message", "doc_url"))
-    return ErrorResponse(
-        code=_open_code(code) if isinstance(code, str) else None,
-        message=message if isinstance(message, str) else None,
-        doc_url=doc_url if isinstance(doc_url, str) else None,
-        raw_response=response,
-    )
-
-
-def _open_code(code: str) -> Code | str:
-    try:
-        return Code(code)
-    except ValueError:
-        return code  # a code newer than this SDK: kept as the raw string
 
 
 def _build_request(
@@ -446,20 +169,13 @@ class AsyncDing:
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
-        if api_key is None:
-            api_key = os.environ.get(ENV_API_KEY)
-        if api_key is None:
-            raise UsageError(
-                f"no API key: pass api_key=... or set the {ENV_API_KEY} "
-                "environment variable",
-            )
-        _check_header_value("api_key", api_key)
+        key = resolve_api_key(api_key)
         if not isinstance(cast("object", client), httpx.AsyncClient | None):
             raise UsageError(
                 "client must be an httpx.AsyncClient, "
                 f"not {type(client).__module__}.{type(client).__qualname__}",
             )
-        _check_max_retries(max_retries)
+        check_max_retries(max_retries)
         timeout_: httpx.Timeout | None
         if isinstance(timeout, NotGiven):
             timeout_ = None if client is not None else DEFAULT_TIMEOUT
@@ -471,22 +187,22 @@ class AsyncDing:
             if not user_agent.startswith("python-httpx/"):
                 headers["user-agent"] = user_agent
         self._bind(
-            _Pipeline(
-                api_key=_Secret(api_key),
-                server_url=_resolve_server_url(server_url, server_idx, url_params),
-                customer_uuid=customer_uuid or _env(ENV_CUSTOMER_UUID),
+            Pipeline(
+                api_key=key,
+                server_url=resolve_server_url(server_url, server_idx, url_params),
+                customer_uuid=customer_uuid or env(ENV_CUSTOMER_UUID),
                 timeout=timeout_,
                 policy=(
                     RetryPolicy(max_retries=max_retries)
                     if retry_config is None
                     else RetryPolicy.from_seed(max_retries, retry_config)
                 ),
-                default_headers=_merge_headers(headers, default_headers),
-                pool=_Pool(injected=client),
+                default_headers=merge_headers(headers, default_headers),
+                pool=Pool(injected=client),
             ),
         )
 
-    def _bind(self, pipeline: _Pipeline) -> None:
+    def _bind(self, pipeline: Pipeline) -> None:
         self._pipeline = pipeline
         self.otp = AsyncOtp(pipeline)
         self.lookup = AsyncLookup(pipeline)
@@ -531,19 +247,19 @@ class AsyncDing:
         pipeline = self._pipeline
         changes: dict[str, Any] = {}
         if api_key is not None:
-            _check_header_value("api_key", api_key)
-            changes["api_key"] = _Secret(api_key)
+            check_header_value("api_key", api_key)
+            changes["api_key"] = Secret(api_key)
         if customer_uuid is not None:
             changes["customer_uuid"] = customer_uuid
         if server_url is not None:
-            changes["server_url"] = _resolve_server_url(server_url, None, None)
+            changes["server_url"] = resolve_server_url(server_url, None, None)
         if not isinstance(timeout, NotGiven):
             changes["timeout"] = to_timeout(timeout)
         if max_retries is not None:
-            _check_max_retries(max_retries)
+            check_max_retries(max_retries)
             changes["policy"] = attrs.evolve(pipeline.policy, max_retries=max_retries)
         if default_headers:
-            changes["default_headers"] = _merge_headers(
+            changes["default_headers"] = merge_headers(
                 pipeline.default_headers,
                 default_headers,
             )
@@ -576,199 +292,6 @@ class AsyncDing:
         )
 
 
-@attrs.frozen(kw_only=True)
-class _Pipeline:
-    """The settings of one client and the request pipeline that uses them.
-
-    `AsyncDing.with_options` evolves a copy; every copy shares the `_Pool`.
-    """
-
-    api_key: _Secret
-    server_url: str
-    customer_uuid: str | None
-    timeout: httpx.Timeout | None
-    policy: RetryPolicy
-    default_headers: Mapping[str, str]
-    pool: _Pool
-
-    def customer(self, given: str | None) -> str:
-        customer_uuid = given or self.customer_uuid
-        if not customer_uuid:
-            raise UsageError(
-                "no customer_uuid: pass it to the operation or to the client, "
-                f"or set the {ENV_CUSTOMER_UUID} environment variable",
-            )
-        return customer_uuid
-
-    async def send(
-        self,
-        method: str,
-        path: str,
-        response_cls: type[_Model],
-        *,
-        body: object = None,
-        params: Mapping[str, str | Sequence[str]] | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: TimeoutTypes | NotGiven,
-        extra_headers: Mapping[str, str] | None,
-    ) -> tuple[httpx.Response, _Model | None]:
-        """Send one operation, retrying what is safe; map every failure."""
-        content: bytes | None = None
-        if body is not None:
-            try:
-                content = json.dumps(
-                    unstructure_request(body), allow_nan=False
-                ).encode()
-            except (TypeError, ValueError) as exc:
-                raise UsageError(
-                    f"the {type(body).__name__} cannot be sent as JSON: {exc}",
-                ) from None
-        per_try = self.timeout if isinstance(timeout, NotGiven) else to_timeout(timeout)
-        client = self.pool.get()
-        try:
-            request = client.build_request(
-                method,
-                self.server_url + path,
-                content=content,
-                params=params,
-                # Built inline so that no local variable of this frame holds
-                # the key (tracebacks that show locals stay clean).
-                headers=self.headers(headers, extra_headers, json=content is not None),
-                timeout=per_try if per_try is not None else httpx.USE_CLIENT_DEFAULT,
-            )
-        except (httpx.InvalidURL, UnicodeError) as exc:
-            raise UsageError(f"cannot build the request for {method} {path}") from exc
-        try:
-            response = await self._send_with_retries(client, request, path)
-        finally:
-            # The key has been sent. The request object outlives this call (on
-            # the response and on errors), so it must not show the key.
-            request.headers["x-api-key"] = REDACTED
-        return response, self.decode(response, response_cls)
-
-    async def _send_with_retries(  # noqa: C901, PLR0912 - the one retry loop, kept whole
-        self,
-        client: httpx.AsyncClient,
-        request: httpx.Request,
-        path: str,
-    ) -> httpx.Response:
-        policy = self.policy
-        method = request.method
-        is_get = method == "GET"
-        started = time.monotonic()
-        retry = 0
-        while True:
-            wait: float | None = None
-            try:
-                response = await _send_once(client, request)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                # The request never reached the server: always safe to retry.
-                if not policy.retry_connection_errors or retry >= policy.max_retries:
-                    raise _connection_error(exc, request) from _cause(exc)
-                wait = policy.delay(retry)
-                error: Exception = exc
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
-                if not is_get or retry >= policy.max_retries:
-                    raise _connection_error(exc, request) from _cause(exc)
-                wait = policy.delay(retry)
-                error = exc
-            except (httpx.HTTPError, OSError) as exc:
-                raise _connection_error(exc, request) from _cause(exc)
-            except RuntimeError as exc:
-                # httpx and anyio raise RuntimeError for a client used after
-                # close or across event loops.
-                raise APIConnectionError(
-                    f"{method} {request.url.path}: the HTTP client cannot send: {exc}",
-                    request=request,
-                ) from exc
-            else:
-                status = response.status_code
-                if 200 <= status < 300:  # noqa: PLR2004
-                    return response
-                if retry < policy.max_retries:
-                    wait = _retry_wait(response, policy, retry, is_get=is_get)
-                if wait is None:
-                    if status == 400:  # noqa: PLR2004
-                        raise _error_response(response)
-                    raise _error_for_status(response, "API error occurred")
-                error = _error_for_status(response, "API error occurred")
-            if time.monotonic() - started + wait > policy.max_elapsed:
-                if isinstance(error, httpx.HTTPError):
-                    raise _connection_error(error, request) from _cause(error)
-                raise error
-            retry += 1
-            if _logger.isEnabledFor(logging.DEBUG):
-                _logger.debug(
-                    "%s %s failed (%s); retry %d in %.2fs",
-                    method,
-                    path.split("/", 2)[1],
-                    type(error).__name__,
-                    retry,
-                    wait,
-                )
-            await anyio.sleep(wait)
-
-    async def post(
-        self,
-        path: str,
-        request: _RequestModel,
-        response_cls: type[_Model],
-        *,
-        timeout: TimeoutTypes | NotGiven,
-        extra_headers: Mapping[str, str] | None,
-    ) -> tuple[httpx.Response, _Model | None]:
-        """Send a request model, its customer UUID defaulted from the client."""
-        body = attrs.evolve(request, customer_uuid=self.customer(request.customer_uuid))  # type: ignore[misc]  # mypy's attrs plugin cannot see the attrs class behind the protocol
-        return await self.send(
-            "POST",
-            path,
-            response_cls,
-            body=body,
-            timeout=timeout,
-            extra_headers=extra_headers,
-        )
-
-    def headers(
-        self,
-        headers: Mapping[str, str] | None,
-        extra_headers: Mapping[str, str] | None,
-        *,
-        json: bool,
-    ) -> dict[str, str]:
-        result = _merge_headers(self.default_headers, extra_headers)
-        if json:
-            result["content-type"] = "application/json"
-        if headers:
-            result.update(headers)
-        result["x-api-key"] = self.api_key.value
-        return result
-
-    @staticmethod
-    def decode(response: httpx.Response, cls: type[_Model]) -> _Model | None:
-        if response.status_code == 204 or (  # noqa: PLR2004
-            not response.content and response.status_code != 200  # noqa: PLR2004
-        ):
-            return None
-        content_type = response.headers.get("content-type", "")
-        if not _is_json(content_type):
-            raise MalformedResponseError(
-                f"unknown content-type received: {content_type}",
-                response.status_code,
-                response.text,
-                response,
-            )
-        data = _decode_json(response)
-        try:
-            return structure_response(data, cls)
-        except DecodeError as exc:
-            raise MalformedResponseError(
-                f"response body does not match {cls.__name__}: {exc}",
-                response.status_code,
-                response.text,
-                response,
-            ) from exc
-
-
 def _meta(response: httpx.Response) -> dict[str, Any]:
     """Return the envelope fields every operation result shares."""
     return {
@@ -778,76 +301,10 @@ def _meta(response: httpx.Response) -> dict[str, Any]:
     }
 
 
-def _retry_wait(
-    response: httpx.Response,
-    policy: RetryPolicy,
-    retry: int,
-    *,
-    is_get: bool,
-) -> float | None:
-    status = response.status_code
-    if status in {429, 503}:
-        asked = parse_retry_after(response.headers.get("retry-after"))
-        if asked is not None:
-            return asked if asked <= MAX_RETRY_AFTER else None
-    if is_get and (status == 429 or 500 <= status < 600):  # noqa: PLR2004
-        return policy.delay(retry)
-    return None
-
-
-async def _send_once(
-    client: httpx.AsyncClient, request: httpx.Request
-) -> httpx.Response:
-    """Send once and read the whole body, mapping what only a response can mean."""
-    try:
-        response = await client.send(request, stream=True)
-    except httpx.HTTPStatusError as exc:
-        # Raised by an event hook of an injected client (raise_for_status):
-        # the answer is mapped like any other error status.
-        response = exc.response
-    try:
-        await response.aread()
-    except httpx.DecodingError as exc:
-        raise MalformedResponseError(
-            "the response body could not be decoded (Content-Encoding)",
-            response.status_code,
-            "",
-            response,
-        ) from exc
-    finally:
-        await response.aclose()
-    return response
-
-
-def _cause(exc: Exception) -> Exception | None:
-    # h11 quotes the offending header in a LocalProtocolError, and a header
-    # can hold the key: such a cause is dropped rather than shown.
-    return None if isinstance(exc, httpx.LocalProtocolError) else exc
-
-
-def _connection_error(exc: Exception, request: httpx.Request) -> APIConnectionError:
-    if isinstance(exc, httpx.LocalProtocolError):
-        return APIConnectionError(
-            f"{request.method} {request.url.path}: the request could not be sent "
-            "(invalid HTTP); check the headers and the server URL",
-            request=request,
-        )
-    if isinstance(exc, httpx.TimeoutException):
-        kind = type(exc).__name__.removesuffix("Timeout").lower() or "request"
-        return APITimeoutError(
-            f"{request.method} {request.url.path}: {kind} timeout",
-            request=request,
-        )
-    return APIConnectionError(
-        f"{request.method} {request.url.path}: {type(exc).__name__}: {exc}",
-        request=request,
-    )
-
-
 class AsyncOtp:
     """Send one-time codes, check them, retry the send (``client.otp``)."""
 
-    def __init__(self, pipeline: _Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline) -> None:
         self._pipeline = pipeline
 
     async def create_authentication(
@@ -1091,7 +548,7 @@ class AsyncOtp:
 class AsyncLookup:
     """Look up a phone number's carrier, line type and more (``client.lookup``)."""
 
-    def __init__(self, pipeline: _Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline) -> None:
         self._pipeline = pipeline
 
     async def lookup(
@@ -1125,7 +582,7 @@ class AsyncLookup:
         """
         segment = _path_segment("phone_number", phone_number)
         customer = self._pipeline.customer(customer_uuid)
-        _check_header_value("customer_uuid", customer)
+        check_header_value("customer_uuid", customer)
         params: dict[str, str | Sequence[str]] | None = None
         if type_ is not None:
             given = cast("object", type_)

@@ -1,11 +1,21 @@
-"""Defaults, environment variable names and the not-given sentinel."""
+"""Configuration: defaults, environment variables and the checks on settings.
+
+Everything a client resolves once, at construction or in `with_options`,
+lives here: the server URL (``server_url``, ``server_idx``, ``url_params``,
+``DING_BASE_URL``), the API key and its `Secret` wrapper, header checks, the
+``max_retries`` and ``timeout`` checks, and the defaults. Nothing here sends
+a request.
+"""
 
 from __future__ import annotations
 
 import enum
 import functools
 import math
-from typing import TYPE_CHECKING, Final, Literal, TypeAlias
+import os
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Final, Literal, TypeAlias, cast
 
 import httpx
 
@@ -29,6 +39,10 @@ DEFAULT_TIMEOUT: Final = httpx.Timeout(15.0, connect=5.0)
 DEFAULT_MAX_RETRIES: Final = 2
 
 USER_AGENT: Final = f"ding-python/{__version__} httpx/{httpx.__version__}"
+
+_HEADER_NAME: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# Printable ASCII, no leading or trailing space (which h11 would refuse).
+_HEADER_VALUE: Final = re.compile(r"(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?")
 
 
 class NotGiven(enum.Enum):
@@ -92,3 +106,131 @@ def to_timeout(value: TimeoutTypes) -> httpx.Timeout:
                 f"non-negative number of seconds, not {part!r}",
             )
     return value if isinstance(value, httpx.Timeout) else httpx.Timeout(value)
+
+
+class Secret:
+    """A string that never shows itself in a repr, a log or a traceback."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<redacted>"
+
+    __str__ = __repr__
+
+
+def env(name: str) -> str | None:
+    """Return the environment variable *name*, or None when unset or empty."""
+    return os.environ.get(name) or None
+
+
+def resolve_api_key(api_key: str | None) -> Secret:
+    """Return the API key given, else ``DING_API_KEY``, checked and wrapped.
+
+    Raises:
+        UsageError: There is no key, or it cannot be sent as a header.
+    """
+    if api_key is None:
+        api_key = os.environ.get(ENV_API_KEY)
+    if api_key is None:
+        raise UsageError(
+            f"no API key: pass api_key=... or set the {ENV_API_KEY} "
+            "environment variable",
+        )
+    check_header_value("api_key", api_key)
+    return Secret(api_key)
+
+
+def check_header_value(name: str, value: object) -> None:
+    """Refuse a header value h11 would refuse, without quoting it.
+
+    httpx would raise UnicodeEncodeError or a protocol error deep inside the
+    send, quoting the value (which may be the key); this refuses it early.
+
+    Raises:
+        UsageError: The value is not printable ASCII without outer spaces.
+    """
+    if not isinstance(value, str) or not _HEADER_VALUE.fullmatch(value):
+        raise UsageError(
+            f"{name} must be a string of printable ASCII characters "
+            "without leading or trailing spaces",
+        )
+
+
+def merge_headers(
+    base: Mapping[str, str],
+    extra: Mapping[str, str] | None,
+) -> dict[str, str]:
+    """Return *base* with the checked headers of *extra* laid over it.
+
+    Raises:
+        UsageError: *extra* is not a mapping, or holds a header that cannot
+            be sent.
+    """
+    merged = dict(base)
+    if extra is None:
+        return merged
+    if not isinstance(cast("object", extra), Mapping):
+        raise UsageError("headers must be a mapping of names to values")
+    for name, value in extra.items():
+        if not isinstance(cast("object", name), str) or not _HEADER_NAME.fullmatch(
+            name
+        ):
+            raise UsageError(f"{name!r} is not a valid HTTP header name")
+        check_header_value(f"header {name!r}", value)
+        merged[name.lower()] = value
+    return merged
+
+
+def check_max_retries(value: object) -> None:
+    """Refuse anything but a non-negative integer.
+
+    Raises:
+        UsageError: The value is not a non-negative integer.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise UsageError("max_retries must be a non-negative integer")
+
+
+def resolve_server_url(
+    server_url: str | None,
+    server_idx: int | None,
+    url_params: Mapping[str, str] | None,
+) -> str:
+    """Return the base URL requests go to, without a trailing slash.
+
+    The first of *server_url*, ``SERVERS[server_idx]``, ``DING_BASE_URL`` and
+    the default wins; ``{name}`` placeholders are filled from *url_params*.
+
+    Raises:
+        UsageError: A setting has the wrong type, the index is out of range,
+            or the result is not an absolute http(s) URL.
+    """
+    if server_url is not None and not isinstance(cast("object", server_url), str):
+        raise UsageError("server_url must be a string")
+    if server_url is None and server_idx is not None:
+        if isinstance(server_idx, bool) or not isinstance(
+            cast("object", server_idx), int
+        ):
+            raise UsageError("server_idx must be an integer")
+        if not 0 <= server_idx < len(SERVERS):
+            raise UsageError(
+                f"server_idx must be between 0 and {len(SERVERS) - 1}, got {server_idx}",
+            )
+        server_url = SERVERS[server_idx]
+    url = server_url or env(ENV_BASE_URL) or DEFAULT_BASE_URL
+    if url_params:
+        for key, value in url_params.items():
+            if not isinstance(cast("object", value), str):
+                raise UsageError(f"url_params[{key!r}] must be a string")
+            url = url.replace("{" + key + "}", value)
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise UsageError(f"server_url is not a valid URL: {url!r}") from exc
+    if parsed.scheme not in {"http", "https"} or not parsed.host:
+        raise UsageError(f"server_url must be an absolute http(s) URL, got {url!r}")
+    return url.rstrip("/")

@@ -2,16 +2,22 @@
 
 Shaped like cattrs' ``preconf`` modules: `configure_converter` installs the
 hooks on any `cattrs.Converter`, `make_converter` builds a configured one, and
-`CONVERTER` is the instance the SDK uses. The HTTP layer calls two functions:
+`CONVERTER` is the instance the SDK uses. This module owns the whole boundary
+between bytes and models; the HTTP layer calls:
 
-* `unstructure_request` turns a request model into a JSON-ready ``dict``:
+* `encode_request`: a request model to the JSON bytes of a request body;
   `None` fields are omitted (``False`` and ``0`` are kept), enum members
-  become their values, datetimes become RFC 3339 strings.
-* `structure_response` decodes a parsed JSON value into a response model.
-  Unknown keys are ignored, unknown enum values are kept as plain strings,
+  become their values, datetimes become RFC 3339 strings (the dict form is
+  `unstructure_request`).
+* `decode_response`: the bytes and content type of an answer to a response
+  model. The content type must be JSON, the JSON no deeper than
+  `MAX_JSON_DEPTH`, and the value of the model's shape (`structure_response`):
+  unknown keys are ignored, unknown enum values are kept as plain strings,
   timestamps are parsed leniently (see `parse_timestamp`), events are
   dispatched on their ``type`` (unknown types become `UnknownEvent`), and
   any other mismatch raises `DecodeError` naming the JSON path.
+* `decode_error_body`: the body of a 400 answer to an `ErrorResponseBody`,
+  leniently: a field of the wrong type is dropped, not an error.
 
 Decoding is strict about JSON types: a boolean is not an integer, an object
 is not a string, and nothing is coerced except an integer where a number is
@@ -23,13 +29,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import enum
-import re
+import json
 import types
 import typing
 from typing import Any, Final, TypeVar
 
 import attrs
 import cattrs
+from attrs import AttrsInstance
 from cattrs.errors import (
     IterableValidationError,
     IterableValidationNote,
@@ -38,15 +45,22 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from cattrs.v import transform_error
 
 from ding import _models
+from ding._timestamps import format_timestamp, parse_timestamp
 
 if typing.TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = [
     "CONVERTER",
+    "MAX_JSON_DEPTH",
     "DecodeError",
     "configure_converter",
+    "decode_error_body",
+    "decode_response",
+    "encode_request",
     "format_timestamp",
+    "is_json",
+    "loads",
     "make_converter",
     "parse_timestamp",
     "structure_response",
@@ -54,19 +68,25 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+_AttrsT = TypeVar("_AttrsT", bound=AttrsInstance)
 
 _StructureHook = typing.Callable[[Any, Any], Any]
 _UnstructureHook = typing.Callable[[Any], Any]
 
-_UTC: Final = dt.timezone.utc
 _MAX_SHOWN: Final = 60
+#: The deepest JSON nesting read; no Ding answer comes near it.
+MAX_JSON_DEPTH: Final = 64
+_QUOTE, _BACKSLASH = b'"'[0], b"\\"[0]
+_OPENERS, _CLOSERS = frozenset(b"[{"), frozenset(b"]}")
 
 
-class DecodeError(Exception):
-    """A JSON value does not have the shape of the model it should decode into.
+class DecodeError(ValueError):
+    """Bytes that cannot become the model they should decode into.
 
-    The message names every offending JSON path (``$`` is the top-level
-    value) and what is wrong there; the underlying exception is chained as
+    Raised for a content type that is not JSON, invalid or absurdly nested
+    JSON, and a JSON value without the shape of the model. For a wrong shape
+    the message names every offending JSON path (``$`` is the top-level
+    value) and what is wrong there. The underlying exception is chained as
     ``__cause__``.
 
     Attributes:
@@ -80,83 +100,6 @@ class DecodeError(Exception):
 
 class _InvalidValueError(ValueError):
     """A decoding problem whose message is already meant for humans."""
-
-
-# --------------------------------------------------------------------------
-# Timestamps
-# --------------------------------------------------------------------------
-
-_TIMESTAMP_RE: Final = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?"
-    r"(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)?",
-    re.ASCII,
-)
-
-
-def parse_timestamp(text: str) -> dt.datetime:
-    """Parse an RFC 3339 timestamp leniently, the same on every Python version.
-
-    Accepts a ``T``, ``t`` or space separator; any number of fractional
-    digits (truncated to microseconds); and an offset written ``Z``,
-    ``+00:00``, ``+0000`` or ``+00``, or no offset at all (taken as UTC).
-
-    Args:
-        text: The timestamp.
-
-    Returns:
-        An aware datetime.
-
-    Raises:
-        ValueError: The text is not such a timestamp, or a field is out of
-            range.
-    """
-    match = _TIMESTAMP_RE.fullmatch(text)
-    if match is None:
-        raise ValueError("not an RFC 3339 date-time")
-    year, month, day, hour, minute, second, fraction, sign, off_h, off_m = (
-        match.groups()
-    )
-    micro = int(fraction[:6].ljust(6, "0")) if fraction else 0
-    tz: dt.tzinfo = _UTC
-    if sign is not None:
-        hours, minutes = int(off_h), int(off_m or "0")
-        if hours > 23 or minutes > 59:  # noqa: PLR2004
-            raise ValueError("UTC offset out of range")
-        offset = dt.timedelta(hours=hours, minutes=minutes)
-        if offset:
-            tz = dt.timezone(-offset if sign == "-" else offset)
-    leap = second == "60"  # RFC 3339 allows a leap second; datetime does not
-    return dt.datetime(
-        int(year),
-        int(month),
-        int(day),
-        int(hour),
-        int(minute),
-        59 if leap else int(second),
-        999_999 if leap else micro,
-        tzinfo=tz,
-    )
-
-
-def format_timestamp(value: dt.datetime) -> str:
-    """Format a datetime as RFC 3339.
-
-    UTC is written ``Z``. A naive datetime is taken as UTC; an offset with
-    seconds (which RFC 3339 cannot express) is converted to UTC.
-
-    Args:
-        value: The datetime.
-
-    Returns:
-        The timestamp text.
-    """
-    offset = value.utcoffset()
-    if offset is None:
-        value = value.replace(tzinfo=_UTC)
-    elif offset % dt.timedelta(minutes=1):
-        value = value.astimezone(_UTC)
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 # --------------------------------------------------------------------------
@@ -590,3 +533,150 @@ def structure_response(data: object, cls: type[T]) -> T:
         name = getattr(cls, "__name__", repr(cls))
         message = f"cannot decode {name}: " + "; ".join(errors)
         raise DecodeError(message, errors=errors) from exc
+
+
+def encode_request(model: object) -> bytes:
+    """Return the JSON bytes of a request body for *model*.
+
+    Args:
+        model: An instance of one of the attrs models.
+
+    Returns:
+        Compact UTF-8 JSON, as `unstructure_request` shapes it.
+
+    Raises:
+        TypeError: ``model`` is not an attrs model, or holds a value JSON
+            cannot represent.
+        ValueError: ``model`` holds a float that is not finite.
+    """
+    return json.dumps(unstructure_request(model), allow_nan=False).encode()
+
+
+def is_json(content_type: str) -> bool:
+    """Whether a ``Content-Type`` value is JSON (``application/json`` or ``+json``)."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _nesting_depth(content: bytes) -> int:
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in content:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == _BACKSLASH:
+                escaped = True
+            elif byte == _QUOTE:
+                in_string = False
+        elif byte == _QUOTE:
+            in_string = True
+        elif byte in _OPENERS:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in _CLOSERS:
+            depth -= 1
+    return deepest
+
+
+def _parse_json(content: bytes) -> object:
+    # A RecursionError inside the C parser is recoverable but has been seen to
+    # upset the interpreter afterwards, so it is never provoked: a body with
+    # more brackets than any Ding answer has is measured first.
+    if (
+        content.count(b"[") + content.count(b"{") > MAX_JSON_DEPTH
+        and _nesting_depth(content) > MAX_JSON_DEPTH
+    ):
+        raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    return json.loads(content)
+
+
+def loads(content: bytes) -> object:
+    """Parse JSON bytes, refusing nesting deeper than `MAX_JSON_DEPTH`.
+
+    Args:
+        content: The body.
+
+    Returns:
+        The parsed value.
+
+    Raises:
+        DecodeError: The bytes are not UTF-8 JSON, or nest too deep; the
+            parser's exception is the ``__cause__``.
+    """
+    try:
+        return _parse_json(content)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError included
+        raise DecodeError("response body is not valid JSON") from exc
+
+
+def decode_response(content: bytes, content_type: str, cls: type[T]) -> T:
+    """Decode the body of an answer into a response model.
+
+    Args:
+        content: The body.
+        content_type: The answer's ``Content-Type`` ("" when absent).
+        cls: The model class to build.
+
+    Returns:
+        An instance of ``cls``.
+
+    Raises:
+        DecodeError: The content type is not JSON, the body is not valid
+            JSON, or the JSON does not have the shape of ``cls``.
+    """
+    if not is_json(content_type):
+        raise DecodeError(f"unknown content-type received: {content_type}")
+    data = loads(content)
+    try:
+        return structure_response(data, cls)
+    except DecodeError as exc:
+        raise DecodeError(
+            f"response body does not match {cls.__name__}: {exc}", errors=exc.errors
+        ) from exc
+
+
+def _make_lenient_structure(
+    cls: type[_AttrsT],
+) -> Callable[[dict[str, Any]], _AttrsT]:
+    """Build a structure function for *cls* that drops ill-typed fields."""
+    hints = typing.get_type_hints(cls)
+    fields = [
+        (a.name, hints[a.name], CONVERTER.get_structure_hook(hints[a.name]))
+        for a in attrs.fields(cls)
+    ]
+
+    def structure_lenient(data: dict[str, Any]) -> _AttrsT:
+        values: dict[str, Any] = {}
+        for name, tp, hook in fields:
+            if name in data:
+                # _InvalidValueError and the like: the field is left unset.
+                with contextlib.suppress(ValueError):
+                    values[name] = hook(data[name], tp)
+        return cls(**values)
+
+    return structure_lenient
+
+
+_structure_error_body: Final = _make_lenient_structure(_models.ErrorResponseBody)
+
+
+def decode_error_body(content: bytes) -> _models.ErrorResponseBody | None:
+    """Read the body of a 400 answer as a Ding error body, leniently.
+
+    An error answer is read for what it can tell: a field of the wrong type
+    is left unset rather than failing the whole body.
+
+    Args:
+        content: The body (the caller has checked the content type).
+
+    Returns:
+        The error body, or None when the bytes are not a JSON object.
+    """
+    try:
+        data = loads(content)
+    except DecodeError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    return _structure_error_body(typing.cast("dict[str, Any]", data))

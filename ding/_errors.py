@@ -7,15 +7,23 @@ The tree::
     ├── APIConnectionError            no usable HTTP response (connection failed or dropped)
     │   └── APITimeoutError           a timeout expired (connect, read, write, pool or total)
     └── APIError                      the server answered; `status_code`, `body`, `raw_response`
-        ├── ErrorResponse             HTTP 400 with a Ding error body (`code`, `message`, `doc_url`)
-        └── SDKError                  any other failed answer (the seed SDK's generic error)
+        └── SDKError                  any failed answer (the seed SDK's generic error)
             ├── MalformedResponseError  a 2xx whose body is not the JSON the operation returns
             ├── ClientError             4xx
-            │   ├── BadRequestError       400 without a Ding error body
-            │   ├── AuthenticationError   401, 403 (missing or wrong API key)
+            │   ├── BadRequestError       400
+            │   │   └── ErrorResponse       400 with a Ding error body (`code`, `message`, `doc_url`)
+            │   ├── AuthenticationError   401 (missing or wrong API key)
+            │   │   └── PermissionDeniedError  403 (what Ding answers a wrong key)
             │   ├── NotFoundError         404
             │   └── RateLimitError        429
             └── ServerError             5xx
+
+So ``except ClientError`` catches every 4xx and ``except BadRequestError``
+every 400, Ding error bodies included. The seed SDK's pattern, ``except
+ErrorResponse`` first and then ``except SDKError``, sends each answer to the
+same branch as before.
+
+Which error an answer becomes is decided here too, by `error_from_response`.
 
 Lower-level exceptions (httpx, JSON, cattrs) are wrapped exactly once, with
 the original kept as ``__cause__``. Messages never contain the API key.
@@ -24,9 +32,13 @@ the original kept as ``__cause__``. Messages never contain the API key.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
+
+from ding._converter import decode_error_body, is_json
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import httpx
 
     from ding._models import Code
@@ -44,6 +56,7 @@ __all__ = [
     "ErrorResponse",
     "MalformedResponseError",
     "NotFoundError",
+    "PermissionDeniedError",
     "RateLimitError",
     "SDKError",
     "ServerError",
@@ -103,56 +116,14 @@ class APIError(DingError):
         status_code: The HTTP status code.
         body: The response body as text ("" when empty).
         raw_response: The `httpx.Response`.
+        message: What went wrong: a short description, or for an
+            `ErrorResponse` Ding's own message (None when it sent none).
     """
 
     status_code: int
     body: str
     raw_response: httpx.Response
-
-
-class ErrorResponse(APIError):  # noqa: N818 - the seed SDK's name
-    """HTTP 400 with a Ding error body: the request was refused.
-
-    Attributes:
-        code: The machine-readable error code: a `ding.models.errors.Code`
-            member, or the raw string when the code is newer than this SDK.
-        message: The human-readable explanation.
-        doc_url: A link to the documentation of the code.
-    """
-
-    def __init__(
-        self,
-        *,
-        code: Code | str | None,
-        message: str | None,
-        doc_url: str | None,
-        raw_response: httpx.Response,
-    ) -> None:
-        super().__init__()
-        self.code = code
-        self.message = message
-        self.doc_url = doc_url
-        self.raw_response = raw_response
-        self.status_code = raw_response.status_code
-        self.body = raw_response.text
-
-    def __reduce__(self) -> tuple[object, ...]:
-        # Keyword-only construction: tell pickle (multiprocessing) how to rebuild.
-        return (
-            _rebuild_error_response,
-            (self.code, self.message, self.doc_url, self.raw_response),
-        )
-
-    def __str__(self) -> str:
-        # The seed SDK's form: the JSON of the fields that are set.
-        fields = {"code": self.code, "doc_url": self.doc_url, "message": self.message}
-        return json.dumps({k: str(v) for k, v in fields.items() if v is not None})
-
-    def __repr__(self) -> str:
-        return (
-            f"ErrorResponse(status_code={self.status_code}, code={str(self.code)!r}, "
-            f"message={self.message!r})"
-        )
+    message: str | None
 
 
 class SDKError(APIError):
@@ -189,6 +160,72 @@ class SDKError(APIError):
         )
 
 
+class MalformedResponseError(SDKError):
+    """A success status came with a body that is not the expected JSON.
+
+    Covers a wrong content type, invalid JSON and JSON of the wrong shape
+    (for example a string where an object was due). An unknown enum value or
+    an unknown field is *not* malformed: those decode normally.
+    """
+
+
+class ClientError(SDKError):
+    """The server answered 4xx: the request was refused."""
+
+
+class BadRequestError(ClientError):
+    """HTTP 400; raised as is when the body is not a Ding error object."""
+
+
+class ErrorResponse(BadRequestError):  # noqa: N818 - the seed SDK's name
+    """HTTP 400 with a Ding error body: the request was refused.
+
+    Unlike its parent classes, its ``args`` are empty (as in the seed SDK)
+    and ``str()`` is the JSON of the fields that are set.
+
+    Attributes:
+        code: The machine-readable error code: a `ding.models.errors.Code`
+            member, or the raw string when the code is newer than this SDK.
+        message: The human-readable explanation.
+        doc_url: A link to the documentation of the code.
+    """
+
+    def __init__(
+        self,
+        *,
+        code: Code | str | None,
+        message: str | None,
+        doc_url: str | None,
+        raw_response: httpx.Response,
+    ) -> None:
+        # Not SDKError.__init__: the seed SDK's ErrorResponse had empty args.
+        DingError.__init__(self)
+        self.code = code
+        self.message = message
+        self.doc_url = doc_url
+        self.raw_response = raw_response
+        self.status_code = raw_response.status_code
+        self.body = raw_response.text
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only construction: tell pickle (multiprocessing) how to rebuild.
+        return (
+            _rebuild_error_response,
+            (self.code, self.message, self.doc_url, self.raw_response),
+        )
+
+    def __str__(self) -> str:
+        # The seed SDK's form: the JSON of the fields that are set.
+        fields = {"code": self.code, "doc_url": self.doc_url, "message": self.message}
+        return json.dumps({k: str(v) for k, v in fields.items() if v is not None})
+
+    def __repr__(self) -> str:
+        return (
+            f"ErrorResponse(status_code={self.status_code}, code={str(self.code)!r}, "
+            f"message={self.message!r})"
+        )
+
+
 def _rebuild_error_response(
     code: Code | str | None,
     message: str | None,
@@ -203,25 +240,12 @@ def _rebuild_error_response(
     )
 
 
-class MalformedResponseError(SDKError):
-    """A success status came with a body that is not the expected JSON.
-
-    Covers a wrong content type, invalid JSON and JSON of the wrong shape
-    (for example a string where an object was due). An unknown enum value or
-    an unknown field is *not* malformed: those decode normally.
-    """
-
-
-class ClientError(SDKError):
-    """The server answered 4xx (other than a 400 with a Ding error body)."""
-
-
-class BadRequestError(ClientError):
-    """HTTP 400 whose body is not a Ding error object."""
-
-
 class AuthenticationError(ClientError):
-    """HTTP 401 or 403: the API key is missing or wrong."""
+    """HTTP 401 (or 403, as `PermissionDeniedError`): the API key is missing or wrong."""
+
+
+class PermissionDeniedError(AuthenticationError):
+    """HTTP 403: the key was refused; Ding answers a wrong key this way."""
 
 
 class NotFoundError(ClientError):
@@ -246,3 +270,50 @@ class BlockingCallInEventLoopWarning(DingWarning, RuntimeWarning):
     The call works but blocks that loop until the request finishes; use
     `ding.AsyncDing` there.
     """
+
+
+_STATUS_ERRORS: Final[Mapping[int, type[SDKError]]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    429: RateLimitError,
+}
+
+
+def error_for_status(response: httpx.Response, message: str) -> SDKError:
+    """Return the error class for the answer's status, built with *message*."""
+    status = response.status_code
+    cls = _STATUS_ERRORS.get(status)
+    if cls is None:
+        if 500 <= status < 600:  # noqa: PLR2004
+            cls = ServerError
+        elif 400 <= status < 500:  # noqa: PLR2004
+            cls = ClientError
+        else:
+            cls = SDKError
+    return cls(message, status, response.text, response)
+
+
+def error_from_response(response: httpx.Response) -> SDKError:
+    """Map an answer an operation cannot return onto the tree.
+
+    A 400 whose body is a JSON object is an `ErrorResponse` (its fields read
+    leniently, an unknown code kept as a string); a 400 with any other body
+    is a `BadRequestError`. Every other status maps by `error_for_status`.
+    """
+    if response.status_code == 400:  # noqa: PLR2004
+        content_type = response.headers.get("content-type", "")
+        if not is_json(content_type):
+            return error_for_status(
+                response, f"unknown content-type received: {content_type}"
+            )
+        body = decode_error_body(response.content)
+        if body is not None:
+            return ErrorResponse(
+                code=body.code,
+                message=body.message,
+                doc_url=body.doc_url,
+                raw_response=response,
+            )
+    return error_for_status(response, "API error occurred")

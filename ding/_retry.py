@@ -1,7 +1,8 @@
 """When a failed attempt is tried again, and how long to wait first.
 
-The rules (an OTP send has no idempotency key, so a retried POST can send a
-second SMS):
+`RetryPolicy.wait_before_retry` is the one decision the request pipeline
+asks after each failed attempt. The rules (an OTP send has no idempotency
+key, so a retried POST can send a second SMS):
 
 * A connection that was never established is always safe to retry.
 * A 429 or 503 that carries ``Retry-After`` is retried after the delay the
@@ -13,7 +14,8 @@ second SMS):
 Between attempts the client sleeps ``initial * exponent ** n`` seconds
 (capped at ``max_interval``, with up to 25 % random jitter subtracted), or
 the server's ``Retry-After`` when given. ``max_retries`` bounds the number of
-retries and ``max_elapsed`` the total time spent.
+retries and ``max_elapsed`` the total time spent: a retry whose wait would
+end past it is not made.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import time
 from typing import Final, cast
 
 import attrs
+import httpx
 
 from ding._errors import UsageError
 
@@ -125,6 +128,54 @@ class RetryPolicy:
             max_elapsed=b.max_elapsed_time / 1000,
             retry_connection_errors=config.retry_connection_errors,
         )
+
+    def wait_before_retry(
+        self,
+        retry: int,
+        failure: httpx.Response | Exception,
+        *,
+        method: str,
+        elapsed: float,
+    ) -> float | None:
+        """Decide whether a failed attempt is tried again, and after how long.
+
+        Args:
+            retry: How many retries were already made (0 after the first attempt).
+            failure: The error answer, or the exception the attempt raised.
+            method: The HTTP method; only GET is retried once it may have
+                reached the server.
+            elapsed: Seconds since the first attempt started.
+
+        Returns:
+            The seconds to sleep before the next attempt, or None to give up.
+        """
+        if retry >= self.max_retries:
+            return None
+        wait = self._wait(retry, failure, is_get=method == "GET")
+        if wait is None or elapsed + wait > self.max_elapsed:
+            return None
+        return wait
+
+    def _wait(
+        self, retry: int, failure: httpx.Response | Exception, *, is_get: bool
+    ) -> float | None:
+        if isinstance(failure, httpx.Response):
+            status = failure.status_code
+            if status in {429, 503}:
+                asked = parse_retry_after(failure.headers.get("retry-after"))
+                if asked is not None:
+                    return asked if asked <= MAX_RETRY_AFTER else None
+            if is_get and (status == 429 or 500 <= status < 600):  # noqa: PLR2004
+                return self.delay(retry)
+            return None
+        if isinstance(failure, httpx.ConnectError | httpx.ConnectTimeout):
+            # The request never reached the server: always safe to retry.
+            return self.delay(retry) if self.retry_connection_errors else None
+        if is_get and isinstance(
+            failure, httpx.TimeoutException | httpx.TransportError
+        ):
+            return self.delay(retry)
+        return None
 
     def delay(self, retry_number: int) -> float:
         """Return the sleep before retry number *retry_number* (0-based)."""

@@ -1,0 +1,357 @@
+"""The request pipeline: the connection pool, one send, retries, redaction.
+
+Every operation of `ding.AsyncDing` goes through `Pipeline.send`: build the
+`httpx.Request` (headers, key, timeout), send it through the pool, ask
+`ding._retry.RetryPolicy` whether a failed attempt is tried again, map every
+failure onto the `ding.DingError` tree (`ding._errors.error_from_response`
+for answers, `connection_error` for the rest), redact the key from the sent
+request and decode the body through `ding._converter`. The transport is
+httpx's: whatever sends the request plugs in at `Pool` and `send_once`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import TYPE_CHECKING, Final, Protocol, TypeVar
+
+import anyio
+import anyio.lowlevel
+import attrs
+import httpx
+from attrs import AttrsInstance
+
+from ding._config import (
+    DEFAULT_TIMEOUT,
+    ENV_CUSTOMER_UUID,
+    NotGiven,
+    Secret,
+    TimeoutTypes,
+    merge_headers,
+    shared_ssl_context,
+    to_timeout,
+)
+from ding._converter import DecodeError, decode_response, encode_request
+from ding._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    MalformedResponseError,
+    UsageError,
+    error_from_response,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from ding._retry import RetryPolicy
+
+__all__ = ["REDACTED", "Pipeline", "Pool", "RequestModel", "connection_error"]
+
+_logger: Final = logging.getLogger("ding")
+
+_Model = TypeVar("_Model", bound=AttrsInstance)
+
+#: What the API key is replaced with on a request once it has been sent.
+REDACTED: Final = "[redacted]"
+
+
+class RequestModel(AttrsInstance, Protocol):
+    """A request model that carries a customer UUID."""
+
+    @property
+    def customer_uuid(self) -> str | None: ...
+
+
+@attrs.define
+class Pool:
+    """The httpx client a family of `with_options` copies shares.
+
+    The client is created on first use. A client the SDK created is replaced
+    (never closed) when the process forked or the event loop changed, since
+    its connections belong to the parent process or to a dead loop.
+    """
+
+    injected: httpx.AsyncClient | None
+    client: httpx.AsyncClient | None = None
+    owner_pid: int = 0
+    owner_loop: object = None
+    closed: bool = False
+
+    def get(self) -> httpx.AsyncClient:
+        """Return the client to send through, creating it if needed.
+
+        Raises:
+            UsageError: The pool, or the injected client, is closed.
+        """
+        if self.closed:
+            raise UsageError("this client is closed; create a new one")
+        if self.injected is not None:
+            if self.injected.is_closed:
+                raise UsageError("the httpx.AsyncClient passed as client= is closed")
+            return self.injected
+        loop = anyio.lowlevel.current_token().native_token
+        if (
+            self.client is None
+            or self.owner_pid != os.getpid()
+            or self.owner_loop is not loop
+        ):
+            self.client = httpx.AsyncClient(
+                verify=shared_ssl_context(),
+                timeout=DEFAULT_TIMEOUT,
+                follow_redirects=False,
+            )
+            self.owner_pid = os.getpid()
+            self.owner_loop = loop
+        return self.client
+
+    async def aclose(self) -> None:
+        """Close the pool; later calls raise `UsageError`."""
+        self.closed = True
+        client, self.client = self.client, None
+        # Only a client the SDK created, on this process and this loop, is
+        # closed: an injected one belongs to the caller.
+        if client is not None and self.owner_pid == os.getpid():
+            try:
+                same_loop = (
+                    anyio.lowlevel.current_token().native_token is self.owner_loop
+                )
+            except RuntimeError:  # pragma: no cover - aclose() is always awaited
+                same_loop = False
+            if same_loop:
+                await client.aclose()
+
+
+@attrs.frozen(kw_only=True)
+class Pipeline:
+    """The settings of one client and the request pipeline that uses them.
+
+    `AsyncDing.with_options` evolves a copy; every copy shares the `Pool`.
+    """
+
+    api_key: Secret
+    server_url: str
+    customer_uuid: str | None
+    timeout: httpx.Timeout | None
+    policy: RetryPolicy
+    default_headers: Mapping[str, str]
+    pool: Pool
+
+    def customer(self, given: str | None) -> str:
+        """Return *given*, else the client's customer UUID.
+
+        Raises:
+            UsageError: Neither is set.
+        """
+        customer_uuid = given or self.customer_uuid
+        if not customer_uuid:
+            raise UsageError(
+                "no customer_uuid: pass it to the operation or to the client, "
+                f"or set the {ENV_CUSTOMER_UUID} environment variable",
+            )
+        return customer_uuid
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        response_cls: type[_Model],
+        *,
+        body: object = None,
+        params: Mapping[str, str | Sequence[str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: TimeoutTypes | NotGiven,
+        extra_headers: Mapping[str, str] | None,
+    ) -> tuple[httpx.Response, _Model | None]:
+        """Send one operation, retrying what is safe; map every failure."""
+        content: bytes | None = None
+        if body is not None:
+            try:
+                content = encode_request(body)
+            except (TypeError, ValueError) as exc:
+                raise UsageError(
+                    f"the {type(body).__name__} cannot be sent as JSON: {exc}",
+                ) from None
+        per_try = self.timeout if isinstance(timeout, NotGiven) else to_timeout(timeout)
+        client = self.pool.get()
+        try:
+            request = client.build_request(
+                method,
+                self.server_url + path,
+                content=content,
+                params=params,
+                # Built inline so that no local variable of this frame holds
+                # the key (tracebacks that show locals stay clean).
+                headers=self.headers(headers, extra_headers, json=content is not None),
+                timeout=per_try if per_try is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            raise UsageError(f"cannot build the request for {method} {path}") from exc
+        try:
+            response = await self._send_with_retries(client, request, path)
+        finally:
+            # The key has been sent. The request object outlives this call (on
+            # the response and on errors), so it must not show the key.
+            request.headers["x-api-key"] = REDACTED
+        return response, self.decode(response, response_cls)
+
+    async def _send_with_retries(
+        self,
+        client: httpx.AsyncClient,
+        request: httpx.Request,
+        path: str,
+    ) -> httpx.Response:
+        """Send until an attempt succeeds or the retry policy gives up."""
+        started = time.monotonic()
+        retry = 0
+        while True:
+            failure: httpx.Response | Exception
+            try:
+                response = await send_once(client, request)
+            except (httpx.HTTPError, OSError) as exc:
+                failure = exc
+            except RuntimeError as exc:
+                # httpx and anyio raise RuntimeError for a client used after
+                # close or across event loops.
+                raise APIConnectionError(
+                    f"{request.method} {request.url.path}: the HTTP client "
+                    f"cannot send: {exc}",
+                    request=request,
+                ) from exc
+            else:
+                if 200 <= response.status_code < 300:  # noqa: PLR2004
+                    return response
+                failure = response
+            wait = self.policy.wait_before_retry(
+                retry,
+                failure,
+                method=request.method,
+                elapsed=time.monotonic() - started,
+            )
+            if wait is None:
+                if isinstance(failure, httpx.Response):
+                    raise error_from_response(failure)
+                raise connection_error(failure, request) from _cause(failure)
+            retry += 1
+            if _logger.isEnabledFor(logging.DEBUG):
+                _logger.debug(
+                    "%s %s failed (%s); retry %d in %.2fs",
+                    request.method,
+                    path.split("/", 2)[1],
+                    _failure_name(failure),
+                    retry,
+                    wait,
+                )
+            await anyio.sleep(wait)
+
+    async def post(
+        self,
+        path: str,
+        request: RequestModel,
+        response_cls: type[_Model],
+        *,
+        timeout: TimeoutTypes | NotGiven,
+        extra_headers: Mapping[str, str] | None,
+    ) -> tuple[httpx.Response, _Model | None]:
+        """Send a request model, its customer UUID defaulted from the client."""
+        body = attrs.evolve(request, customer_uuid=self.customer(request.customer_uuid))  # type: ignore[misc]  # mypy's attrs plugin cannot see the attrs class behind the protocol
+        return await self.send(
+            "POST",
+            path,
+            response_cls,
+            body=body,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+
+    def headers(
+        self,
+        headers: Mapping[str, str] | None,
+        extra_headers: Mapping[str, str] | None,
+        *,
+        json: bool,
+    ) -> dict[str, str]:
+        """Return the headers of one request, the key included."""
+        result = merge_headers(self.default_headers, extra_headers)
+        if json:
+            result["content-type"] = "application/json"
+        if headers:
+            result.update(headers)
+        result["x-api-key"] = self.api_key.value
+        return result
+
+    @staticmethod
+    def decode(response: httpx.Response, cls: type[_Model]) -> _Model | None:
+        """Return the model a successful answer holds, None for no content.
+
+        Raises:
+            MalformedResponseError: The body is not the JSON of ``cls``.
+        """
+        if response.status_code == 204 or (  # noqa: PLR2004
+            not response.content and response.status_code != 200  # noqa: PLR2004
+        ):
+            return None
+        try:
+            return decode_response(
+                response.content, response.headers.get("content-type", ""), cls
+            )
+        except DecodeError as exc:
+            raise MalformedResponseError(
+                str(exc), response.status_code, response.text, response
+            ) from exc
+
+
+def _failure_name(failure: httpx.Response | Exception) -> str:
+    if isinstance(failure, httpx.Response):
+        return type(error_from_response(failure)).__name__
+    return type(failure).__name__
+
+
+async def send_once(
+    client: httpx.AsyncClient, request: httpx.Request
+) -> httpx.Response:
+    """Send once and read the whole body, mapping what only a response can mean."""
+    try:
+        response = await client.send(request, stream=True)
+    except httpx.HTTPStatusError as exc:
+        # Raised by an event hook of an injected client (raise_for_status):
+        # the answer is mapped like any other error status.
+        response = exc.response
+    try:
+        await response.aread()
+    except httpx.DecodingError as exc:
+        raise MalformedResponseError(
+            "the response body could not be decoded (Content-Encoding)",
+            response.status_code,
+            "",
+            response,
+        ) from exc
+    finally:
+        await response.aclose()
+    return response
+
+
+def _cause(exc: Exception) -> Exception | None:
+    # h11 quotes the offending header in a LocalProtocolError, and a header
+    # can hold the key: such a cause is dropped rather than shown.
+    return None if isinstance(exc, httpx.LocalProtocolError) else exc
+
+
+def connection_error(exc: Exception, request: httpx.Request) -> APIConnectionError:
+    """Map a failed send (no usable answer) to `APIConnectionError` or a timeout."""
+    if isinstance(exc, httpx.LocalProtocolError):
+        return APIConnectionError(
+            f"{request.method} {request.url.path}: the request could not be sent "
+            "(invalid HTTP); check the headers and the server URL",
+            request=request,
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        kind = type(exc).__name__.removesuffix("Timeout").lower() or "request"
+        return APITimeoutError(
+            f"{request.method} {request.url.path}: {kind} timeout",
+            request=request,
+        )
+    return APIConnectionError(
+        f"{request.method} {request.url.path}: {type(exc).__name__}: {exc}",
+        request=request,
+    )
