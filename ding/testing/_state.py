@@ -2,70 +2,8 @@
 
 `FakeDing` implements the domain of the Ding OTP API v1 without any I/O: the
 HTTP layer parses JSON, routes each request to one method here and sends the
-`Reply` back. Every method takes the parsed body as it came (any JSON value),
-validates it the way the real API does and answers with the real shapes:
-HTTP 200 with the operation's response, HTTP 400 with an error body
-``{"code", "message", "doc_url"}``, or HTTP 403 ``{"message": "Forbidden"}``
-from `FakeDing.authorize` in strict mode.
-
-Time comes from an injectable clock (`ManualClock` for tests) and codes from an
-injectable `CodeGenerator`; every code "sent" lands in `FakeDing.outbox`.
-
-Reserved numbers
-----------------
-
-Creating an authentication for one of these numbers gives a fixed outcome.
-They are special only for ``POST /authentication``; lookups and feedback treat
-them like any other number.
-
-==================  ==========================================================
-Number              ``POST /authentication`` answers
-==================  ==========================================================
-``+15005550001``    200, status ``rate_limited``: no code is sent; check and
-                    retry answer ``rate_limited``.
-``+15005550002``    200, status ``spam_detected``: no code is sent; check
-                    answers ``without_attempt``, retry ``no_attempt``.
-``+15005550003``    400 ``blocked_number``
-``+15005550004``    400 ``unsupported_region``
-``+15005550005``    400 ``invalid_line``
-``+15005550006``    400 ``negative_balance``
-==================  ==========================================================
-
-Choices where the real API is undocumented
-------------------------------------------
-
-* An authentication lives `FakeSettings.lifetime`; at ``expires_at`` and after
-  it, checks and retries answer ``expired_auth``.
-* After `FakeSettings.max_invalid_checks` wrong codes the authentication is
-  locked: every later check and retry answers ``rate_limited``.
-* An approved retry sends a new code; only the newest code is valid.
-* Retry responses for a closed authentication (validated, expired, locked,
-  rate limited, nothing sent) report ``remaining_retry`` 0.
-* In stateless mode a create for a number with a live authentication keeps its
-  UUID, ``created_at`` and ``expires_at``; when that authentication is locked
-  the create answers ``rate_limited`` and sends nothing.
-* JSON ``null`` for an optional request field counts as the field being absent.
-* Every attempt is delivered at once: its status-endpoint event says
-  ``delivered`` and a ``delivery_status`` event follows it; each attempt costs
-  0.009 (a ``balance_update`` event, and the ``price`` of its webhook events).
-* ``rate_limited`` and ``spam_detected`` creations send no webhook events.
-* In open mode authentications are not scoped to a customer; feedback always is.
-
-Webhook events
---------------
-
-For an authentication created with ``callback_url``, the `WebhookSink` gets,
-per event, ``(callback_url, payload)``. Every payload has ``id`` (a UUID, one
-per event), ``auth_uuid``, ``type``, ``recipient_phone_number``, ``time``
-(``2023-05-09T12:09:31+0000`` form) and ``correlation_id`` when one was given:
-
-* ``authentication`` (on create, as documented) adds ``price``
-  (``{"amount": 0.009, "currency": "EUR"}``);
-* ``attempt`` (per code sent) adds ``price``, ``attempt_uuid`` (the attempt's
-  ``id`` in the status endpoint), ``attempt_number`` and ``capability``
-  (``"text"``);
-* ``delivery_status`` (per code sent) adds ``attempt_uuid``,
-  ``attempt_number`` and ``status`` (``"delivered"``).
+`Reply` back. What it answers (reserved numbers, choices where the real API is
+undocumented, webhook events) is described in ``docs/fake.md``.
 """
 
 from __future__ import annotations
@@ -128,7 +66,7 @@ RESERVED_NUMBERS: Final[Mapping[str, str]] = MappingProxyType(
         "+15005550006": "negative_balance",
     }
 )
-"""Phone numbers with a fixed ``POST /authentication`` outcome (module docs)."""
+"""Phone numbers with a fixed ``POST /authentication`` outcome (docs/fake.md)."""
 
 _UTC: Final = timezone.utc
 _DEFAULT_START: Final = datetime(2025, 1, 1, tzinfo=_UTC)
