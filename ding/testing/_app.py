@@ -37,8 +37,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ding.testing._server import Receive, Scope, Send
-    from ding.testing._state import FakeDing as FakeState
-    from ding.testing._state import Reply, SentMessage
+    from ding.testing._state import FakeState, Reply, SentMessage
 
 __all__ = ["FakeApp", "FakeTransport"]
 

@@ -1,6 +1,6 @@
 """The state machine behind the fake Ding API: authentications, codes, checks.
 
-`FakeDing` implements the domain of the Ding OTP API v1 without any I/O: the
+`FakeState` implements the domain of the Ding OTP API v1 without any I/O: the
 HTTP layer parses JSON, routes each request to one method here and sends the
 `Reply` back. What it answers (reserved numbers, choices where the real API is
 undocumented, webhook events) is described in ``docs/fake.md``.
@@ -36,8 +36,8 @@ __all__ = [
     "RESERVED_NUMBERS",
     "Clock",
     "CodeGenerator",
-    "FakeDing",
     "FakeSettings",
+    "FakeState",
     "ManualClock",
     "Outbox",
     "Reply",
@@ -599,7 +599,7 @@ def _message_content(code: str, app_realm: str | None) -> str:
     return content if app_realm is None else f"{content}\n\n{app_realm}"
 
 
-class FakeDing:
+class FakeState:
     """A stateful, in-memory Ding OTP API v1.
 
     Args:

@@ -18,7 +18,6 @@ from ding._errors import UsageError
 from ding._models import Code
 from ding.testing._state import (
     RESERVED_NUMBERS,
-    FakeDing,
     FakeSettings,
     ManualClock,
     Outbox,
@@ -27,6 +26,9 @@ from ding.testing._state import (
     deterministic_codes,
     random_codes,
 )
+
+# The tests call the bare state machine, `FakeState`, by its old name.
+from ding.testing._state import FakeState as FakeDing
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
