@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ding.testing._server import Receive, Scope, Send
-    from ding.testing._state import FakeState, Reply, SentMessage
+    from ding.testing._state import FakeState
+    from ding.testing._values import Reply, SentMessage
 
 __all__ = ["FakeApp", "FakeTransport"]
 

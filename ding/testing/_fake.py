@@ -15,7 +15,7 @@ from ding.testing._state import FakeState
 from ding.testing._webhooks import WebhookDeliverer
 
 if TYPE_CHECKING:
-    from ding.testing._state import Clock, CodeGenerator, FakeSettings
+    from ding.testing._values import Clock, CodeGenerator, FakeSettings
 
 __all__ = ["DEFAULT_API_KEY", "DEFAULT_CUSTOMER_UUID", "FakeDing"]
 

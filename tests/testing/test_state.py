@@ -16,7 +16,10 @@ from hypothesis import strategies as st
 
 from ding._errors import UsageError
 from ding._models import Code
-from ding.testing._state import (
+
+# The tests call the bare state machine, `FakeState`, by its old name.
+from ding.testing._state import FakeState as FakeDing
+from ding.testing._values import (
     RESERVED_NUMBERS,
     FakeSettings,
     ManualClock,
@@ -26,9 +29,6 @@ from ding.testing._state import (
     deterministic_codes,
     random_codes,
 )
-
-# The tests call the bare state machine, `FakeState`, by its old name.
-from ding.testing._state import FakeState as FakeDing
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
