@@ -20,7 +20,7 @@ import anyio
 from ding._errors import UsageError
 from ding.testing._fake import FakeDing
 from ding.testing._server import serve
-from ding.testing._state import FakeSettings, deterministic_codes
+from ding.testing._values import FakeSettings, deterministic_codes
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

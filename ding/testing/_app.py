@@ -23,7 +23,6 @@ outside the server, read the codes it "sent" and script its faults.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any, Final, cast
 from urllib.parse import parse_qs, unquote
 
@@ -31,20 +30,18 @@ import anyio
 import httpx
 
 from ding._errors import UsageError
-from ding.testing._faults import OPERATIONS, ConnectionDropped, Fault, FaultPlan
+from ding.testing._faults import OPERATIONS, Fault, FaultPlan
+from ding.testing._server import MAX_BODY_SIZE, ConnectionDropped
 
 if TYPE_CHECKING:
-    from ding.testing._state import FakeDing as FakeState
-    from ding.testing._state import Reply, SentMessage
+    from collections.abc import Callable
+
+    from ding.testing._server import Receive, Scope, Send
+    from ding.testing._state import FakeState
+    from ding.testing._values import Reply, SentMessage
 
 __all__ = ["FakeApp", "FakeTransport"]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-
-_MAX_BODY: Final = 1 << 20
 _JSON: Final = (b"content-type", b"application/json")
 _FAULT_KINDS: Final[dict[str, Callable[[dict[str, Any]], Fault]]] = {
     "server_error": lambda o: Fault.server_error(int(o.get("status_code", 500))),
@@ -149,7 +146,7 @@ class FakeApp:
             if message["type"] == "http.disconnect":
                 return
             body += message.get("body", b"")
-            if len(body) > _MAX_BODY:
+            if len(body) > MAX_BODY_SIZE:
                 await _send(send, _json(413, {"message": "Request Entity Too Large"}))
                 return
             if not message.get("more_body", False):

@@ -1,4 +1,4 @@
-"""`FakeDing`: the state machine with its app, faults, webhooks and clients."""
+"""`FakeDing`: `FakeState` with its app, faults, webhooks and clients."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import httpx
 
 from ding._client import AsyncDing
 from ding._sync import Ding
-from ding.testing import _state
 from ding.testing._app import FakeApp, FakeTransport
 from ding.testing._faults import FaultPlan
 from ding.testing._server import ServerThread
+from ding.testing._state import FakeState
 from ding.testing._webhooks import WebhookDeliverer
 
 if TYPE_CHECKING:
-    from ding.testing._state import Clock, CodeGenerator, FakeSettings
+    from ding.testing._values import Clock, CodeGenerator, FakeSettings
 
 __all__ = ["DEFAULT_API_KEY", "DEFAULT_CUSTOMER_UUID", "FakeDing"]
 
@@ -27,7 +27,7 @@ DEFAULT_API_KEY: Final = "fake-ding-api-key"
 IN_PROCESS_URL: Final = "http://ding.fake/v1"
 
 
-class FakeDing(_state.FakeDing):
+class FakeDing(FakeState):
     """A stateful fake of the Ding v1 API, to run in-process or over TCP.
 
     Everything the real API does is answered from memory: codes "sent" land

@@ -27,7 +27,7 @@ from ding._errors import UsageError
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["OPERATIONS", "ConnectionDropped", "Fault", "FaultPlan"]
+__all__ = ["OPERATIONS", "Fault", "FaultPlan"]
 
 FaultKind = Literal[
     "server_error",
@@ -62,22 +62,6 @@ PERFORMED: Final = frozenset(
         "empty_body",
     },
 )
-
-
-class ConnectionDropped(Exception):  # noqa: N818 - a signal, not an error
-    """Raised by the fake's ASGI app to make the server drop the connection.
-
-    Raised before ``http.response.start``: the connection closes with no
-    response at all. Raised after some of the body was sent
-    (``mid_response=True``): the connection closes in the middle of the
-    response.
-    """
-
-    def __init__(self, *, mid_response: bool = False) -> None:
-        super().__init__(
-            "connection dropped" + (" mid-response" if mid_response else "")
-        )
-        self.mid_response = mid_response
 
 
 def _seconds(value: object) -> bool:

@@ -41,7 +41,6 @@ from anyio.abc import SocketAttribute
 from anyio.from_thread import BlockingPortal
 
 from ding._errors import DingError, UsageError
-from ding.testing._faults import ConnectionDropped
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -53,6 +52,7 @@ __all__ = [
     "MAX_HEAD_SIZE",
     "ASGIApp",
     "ClientDisconnected",
+    "ConnectionDropped",
     "Message",
     "Receive",
     "Scope",
@@ -98,6 +98,22 @@ _STREAM_ERRORS: Final = (
 
 class ClientDisconnected(OSError):  # noqa: N818 - the ASGI spec calls it a disconnect
     """Raised by ``send()`` when the client has gone away (ASGI spec 2.4)."""
+
+
+class ConnectionDropped(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by the ASGI app to make the server drop the connection.
+
+    Raised before ``http.response.start``: the connection closes with no
+    response at all. Raised after some of the body was sent
+    (``mid_response=True``): the connection closes in the middle of the
+    response.
+    """
+
+    def __init__(self, *, mid_response: bool = False) -> None:
+        super().__init__(
+            "connection dropped" + (" mid-response" if mid_response else "")
+        )
+        self.mid_response = mid_response
 
 
 class _BodyTooLargeError(Exception):

@@ -1,567 +1,58 @@
 """The state machine behind the fake Ding API: authentications, codes, checks.
 
-`FakeDing` implements the domain of the Ding OTP API v1 without any I/O: the
+`FakeState` implements the domain of the Ding OTP API v1 without any I/O: the
 HTTP layer parses JSON, routes each request to one method here and sends the
-`Reply` back. Every method takes the parsed body as it came (any JSON value),
-validates it the way the real API does and answers with the real shapes:
-HTTP 200 with the operation's response, HTTP 400 with an error body
-``{"code", "message", "doc_url"}``, or HTTP 403 ``{"message": "Forbidden"}``
-from `FakeDing.authorize` in strict mode.
-
-Time comes from an injectable clock (`ManualClock` for tests) and codes from an
-injectable `CodeGenerator`; every code "sent" lands in `FakeDing.outbox`.
-
-Reserved numbers
-----------------
-
-Creating an authentication for one of these numbers gives a fixed outcome.
-They are special only for ``POST /authentication``; lookups and feedback treat
-them like any other number.
-
-==================  ==========================================================
-Number              ``POST /authentication`` answers
-==================  ==========================================================
-``+15005550001``    200, status ``rate_limited``: no code is sent; check and
-                    retry answer ``rate_limited``.
-``+15005550002``    200, status ``spam_detected``: no code is sent; check
-                    answers ``without_attempt``, retry ``no_attempt``.
-``+15005550003``    400 ``blocked_number``
-``+15005550004``    400 ``unsupported_region``
-``+15005550005``    400 ``invalid_line``
-``+15005550006``    400 ``negative_balance``
-==================  ==========================================================
-
-Choices where the real API is undocumented
-------------------------------------------
-
-* An authentication lives `FakeSettings.lifetime`; at ``expires_at`` and after
-  it, checks and retries answer ``expired_auth``.
-* After `FakeSettings.max_invalid_checks` wrong codes the authentication is
-  locked: every later check and retry answers ``rate_limited``.
-* An approved retry sends a new code; only the newest code is valid.
-* Retry responses for a closed authentication (validated, expired, locked,
-  rate limited, nothing sent) report ``remaining_retry`` 0.
-* In stateless mode a create for a number with a live authentication keeps its
-  UUID, ``created_at`` and ``expires_at``; when that authentication is locked
-  the create answers ``rate_limited`` and sends nothing.
-* JSON ``null`` for an optional request field counts as the field being absent.
-* Every attempt is delivered at once: its status-endpoint event says
-  ``delivered`` and a ``delivery_status`` event follows it; each attempt costs
-  0.009 (a ``balance_update`` event, and the ``price`` of its webhook events).
-* ``rate_limited`` and ``spam_detected`` creations send no webhook events.
-* In open mode authentications are not scoped to a customer; feedback always is.
-
-Webhook events
---------------
-
-For an authentication created with ``callback_url``, the `WebhookSink` gets,
-per event, ``(callback_url, payload)``. Every payload has ``id`` (a UUID, one
-per event), ``auth_uuid``, ``type``, ``recipient_phone_number``, ``time``
-(``2023-05-09T12:09:31+0000`` form) and ``correlation_id`` when one was given:
-
-* ``authentication`` (on create, as documented) adds ``price``
-  (``{"amount": 0.009, "currency": "EUR"}``);
-* ``attempt`` (per code sent) adds ``price``, ``attempt_uuid`` (the attempt's
-  ``id`` in the status endpoint), ``attempt_number`` and ``capability``
-  (``"text"``);
-* ``delivery_status`` (per code sent) adds ``attempt_uuid``,
-  ``attempt_number`` and ``status`` (``"delivered"``).
+`Reply` back. What it answers (reserved numbers, choices where the real API is
+undocumented, webhook events) is described in ``docs/fake.md``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import ipaddress
 import random
-import re
-import secrets
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
-from types import MappingProxyType
-from typing import Any, Final, TypeAlias, cast, overload
-from urllib.parse import urlsplit
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from ding._errors import UsageError
-from ding.testing._lookup_data import (
-    CALLING_CODES,
-    CARRIERS,
-    CNAM_FIRST_NAMES,
-    CNAM_LAST_NAMES,
-    UNKNOWN_COUNTRY,
+from ding.testing._lookup import lookup_body
+from ding.testing._validation import (
+    UUID_PATTERN,
+    ApiError,
+    bad_request,
+    json_object,
+    parse_create,
+    required_str,
+    valid_customer,
+    valid_phone,
+)
+from ding.testing._values import (
+    RESERVED_NUMBERS,
+    UTC,
+    Clock,
+    CodeGenerator,
+    FakeSettings,
+    Outbox,
+    Reply,
+    SentMessage,
+    WebhookSink,
+    deterministic_codes,
+    random_codes,
+    rfc3339,
+    webhook_time,
 )
 
-__all__ = [
-    "RESERVED_NUMBERS",
-    "Clock",
-    "CodeGenerator",
-    "FakeDing",
-    "FakeSettings",
-    "ManualClock",
-    "Outbox",
-    "Reply",
-    "SentMessage",
-    "WebhookSink",
-    "deterministic_codes",
-    "random_codes",
-]
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
 
-Clock: TypeAlias = Callable[[], datetime]
-"""A source of the current time (aware, UTC)."""
+__all__ = ["FakeState"]
 
-CodeGenerator: TypeAlias = Callable[[str], str]
-"""Makes the code to send to a phone number."""
-
-WebhookSink: TypeAlias = Callable[[str, dict[str, Any]], None]
-"""Receives each webhook event: ``(callback_url, payload)``."""
-
-RESERVED_NUMBERS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "+15005550001": "rate_limited",
-        "+15005550002": "spam_detected",
-        "+15005550003": "blocked_number",
-        "+15005550004": "unsupported_region",
-        "+15005550005": "invalid_line",
-        "+15005550006": "negative_balance",
-    }
-)
-"""Phone numbers with a fixed ``POST /authentication`` outcome (module docs)."""
-
-_UTC: Final = timezone.utc
-_DEFAULT_START: Final = datetime(2025, 1, 1, tzinfo=_UTC)
-_DOC_URL: Final = "https://docs.prelude.so/verify/v1/documentation/errors#"
-_E164: Final = re.compile(r"\+[1-9][0-9]{1,14}")
-_UUID: Final = re.compile(
-    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-)
-_DEVICE_TYPES: Final = frozenset({"IOS", "ANDROID", "WEB"})
 _FEEDBACK_STATUSES: Final = frozenset({"onboarded", "not_onboarded"})
 _LOOKUP_TYPES: Final = frozenset({"cnam"})
-_OPTIONAL_STRINGS: Final = (
-    "device_id",
-    "app_version",
-    "sender_id",
-    "app_realm",
-    "os_version",
-    "device_model",
-    "template_id",
-    "correlation_id",
-    "locale",
-)
-_SIGNAL_NAMES: Final = (
-    "ip",
-    "device_id",
-    "device_type",
-    "app_version",
-    "app_realm",
-    "os_version",
-    "device_model",
-    "is_returning_user",
-)
 _PRICE: Final = 0.009
 _CURRENCY: Final = "EUR"
 _CAPABILITY: Final = "text"
-# Line types by weight out of 256 (from one byte of the number's hash).
-_LINE_TYPES: Final = (
-    (208, "Mobile"),
-    (232, "FixedLine"),
-    (246, "Voip"),
-    (251, "TollFree"),
-    (256, "Unknown"),
-)
-_PORTED_BELOW: Final = 38  # about 15 % of numbers are ported
-_TEMPORARY_BELOW: Final = 8  # about 3 % are disposable
-
-_FIXED_MESSAGES: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "blocked_number": "The phone number is in the blocklist.",
-        "unsupported_region": "Ding does not support this region yet.",
-        "invalid_line": "Ding does not support this type of phone number.",
-        "negative_balance": "You have a negative balance.",
-        "app_realm_require_device_type": "app_realm requires device_type to be set.",
-        "unsupported_app_realm_device_type": (
-            "app_realm is only supported with device_type ANDROID."
-        ),
-        "no_associated_auth_found": "No authentication was found for this phone number.",
-    }
-)
-
-
-def _require_aware(when: datetime, what: str) -> datetime:
-    if when.tzinfo is None or when.utcoffset() is None:
-        raise UsageError(f"{what} must be a timezone-aware datetime, got {when!r}")
-    return when.astimezone(_UTC)
-
-
-def _rfc3339(when: datetime) -> str:
-    """Format as RFC 3339 in UTC with ``Z``; microseconds only when nonzero."""
-    w = when.astimezone(_UTC)
-    text = (
-        f"{w.year:04d}-{w.month:02d}-{w.day:02d}"
-        f"T{w.hour:02d}:{w.minute:02d}:{w.second:02d}"
-    )
-    if w.microsecond:
-        text += f".{w.microsecond:06d}"
-    return text + "Z"
-
-
-def _webhook_time(when: datetime) -> str:
-    """Format like the webhook docs: ``2023-05-09T12:09:31+0000``."""
-    return _rfc3339(when).removesuffix("Z") + "+0000"
-
-
-# --------------------------------------------------------------------------
-# Public value types
-# --------------------------------------------------------------------------
-
-
-def _at_least(
-    minimum: int,
-) -> Callable[[object, attrs.Attribute[int], object], None]:
-    def check(_: object, attribute: attrs.Attribute[int], value: object) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise UsageError(
-                f"{attribute.name} must be an integer >= {minimum}, got {value!r}",
-            )
-
-    return check
-
-
-def _positive(
-    _: object, attribute: attrs.Attribute[timedelta], value: timedelta
-) -> None:
-    if value <= timedelta(0):
-        raise UsageError(f"{attribute.name} must be positive, got {value!r}")
-
-
-def _not_negative(
-    _: object, attribute: attrs.Attribute[timedelta], value: timedelta
-) -> None:
-    if value < timedelta(0):
-        raise UsageError(f"{attribute.name} must not be negative, got {value!r}")
-
-
-@attrs.frozen(kw_only=True)
-class FakeSettings:
-    """How the fake behaves where the real API's policy is unknown.
-
-    Attributes:
-        lifetime: How long an authentication can be checked or retried
-            (``expires_at = created_at + lifetime``).
-        max_invalid_checks: Wrong codes allowed per authentication; once that
-            many were submitted every check and retry answers ``rate_limited``.
-        max_retries: Retries approved per authentication.
-        retry_interval: Wait after an attempt before a retry is approved
-            (``next_retry_at = last attempt + retry_interval``).
-        stateless: Stateless mode: a create for a number (same customer) with
-            a live authentication re-uses it, and counts as a retry when one is
-            allowed.
-        strict: Accept only the API keys and customer UUIDs listed below; in
-            open mode (the default) any of them is accepted.
-        api_keys: The API keys accepted in strict mode.
-        customer_uuids: The customer UUIDs accepted in strict mode.
-        code_length: Digits in the codes of the default code generators.
-    """
-
-    lifetime: timedelta = attrs.field(
-        default=timedelta(minutes=10), validator=_positive
-    )
-    max_invalid_checks: int = attrs.field(default=5, validator=_at_least(1))
-    max_retries: int = attrs.field(default=3, validator=_at_least(0))
-    retry_interval: timedelta = attrs.field(
-        default=timedelta(seconds=30), validator=_not_negative
-    )
-    stateless: bool = False
-    strict: bool = False
-    api_keys: frozenset[str] = frozenset()
-    customer_uuids: frozenset[str] = frozenset()
-    code_length: int = attrs.field(default=6, validator=_at_least(1))
-
-
-@attrs.frozen(kw_only=True)
-class Reply:
-    """What the HTTP layer sends back: a status and a JSON-ready body."""
-
-    status: int
-    body: dict[str, Any]
-
-
-@attrs.frozen(kw_only=True)
-class SentMessage:
-    """One SMS the fake "sent"."""
-
-    phone_number: str
-    code: str
-    content: str
-    authentication_uuid: str
-    attempt_number: int
-    sent_at: datetime
-    customer_uuid: str
-
-
-class ManualClock:
-    """A clock that only moves when told to; starts at 2025-01-01T00:00:00Z.
-
-    Args:
-        start: The initial time; must be timezone-aware (kept in UTC).
-    """
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._lock = threading.Lock()
-        self._now = _DEFAULT_START if start is None else _require_aware(start, "start")
-
-    def __call__(self) -> datetime:
-        """Return the current time."""
-        with self._lock:
-            return self._now
-
-    def advance(self, delta: timedelta | float) -> None:
-        """Move the clock by ``delta`` (a `timedelta` or seconds)."""
-        step = delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
-        with self._lock:
-            self._now += step
-
-    def set(self, when: datetime) -> None:
-        """Jump to ``when`` (timezone-aware), forwards or backwards."""
-        aware = _require_aware(when, "when")
-        with self._lock:
-            self._now = aware
-
-    def __repr__(self) -> str:
-        return f"ManualClock({_rfc3339(self())})"
-
-
-def random_codes(length: int = 6) -> CodeGenerator:
-    """Return a generator of unpredictable ``length``-digit codes."""
-    if length < 1:
-        raise UsageError(f"length must be at least 1, got {length}")
-
-    def generate(_phone_number: str) -> str:
-        return "".join(secrets.choice("0123456789") for _ in range(length))
-
-    return generate
-
-
-def deterministic_codes(seed: int = 0, length: int = 6) -> CodeGenerator:
-    """Return a generator of reproducible ``length``-digit codes.
-
-    The codes come from ``random.Random(seed)`` in call order, whatever the
-    phone number; the generator can be shared between threads.
-    """
-    if length < 1:
-        raise UsageError(f"length must be at least 1, got {length}")
-    rng = random.Random(seed)  # noqa: S311 - reproducible codes for tests, not secrets
-    lock = threading.Lock()
-
-    def generate(_phone_number: str) -> str:
-        with lock:
-            return "".join(rng.choice("0123456789") for _ in range(length))
-
-    return generate
-
-
-class Outbox(Sequence[SentMessage]):
-    """Every message the fake sent, in send order; safe to read from any thread."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._messages: list[SentMessage] = []
-
-    @overload
-    def __getitem__(self, index: int) -> SentMessage: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[SentMessage]: ...
-    def __getitem__(self, index: int | slice) -> SentMessage | list[SentMessage]:
-        with self._lock:
-            return self._messages[index]
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._messages)
-
-    def __iter__(self) -> Iterator[SentMessage]:
-        with self._lock:
-            return iter(list(self._messages))
-
-    def __repr__(self) -> str:
-        return f"Outbox({len(self)} messages)"
-
-    def last(self, phone_number: str) -> SentMessage | None:
-        """Return the newest message sent to ``phone_number``, if any."""
-        with self._lock:
-            for message in reversed(self._messages):
-                if message.phone_number == phone_number:
-                    return message
-        return None
-
-    def last_code(self, phone_number: str) -> str | None:
-        """Return the newest code sent to ``phone_number``, if any."""
-        message = self.last(phone_number)
-        return None if message is None else message.code
-
-    def for_number(self, phone_number: str) -> list[SentMessage]:
-        """Return the messages sent to ``phone_number``, oldest first."""
-        with self._lock:
-            return [m for m in self._messages if m.phone_number == phone_number]
-
-    def clear(self) -> None:
-        """Forget every message."""
-        with self._lock:
-            self._messages.clear()
-
-    def _append(self, message: SentMessage) -> None:
-        with self._lock:
-            self._messages.append(message)
-
-
-# --------------------------------------------------------------------------
-# Request validation
-# --------------------------------------------------------------------------
-
-
-class _ApiError(Exception):
-    """An error answer, raised while handling a request."""
-
-    def __init__(self, code: str, message: str | None = None) -> None:
-        super().__init__(code)
-        self.code = code
-        self.message = _FIXED_MESSAGES.get(code, code) if message is None else message
-
-    def reply(self) -> Reply:
-        return Reply(
-            status=400,
-            body={
-                "code": self.code,
-                "message": self.message,
-                "doc_url": _DOC_URL + self.code,
-            },
-        )
-
-
-def _bad_request(message: str) -> _ApiError:
-    return _ApiError("bad_request", message)
-
-
-def _json_object(body: object) -> dict[str, object]:
-    if not isinstance(body, dict):
-        raise _bad_request("The request body must be a JSON object.")
-    return cast("dict[str, object]", body)
-
-
-def _required_str(fields: Mapping[str, object], name: str) -> str:
-    value = fields.get(name)
-    if value is None:
-        raise _bad_request(f"The field {name} is required.")
-    if not isinstance(value, str):
-        raise _bad_request(f"The field {name} must be a string.")
-    return value
-
-
-def _optional_str(fields: Mapping[str, object], name: str) -> str | None:
-    value = fields.get(name)
-    if value is None or isinstance(value, str):
-        return value
-    raise _bad_request(f"The field {name} must be a string.")
-
-
-def _optional_bool(fields: Mapping[str, object], name: str) -> bool | None:
-    value = fields.get(name)
-    if value is None or isinstance(value, bool):
-        return value
-    raise _bad_request(f"The field {name} must be a boolean.")
-
-
-def _is_ipv4(value: str) -> bool:
-    try:
-        ipaddress.IPv4Address(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_http_url(value: str) -> bool:
-    if any(c.isspace() or not c.isprintable() for c in value):
-        return False
-    try:
-        parts = urlsplit(value)
-        host = parts.hostname
-        _ = parts.port
-    except ValueError:
-        return False
-    return parts.scheme in {"http", "https"} and bool(host)
-
-
-def _customer(value: str, settings: FakeSettings) -> str:
-    if not _UUID.fullmatch(value):
-        raise _ApiError("account_invalid", f"{value} is not a valid customer UUID.")
-    customer = value.lower()
-    if settings.strict and customer not in {c.lower() for c in settings.customer_uuids}:
-        raise _ApiError("account_invalid", f"The customer UUID {value} is invalid.")
-    return customer
-
-
-def _phone(value: str) -> str:
-    if not _E164.fullmatch(value):
-        raise _ApiError("invalid_phone_number", f"{value} is not a valid phone number")
-    return value
-
-
-@attrs.frozen(kw_only=True)
-class _CreateRequest:
-    customer_uuid: str
-    phone_number: str
-    signals: dict[str, Any]
-    sender_id: str | None
-    template_id: str | None
-    correlation_id: str | None
-    callback_url: str | None
-    app_realm: str | None
-
-
-def _parse_create(body: object, settings: FakeSettings) -> _CreateRequest:
-    fields = _json_object(body)
-    customer = _required_str(fields, "customer_uuid")
-    phone = _required_str(fields, "phone_number")
-    values: dict[str, Any] = {n: _optional_str(fields, n) for n in _OPTIONAL_STRINGS}
-    device_type = _optional_str(fields, "device_type")
-    if device_type is not None and device_type not in _DEVICE_TYPES:
-        raise _bad_request("The field device_type must be one of IOS, ANDROID, WEB.")
-    ip = _optional_str(fields, "ip")
-    if ip is not None and not _is_ipv4(ip):
-        raise _bad_request("The field ip must be an IPv4 address.")
-    callback_url = _optional_str(fields, "callback_url")
-    if callback_url is not None and not _is_http_url(callback_url):
-        raise _bad_request("The field callback_url must be an absolute http(s) URL.")
-    values.update(
-        ip=ip,
-        device_type=device_type,
-        is_returning_user=_optional_bool(fields, "is_returning_user"),
-    )
-    customer = _customer(customer, settings)
-    phone = _phone(phone)
-    if values["app_realm"] is not None:
-        if device_type is None:
-            raise _ApiError("app_realm_require_device_type")
-        if device_type != "ANDROID":
-            raise _ApiError("unsupported_app_realm_device_type")
-    return _CreateRequest(
-        customer_uuid=customer,
-        phone_number=phone,
-        signals={n: values[n] for n in _SIGNAL_NAMES if values[n] is not None},
-        sender_id=values["sender_id"],
-        template_id=values["template_id"],
-        correlation_id=values["correlation_id"],
-        callback_url=callback_url,
-        app_realm=values["app_realm"],
-    )
-
-
-# --------------------------------------------------------------------------
-# State
-# --------------------------------------------------------------------------
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -624,44 +115,13 @@ class _Context:
     )
 
 
-def _lookup_body(phone_number: str, *, cnam: bool) -> dict[str, Any]:
-    digest = hashlib.sha256(phone_number.encode()).digest()
-    digits = phone_number[1:]
-    country, mcc = next(
-        (CALLING_CODES[digits[:n]] for n in (3, 2, 1) if digits[:n] in CALLING_CODES),
-        UNKNOWN_COUNTRY,
-    )
-    carriers = CARRIERS.get(country) or (
-        (f"{country} Mobile", mcc, "01"),
-        (f"{country} Telecom", mcc, "02"),
-        (f"{country} Wireless", mcc, "03"),
-    )
-    carrier, carrier_mcc, mnc = carriers[digest[0] % len(carriers)]
-    line_type = next(t for limit, t in _LINE_TYPES if digest[1] < limit)
-    body: dict[str, Any] = {
-        "phone_number": phone_number,
-        "country_code": country,
-        "carrier": carrier,
-        "mcc": carrier_mcc,
-        "mnc": mnc,
-        "line_type": line_type,
-        "number_ported": digest[2] < _PORTED_BELOW,
-        "temporary_phone_number": digest[3] < _TEMPORARY_BELOW,
-    }
-    if cnam:
-        first = CNAM_FIRST_NAMES[digest[4] % len(CNAM_FIRST_NAMES)]
-        last = CNAM_LAST_NAMES[digest[5] % len(CNAM_LAST_NAMES)]
-        body["caller_name"] = f"{first} {last}"
-    return body
-
-
 def _message_content(code: str, app_realm: str | None) -> str:
     content = f"Your verification code is {code}"
     # The Android SMS Retriever finds the message by the app hash at its end.
     return content if app_realm is None else f"{content}\n\n{app_realm}"
 
 
-class FakeDing:
+class FakeState:
     """A stateful, in-memory Ding OTP API v1.
 
     Args:
@@ -759,7 +219,7 @@ class FakeDing:
             ctx = _Context(now=self._now(), settings=self.settings)
             try:
                 reply = operation(ctx)
-            except _ApiError as error:
+            except ApiError as error:
                 reply = error.reply()
         sink = self.webhook_sink
         if sink is not None:
@@ -770,8 +230,8 @@ class FakeDing:
     def _now(self) -> datetime:
         now = self.clock()
         if now.tzinfo is None:
-            return now.replace(tzinfo=_UTC)
-        return now.astimezone(_UTC)
+            return now.replace(tzinfo=UTC)
+        return now.astimezone(UTC)
 
     def _new_id(self) -> str:
         if self._ids is None:
@@ -779,13 +239,13 @@ class FakeDing:
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
     def _find(self, auth_uuid: str, customer: str | None) -> _Authentication:
-        if not _UUID.fullmatch(auth_uuid):
-            raise _ApiError(
+        if not UUID_PATTERN.fullmatch(auth_uuid):
+            raise ApiError(
                 "invalid_auth_uuid", f"{auth_uuid} is not a valid authentication UUID."
             )
         auth = self._authentications.get(auth_uuid.lower())
         if auth is None or (customer is not None and auth.customer_uuid != customer):
-            raise _ApiError(
+            raise ApiError(
                 "invalid_auth_uuid",
                 f"No authentication was found with UUID {auth_uuid}.",
             )
@@ -794,10 +254,10 @@ class FakeDing:
     def _auth_for_request(
         self, fields: Mapping[str, object], ctx: _Context, *, with_code: bool
     ) -> tuple[_Authentication, str]:
-        customer = _required_str(fields, "customer_uuid")
-        auth_uuid = _required_str(fields, "authentication_uuid")
-        code = _required_str(fields, "check_code") if with_code else ""
-        customer = _customer(customer, ctx.settings)
+        customer = required_str(fields, "customer_uuid")
+        auth_uuid = required_str(fields, "authentication_uuid")
+        code = required_str(fields, "check_code") if with_code else ""
+        customer = valid_customer(customer, ctx.settings)
         auth = self._find(auth_uuid, customer if ctx.settings.strict else None)
         return auth, code
 
@@ -820,7 +280,7 @@ class FakeDing:
         }
         if priced:
             payload["price"] = {"amount": _PRICE, "currency": _CURRENCY}
-        payload["time"] = _webhook_time(ctx.now)
+        payload["time"] = webhook_time(ctx.now)
         payload.update(extra)
         if auth.correlation_id is not None:
             payload["correlation_id"] = auth.correlation_id
@@ -832,7 +292,7 @@ class FakeDing:
         attempt = _Attempt(id=self._new_id(), number=number, code=code, sent_at=ctx.now)
         auth.attempts.append(attempt)
         content = _message_content(code, auth.app_realm)
-        when = _rfc3339(ctx.now)
+        when = rfc3339(ctx.now)
         event: dict[str, Any] = {
             "type": "attempt",
             "created_at": when,
@@ -885,10 +345,10 @@ class FakeDing:
     # ------------------------------------------------------------ operations
 
     def _create(self, body: object, ctx: _Context) -> Reply:
-        request = _parse_create(body, ctx.settings)
+        request = parse_create(body, ctx.settings)
         outcome = RESERVED_NUMBERS.get(request.phone_number, "pending")
         if outcome not in {"pending", "rate_limited", "spam_detected"}:
-            raise _ApiError(outcome)
+            raise ApiError(outcome)
         key = (request.customer_uuid, request.phone_number)
         if outcome == "pending" and ctx.settings.stateless:
             live = next(
@@ -933,7 +393,7 @@ class FakeDing:
         return _create_reply(auth, "pending")
 
     def _check(self, body: object, ctx: _Context) -> Reply:
-        fields = _json_object(body)
+        fields = json_object(body)
         auth, code = self._auth_for_request(fields, ctx, with_code=True)
         if auth.validated:
             status = "already_validated"
@@ -952,7 +412,7 @@ class FakeDing:
         auth.events.append(
             {
                 "type": "check",
-                "created_at": _rfc3339(ctx.now),
+                "created_at": rfc3339(ctx.now),
                 "id": self._new_id(),
                 "code": code,
                 "status": status,
@@ -963,7 +423,7 @@ class FakeDing:
         )
 
     def _retry(self, body: object, ctx: _Context) -> Reply:
-        fields = _json_object(body)
+        fields = json_object(body)
         auth, _ = self._auth_for_request(fields, ctx, with_code=False)
         settings = ctx.settings
         closed = True
@@ -989,8 +449,8 @@ class FakeDing:
             body={
                 "authentication_uuid": auth.uuid,
                 "status": status,
-                "created_at": _rfc3339(ctx.now),
-                "next_retry_at": _rfc3339(max(next_retry_at, ctx.now)),
+                "created_at": rfc3339(ctx.now),
+                "next_retry_at": rfc3339(max(next_retry_at, ctx.now)),
                 "remaining_retry": remaining,
             },
         )
@@ -1000,7 +460,7 @@ class FakeDing:
         body: dict[str, Any] = {
             "uuid": auth.uuid,
             "phone_number": auth.phone_number,
-            "created_at": _rfc3339(auth.created_at),
+            "created_at": rfc3339(auth.created_at),
         }
         if auth.template_id is not None:
             body["template_id"] = auth.template_id
@@ -1011,22 +471,22 @@ class FakeDing:
         return Reply(status=200, body=body)
 
     def _record_feedback(self, body: object, ctx: _Context) -> Reply:
-        fields = _json_object(body)
-        customer = _required_str(fields, "customer_uuid")
-        phone = _required_str(fields, "phone_number")
-        status = _required_str(fields, "status")
-        customer = _customer(customer, ctx.settings)
-        phone = _phone(phone)
+        fields = json_object(body)
+        customer = required_str(fields, "customer_uuid")
+        phone = required_str(fields, "phone_number")
+        status = required_str(fields, "status")
+        customer = valid_customer(customer, ctx.settings)
+        phone = valid_phone(phone)
         if status not in _FEEDBACK_STATUSES:
-            raise _ApiError(
+            raise ApiError(
                 "invalid_feedback_status", f"{status} is not a valid feedback status."
             )
         key = (customer, phone)
         if not self._by_number.get(key):
-            raise _ApiError("no_associated_auth_found")
+            raise ApiError("no_associated_auth_found")
         recorded = self._feedback.setdefault(key, set())
         if status in recorded:
-            raise _ApiError(
+            raise ApiError(
                 "duplicated_feedback_status",
                 f"The feedback status {status} was already recorded for {phone}.",
             )
@@ -1041,14 +501,14 @@ class FakeDing:
         ctx: _Context,
     ) -> Reply:
         if customer_uuid is None:
-            raise _bad_request("The header customer-uuid is required.")
+            raise bad_request("The header customer-uuid is required.")
         wanted = [types] if isinstance(types, str) else list(types)
         for kind in wanted:
             if kind not in _LOOKUP_TYPES:
-                raise _bad_request(f"Unknown lookup type {kind!r}; expected 'cnam'.")
-        _customer(customer_uuid, ctx.settings)
-        _phone(phone_number)
-        return Reply(status=200, body=_lookup_body(phone_number, cnam="cnam" in wanted))
+                raise bad_request(f"Unknown lookup type {kind!r}; expected 'cnam'.")
+        valid_customer(customer_uuid, ctx.settings)
+        valid_phone(phone_number)
+        return Reply(status=200, body=lookup_body(phone_number, cnam="cnam" in wanted))
 
 
 def _create_reply(auth: _Authentication, status: str) -> Reply:
@@ -1057,11 +517,11 @@ def _create_reply(auth: _Authentication, status: str) -> Reply:
         body={
             "authentication_uuid": auth.uuid,
             "status": status,
-            "created_at": _rfc3339(auth.created_at),
-            "expires_at": _rfc3339(auth.expires_at),
+            "created_at": rfc3339(auth.created_at),
+            "expires_at": rfc3339(auth.expires_at),
         },
     )
 
 
 def _system_clock() -> datetime:
-    return datetime.now(_UTC)
+    return datetime.now(UTC)

@@ -17,8 +17,12 @@ import httpx
 import pytest
 
 from ding._errors import UsageError
-from ding.testing._faults import ConnectionDropped
-from ding.testing._server import MAX_BODY_SIZE, ServerThread, serve
+from ding.testing._server import (
+    MAX_BODY_SIZE,
+    ConnectionDropped,
+    ServerThread,
+    serve,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator

@@ -1,16 +1,18 @@
-"""Static data behind the fake's number lookups.
+"""The fake's number lookups: `lookup_body` and the static data behind it.
 
 Calling codes map to ISO 3166-1 alpha-2 countries and their home mobile
 country code (MCC). A few countries list real carriers with their MCC/MNC; the
-rest get generic carrier names. The data is plausible, not authoritative:
-the fake only needs answers that look like the real API's and never change
-for a given number.
+rest get generic carrier names; the number's SHA-256 hash picks the carrier,
+line type and caller name. The data is plausible, not authoritative: the fake
+only needs answers that look like the real API's and never change for a given
+number.
 """
 
 from __future__ import annotations
 
+import hashlib
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -21,6 +23,7 @@ __all__ = [
     "CNAM_FIRST_NAMES",
     "CNAM_LAST_NAMES",
     "UNKNOWN_COUNTRY",
+    "lookup_body",
 ]
 
 # ITU calling code (digits after "+") -> (ISO 3166-1 alpha-2, home MCC).
@@ -358,3 +361,47 @@ CNAM_LAST_NAMES: Final[tuple[str, ...]] = (
     "THOMAS",
     "MOORE",
 )
+
+
+# Line types by weight out of 256 (from one byte of the number's hash).
+_LINE_TYPES: Final = (
+    (208, "Mobile"),
+    (232, "FixedLine"),
+    (246, "Voip"),
+    (251, "TollFree"),
+    (256, "Unknown"),
+)
+_PORTED_BELOW: Final = 38  # about 15 % of numbers are ported
+_TEMPORARY_BELOW: Final = 8  # about 3 % are disposable
+
+
+def lookup_body(phone_number: str, *, cnam: bool) -> dict[str, Any]:
+    """Return the ``GET /lookup`` body for *phone_number*, ``caller_name`` if *cnam*."""
+    digest = hashlib.sha256(phone_number.encode()).digest()
+    digits = phone_number[1:]
+    country, mcc = next(
+        (CALLING_CODES[digits[:n]] for n in (3, 2, 1) if digits[:n] in CALLING_CODES),
+        UNKNOWN_COUNTRY,
+    )
+    carriers = CARRIERS.get(country) or (
+        (f"{country} Mobile", mcc, "01"),
+        (f"{country} Telecom", mcc, "02"),
+        (f"{country} Wireless", mcc, "03"),
+    )
+    carrier, carrier_mcc, mnc = carriers[digest[0] % len(carriers)]
+    line_type = next(t for limit, t in _LINE_TYPES if digest[1] < limit)
+    body: dict[str, Any] = {
+        "phone_number": phone_number,
+        "country_code": country,
+        "carrier": carrier,
+        "mcc": carrier_mcc,
+        "mnc": mnc,
+        "line_type": line_type,
+        "number_ported": digest[2] < _PORTED_BELOW,
+        "temporary_phone_number": digest[3] < _TEMPORARY_BELOW,
+    }
+    if cnam:
+        first = CNAM_FIRST_NAMES[digest[4] % len(CNAM_FIRST_NAMES)]
+        last = CNAM_LAST_NAMES[digest[5] % len(CNAM_LAST_NAMES)]
+        body["caller_name"] = f"{first} {last}"
+    return body

@@ -1,0 +1,198 @@
+"""The fake's values: clock, codes, settings, timestamps, reserved numbers, outbox."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from ding._errors import UsageError
+
+# The tests call the bare state machine, `FakeState`, by its old name.
+from ding.testing._state import FakeState as FakeDing
+from ding.testing._values import (
+    RESERVED_NUMBERS,
+    FakeSettings,
+    ManualClock,
+    Outbox,
+    deterministic_codes,
+    random_codes,
+)
+from tests.testing._state_helpers import (
+    PHONE,
+    START,
+    check_status,
+    create,
+    new_auth,
+    retry_body,
+    ts,
+)
+
+# --------------------------------------------------------------------------
+# Clock, codes, settings, timestamps
+# --------------------------------------------------------------------------
+
+
+def test_manual_clock_starts_at_2025_and_moves_when_told() -> None:
+    clock = ManualClock()
+    assert clock() == START
+    assert clock().tzinfo is not None
+    clock.advance(1.5)
+    assert clock() == START + timedelta(seconds=1.5)
+    clock.advance(timedelta(minutes=2))
+    assert clock() == START + timedelta(minutes=2, seconds=1.5)
+    clock.set(START)
+    assert clock() == START
+    clock.advance(-10)
+    assert clock() == START - timedelta(seconds=10)
+    assert "2024-12-31T23:59:50Z" in repr(clock)
+
+
+def test_manual_clock_requires_aware_times_and_keeps_utc() -> None:
+    with pytest.raises(UsageError, match="timezone-aware"):
+        ManualClock(datetime(2025, 1, 1))  # noqa: DTZ001
+    clock = ManualClock()
+    with pytest.raises(UsageError, match="timezone-aware"):
+        clock.set(datetime(2025, 1, 1))  # noqa: DTZ001
+    paris = timezone(timedelta(hours=1))
+    clock.set(datetime(2025, 6, 1, 13, 0, tzinfo=paris))
+    assert clock() == datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
+    assert clock().utcoffset() == timedelta(0)
+    assert ManualClock(datetime(2030, 1, 1, 1, tzinfo=paris))() == datetime(
+        2030, 1, 1, tzinfo=timezone.utc
+    )
+
+
+def test_random_codes_are_digits_of_the_asked_length() -> None:
+    for length in (1, 4, 6, 10):
+        generate = random_codes(length)
+        codes = {generate(PHONE) for _ in range(50)}
+        assert all(len(c) == length and c.isdigit() and c.isascii() for c in codes)
+    assert len({random_codes()(PHONE) for _ in range(50)}) > 1
+    with pytest.raises(UsageError, match="length"):
+        random_codes(0)
+
+
+def test_deterministic_codes_repeat_for_a_seed() -> None:
+    a, b, c = deterministic_codes(3), deterministic_codes(3), deterministic_codes(4)
+    first = [a(PHONE) for _ in range(10)]
+    assert first == [b("+4400000") for _ in range(10)]
+    assert first != [c(PHONE) for _ in range(10)]
+    assert all(len(x) == 6 and x.isdigit() for x in first)
+    assert len(deterministic_codes(0, length=4)(PHONE)) == 4
+    with pytest.raises(UsageError, match="length"):
+        deterministic_codes(0, length=0)
+
+
+def test_deterministic_codes_are_thread_safe() -> None:
+    expected = deterministic_codes(9)
+    sequential = sorted(expected(PHONE) for _ in range(400))
+    shared = deterministic_codes(9)
+    with ThreadPoolExecutor(8) as pool:
+        threaded = sorted(pool.map(shared, [PHONE] * 400))
+    assert threaded == sequential
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        {"lifetime": timedelta(0)},
+        {"lifetime": timedelta(seconds=-1)},
+        {"retry_interval": timedelta(seconds=-1)},
+        {"max_retries": -1},
+        {"max_invalid_checks": -1},
+        {"code_length": 0},
+    ],
+)
+def test_settings_reject_nonsense(policy: dict[str, Any]) -> None:
+    with pytest.raises(UsageError, match=r"must"):
+        FakeSettings(**policy)
+
+
+def test_settings_defaults() -> None:
+    s = FakeSettings()
+    assert s.lifetime == timedelta(minutes=10)
+    assert (s.max_invalid_checks, s.max_retries, s.code_length) == (5, 3, 6)
+    assert s.retry_interval == timedelta(seconds=30)
+    assert not s.stateless
+    assert not s.strict
+    assert s.api_keys == s.customer_uuids == frozenset()
+
+
+def test_timestamps_are_rfc3339_z_with_microseconds_only_when_nonzero(
+    clock: ManualClock, fake: FakeDing
+) -> None:
+    body = create(fake).body
+    assert body["created_at"] == "2025-01-01T00:00:00Z"
+    assert body["expires_at"] == "2025-01-01T00:10:00Z"
+    clock.advance(timedelta(microseconds=1500))
+    body = create(fake, "+33600000001").body
+    assert body["created_at"] == "2025-01-01T00:00:00.001500Z"
+
+
+def test_naive_or_offset_clock_values_are_read_as_utc() -> None:
+    naive = FakeDing(clock=lambda: datetime(2025, 3, 1, 8))  # noqa: DTZ001
+    assert create(naive).body["created_at"] == "2025-03-01T08:00:00Z"
+    plus2 = timezone(timedelta(hours=2))
+    offset = FakeDing(clock=lambda: datetime(2025, 3, 1, 8, tzinfo=plus2))
+    assert create(offset).body["created_at"] == "2025-03-01T06:00:00Z"
+
+
+def test_default_clock_is_the_system_clock() -> None:
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    created = ts(create(FakeDing()).body["created_at"])
+    assert before <= created <= datetime.now(timezone.utc)
+
+
+# --------------------------------------------------------------------------
+# Reserved numbers
+# --------------------------------------------------------------------------
+
+
+def test_reserved_numbers_table() -> None:
+    assert dict(RESERVED_NUMBERS) == {
+        "+15005550001": "rate_limited",
+        "+15005550002": "spam_detected",
+        "+15005550003": "blocked_number",
+        "+15005550004": "unsupported_region",
+        "+15005550005": "invalid_line",
+        "+15005550006": "negative_balance",
+    }
+    assert all(re.fullmatch(r"\+15005550[0-9]{3}", n) for n in RESERVED_NUMBERS)
+    with pytest.raises(TypeError):
+        RESERVED_NUMBERS["+15005550007"] = "x"  # type: ignore[index]
+
+
+# --------------------------------------------------------------------------
+# Outbox
+# --------------------------------------------------------------------------
+
+
+def test_outbox_helpers(fake: FakeDing, clock: ManualClock) -> None:
+    assert isinstance(fake.outbox, Outbox)
+    assert len(fake.outbox) == 0
+    assert fake.outbox.last(PHONE) is None
+    assert fake.outbox.last_code(PHONE) is None
+    assert fake.outbox.for_number(PHONE) == []
+    a = new_auth(fake)
+    new_auth(fake, "+33600000002")
+    clock.advance(30)
+    retry_body(fake, a)
+    assert len(fake.outbox) == 3
+    assert [m.phone_number for m in fake.outbox] == [PHONE, "+33600000002", PHONE]
+    mine = fake.outbox.for_number(PHONE)
+    assert [m.attempt_number for m in mine] == [1, 2]
+    assert fake.outbox.last(PHONE) == mine[-1] == fake.outbox[2] == fake.outbox[-1]
+    assert fake.outbox.last_code(PHONE) == mine[-1].code
+    assert fake.outbox[0:2] == list(fake.outbox)[:2]
+    assert mine[0] in fake.outbox
+    assert fake.outbox.index(mine[1]) == 2
+    assert "3 messages" in repr(fake.outbox)
+    fake.outbox.clear()
+    assert len(fake.outbox) == 0
+    assert list(fake.outbox) == []
+    # Clearing the outbox keeps the authentications.
+    assert check_status(fake, a, mine[-1].code) == "valid"
