@@ -9,9 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pytest
 
 from ding._models import Code
-
-# The tests call the bare state machine, `FakeState`, by its old name.
-from ding.testing._state import FakeState as FakeDing
+from ding.testing._state import FakeState
 from ding.testing._values import (
     FakeSettings,
     ManualClock,
@@ -239,12 +237,12 @@ def assert_lookup_body(body: Mapping[str, Any], *, cnam: bool = False) -> None:
 # --------------------------------------------------------------------------
 
 
-def make(clock: ManualClock | None = None, **policy: Any) -> FakeDing:
-    return FakeDing(FakeSettings(**policy), clock=clock or ManualClock(), seed=0)
+def make(clock: ManualClock | None = None, **policy: Any) -> FakeState:
+    return FakeState(FakeSettings(**policy), clock=clock or ManualClock(), seed=0)
 
 
 def create(
-    fake: FakeDing, phone: str = PHONE, customer: str = CUSTOMER, **extra: object
+    fake: FakeState, phone: str = PHONE, customer: str = CUSTOMER, **extra: object
 ) -> Reply:
     return fake.create_authentication(
         {
@@ -256,7 +254,7 @@ def create(
 
 
 def new_auth(
-    fake: FakeDing, phone: str = PHONE, customer: str = CUSTOMER, **extra: object
+    fake: FakeState, phone: str = PHONE, customer: str = CUSTOMER, **extra: object
 ) -> str:
     reply = create(fake, phone, customer, **extra)
     assert reply.status == 200, reply
@@ -266,7 +264,7 @@ def new_auth(
     return auth
 
 
-def check(fake: FakeDing, auth: str, code: str, customer: str = CUSTOMER) -> Reply:
+def check(fake: FakeState, auth: str, code: str, customer: str = CUSTOMER) -> Reply:
     return fake.check(
         {
             "customer_uuid": customer,
@@ -276,7 +274,9 @@ def check(fake: FakeDing, auth: str, code: str, customer: str = CUSTOMER) -> Rep
     )
 
 
-def check_status(fake: FakeDing, auth: str, code: str, customer: str = CUSTOMER) -> str:
+def check_status(
+    fake: FakeState, auth: str, code: str, customer: str = CUSTOMER
+) -> str:
     reply = check(fake, auth, code, customer)
     assert reply.status == 200, reply
     assert_check_body(reply.body)
@@ -284,11 +284,11 @@ def check_status(fake: FakeDing, auth: str, code: str, customer: str = CUSTOMER)
     return str(reply.body["status"])
 
 
-def retry(fake: FakeDing, auth: str, customer: str = CUSTOMER) -> Reply:
+def retry(fake: FakeState, auth: str, customer: str = CUSTOMER) -> Reply:
     return fake.retry({"customer_uuid": customer, "authentication_uuid": auth})
 
 
-def retry_body(fake: FakeDing, auth: str, customer: str = CUSTOMER) -> dict[str, Any]:
+def retry_body(fake: FakeState, auth: str, customer: str = CUSTOMER) -> dict[str, Any]:
     reply = retry(fake, auth, customer)
     assert reply.status == 200, reply
     assert_retry_body(reply.body)
@@ -296,13 +296,13 @@ def retry_body(fake: FakeDing, auth: str, customer: str = CUSTOMER) -> dict[str,
     return reply.body
 
 
-def code_of(fake: FakeDing, phone: str = PHONE) -> str:
+def code_of(fake: FakeState, phone: str = PHONE) -> str:
     code = fake.outbox.last_code(phone)
     assert code is not None
     return code
 
 
-def events(fake: FakeDing, auth: str) -> list[dict[str, Any]]:
+def events(fake: FakeState, auth: str) -> list[dict[str, Any]]:
     reply = fake.authentication_status(auth)
     assert reply.status == 200, reply
     assert_status_body(reply.body)
@@ -311,7 +311,7 @@ def events(fake: FakeDing, auth: str) -> list[dict[str, Any]]:
 
 
 def feedback(
-    fake: FakeDing,
+    fake: FakeState,
     status: object = "onboarded",
     phone: object = PHONE,
     customer: object = CUSTOMER,

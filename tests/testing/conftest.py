@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-# The tests call the bare state machine, `FakeState`, by its old name.
-from ding.testing._state import FakeState as FakeDing
+from ding.testing._state import FakeState
 from ding.testing._values import ManualClock
 
 if TYPE_CHECKING:
@@ -32,8 +31,8 @@ def hooks() -> Hooks:
 
 
 @pytest.fixture
-def fake(clock: ManualClock, hooks: Hooks) -> FakeDing:
-    return FakeDing(
+def fake(clock: ManualClock, hooks: Hooks) -> FakeState:
+    return FakeState(
         clock=clock,
         seed=0,
         webhook_sink=lambda url, payload: hooks.append((url, payload)),

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-# The tests call the bare state machine, `FakeState`, by its old name.
-from ding.testing._state import FakeState as FakeDing
+from ding.testing._state import FakeState
 from tests.testing._state_helpers import (
     CUSTOMER,
     OTHER_CUSTOMER,
@@ -38,7 +37,7 @@ from tests.testing._state_helpers import (
         ("+80012345678", "XX"),
     ],
 )
-def test_lookup_country(fake: FakeDing, phone: str, country: str) -> None:
+def test_lookup_country(fake: FakeState, phone: str, country: str) -> None:
     reply = fake.lookup(phone, CUSTOMER, [])
     assert reply.status == 200
     assert_lookup_body(reply.body)
@@ -46,8 +45,8 @@ def test_lookup_country(fake: FakeDing, phone: str, country: str) -> None:
     assert reply.body["country_code"] == country
 
 
-def test_lookup_is_deterministic_and_varies(fake: FakeDing) -> None:
-    other = FakeDing()
+def test_lookup_is_deterministic_and_varies(fake: FakeState) -> None:
+    other = FakeState()
     bodies = [fake.lookup(f"+1415555{i:04d}", CUSTOMER, []).body for i in range(300)]
     again = [
         other.lookup(f"+1415555{i:04d}", OTHER_CUSTOMER, []).body for i in range(300)
@@ -69,7 +68,7 @@ def test_lookup_is_deterministic_and_varies(fake: FakeDing) -> None:
     }
 
 
-def test_lookup_cnam(fake: FakeDing) -> None:
+def test_lookup_cnam(fake: FakeState) -> None:
     plain = fake.lookup(PHONE, CUSTOMER, []).body
     named = fake.lookup(PHONE, CUSTOMER, ["cnam"]).body
     assert_lookup_body(named, cnam=True)
@@ -78,7 +77,7 @@ def test_lookup_cnam(fake: FakeDing) -> None:
     assert fake.lookup(PHONE, CUSTOMER, "cnam").body == named
 
 
-def test_lookup_errors(fake: FakeDing) -> None:
+def test_lookup_errors(fake: FakeState) -> None:
     assert_error(fake.lookup(PHONE, None, []), "bad_request")
     assert_error(fake.lookup(PHONE, CUSTOMER, ["carrier"]), "bad_request")
     assert_error(fake.lookup(PHONE, CUSTOMER, ["cnam", ""]), "bad_request")

@@ -12,9 +12,7 @@ import attrs
 import pytest
 
 from ding._errors import UsageError
-
-# The tests call the bare state machine, `FakeState`, by its old name.
-from ding.testing._state import FakeState as FakeDing
+from ding.testing._state import FakeState
 from ding.testing._values import (
     RESERVED_NUMBERS,
     FakeSettings,
@@ -58,11 +56,11 @@ if TYPE_CHECKING:
 
 @pytest.mark.parametrize("key", [None, "", "anything", "sk_live_x"])
 def test_open_mode_accepts_any_key(key: str | None) -> None:
-    assert FakeDing().authorize(key) is None
+    assert FakeState().authorize(key) is None
 
 
 def test_strict_mode_wants_a_known_key() -> None:
-    fake = FakeDing(FakeSettings(strict=True, api_keys=frozenset({"good"})))
+    fake = FakeState(FakeSettings(strict=True, api_keys=frozenset({"good"})))
     assert fake.authorize("good") is None
     for key in (None, "", "bad", "GOOD"):
         reply = fake.authorize(key)
@@ -70,7 +68,7 @@ def test_strict_mode_wants_a_known_key() -> None:
 
 
 def test_strict_mode_without_keys_forbids_everything() -> None:
-    reply = FakeDing(FakeSettings(strict=True)).authorize("x")
+    reply = FakeState(FakeSettings(strict=True)).authorize("x")
     assert reply is not None
     assert reply.status == 403
 
@@ -80,7 +78,7 @@ def test_strict_mode_without_keys_forbids_everything() -> None:
 # --------------------------------------------------------------------------
 
 
-def test_create_sends_a_code(fake: FakeDing, clock: ManualClock) -> None:
+def test_create_sends_a_code(fake: FakeState, clock: ManualClock) -> None:
     reply = create(fake)
     assert reply.status == 200
     assert_create_body(reply.body)
@@ -115,7 +113,7 @@ def test_create_uses_the_injected_code_generator() -> None:
         seen.append(phone)
         return "4242"
 
-    fake = FakeDing(codes=codes)
+    fake = FakeState(codes=codes)
     auth = new_auth(fake)
     assert seen == [PHONE]
     assert check_status(fake, auth, "4242") == "valid"
@@ -125,20 +123,20 @@ def test_a_failing_code_generator_leaves_no_trace() -> None:
     def codes(_phone: str) -> str:
         raise RuntimeError("no codes today")
 
-    fake = FakeDing(codes=codes)
+    fake = FakeState(codes=codes)
     with pytest.raises(RuntimeError, match="no codes today"):
         create(fake)
     assert len(fake.outbox) == 0
     assert_error(feedback(fake), "no_associated_auth_found")
 
 
-def test_each_create_is_a_new_authentication(fake: FakeDing) -> None:
+def test_each_create_is_a_new_authentication(fake: FakeState) -> None:
     first, second = new_auth(fake), new_auth(fake)
     assert first != second
     assert [m.authentication_uuid for m in fake.outbox] == [first, second]
 
 
-def test_create_ignores_unknown_keys_and_null_optionals(fake: FakeDing) -> None:
+def test_create_ignores_unknown_keys_and_null_optionals(fake: FakeState) -> None:
     reply = create(
         fake,
         surprise={"nested": [1, 2]},
@@ -154,7 +152,7 @@ def test_create_ignores_unknown_keys_and_null_optionals(fake: FakeDing) -> None:
     )
 
 
-def test_create_accepts_every_documented_field(fake: FakeDing, hooks: Hooks) -> None:
+def test_create_accepts_every_documented_field(fake: FakeState, hooks: Hooks) -> None:
     auth = new_auth(
         fake,
         ip="192.168.0.1",
@@ -200,7 +198,7 @@ def test_create_accepts_every_documented_field(fake: FakeDing, hooks: Hooks) -> 
 @pytest.mark.parametrize(
     "code", ["blocked_number", "unsupported_region", "invalid_line", "negative_balance"]
 )
-def test_reserved_error_numbers(fake: FakeDing, hooks: Hooks, code: str) -> None:
+def test_reserved_error_numbers(fake: FakeState, hooks: Hooks, code: str) -> None:
     phone = next(n for n, outcome in RESERVED_NUMBERS.items() if outcome == code)
     assert_error(create(fake, phone, callback_url="https://h.test/"), code)
     assert len(fake.outbox) == 0
@@ -209,7 +207,7 @@ def test_reserved_error_numbers(fake: FakeDing, hooks: Hooks, code: str) -> None
     assert_error(feedback(fake, phone=phone), "no_associated_auth_found")
 
 
-def test_reserved_rate_limited_number(fake: FakeDing, hooks: Hooks) -> None:
+def test_reserved_rate_limited_number(fake: FakeState, hooks: Hooks) -> None:
     reply = create(fake, "+15005550001", callback_url="https://h.test/")
     assert reply.status == 200
     assert_create_body(reply.body)
@@ -224,7 +222,7 @@ def test_reserved_rate_limited_number(fake: FakeDing, hooks: Hooks) -> None:
     assert [e["status"] for e in events(fake, auth)] == ["rate_limited"]
 
 
-def test_reserved_spam_number(fake: FakeDing, clock: ManualClock) -> None:
+def test_reserved_spam_number(fake: FakeState, clock: ManualClock) -> None:
     reply = create(fake, "+15005550002")
     assert reply.status == 200
     assert_create_body(reply.body)
@@ -243,7 +241,7 @@ def test_reserved_spam_number(fake: FakeDing, clock: ManualClock) -> None:
     assert check_status(fake, auth, "1") == "expired_auth"
 
 
-def test_reserved_numbers_are_ordinary_for_lookup_and_feedback(fake: FakeDing) -> None:
+def test_reserved_numbers_are_ordinary_for_lookup_and_feedback(fake: FakeState) -> None:
     for phone in RESERVED_NUMBERS:
         reply = fake.lookup(phone, CUSTOMER, [])
         assert reply.status == 200
@@ -265,7 +263,7 @@ def test_reserved_numbers_win_over_stateless_reuse() -> None:
 # --------------------------------------------------------------------------
 
 
-def test_check_valid_then_already_validated(fake: FakeDing) -> None:
+def test_check_valid_then_already_validated(fake: FakeState) -> None:
     auth = new_auth(fake)
     code = code_of(fake)
     assert check_status(fake, auth, code) == "valid"
@@ -274,7 +272,7 @@ def test_check_valid_then_already_validated(fake: FakeDing) -> None:
     assert retry_body(fake, auth)["status"] == "already_validated"
 
 
-def test_check_invalid_code(fake: FakeDing) -> None:
+def test_check_invalid_code(fake: FakeState) -> None:
     auth = new_auth(fake)
     wrong = "x" + code_of(fake)
     assert check_status(fake, auth, wrong) == "invalid"
@@ -282,7 +280,7 @@ def test_check_invalid_code(fake: FakeDing) -> None:
     assert check_status(fake, auth, code_of(fake)) == "valid"
 
 
-def test_codes_belong_to_their_authentication(fake: FakeDing) -> None:
+def test_codes_belong_to_their_authentication(fake: FakeState) -> None:
     first = new_auth(fake)
     first_code = code_of(fake)
     second = new_auth(fake, "+33600000002")
@@ -293,7 +291,7 @@ def test_codes_belong_to_their_authentication(fake: FakeDing) -> None:
     assert check_status(fake, first, first_code) == "valid"
 
 
-def test_too_many_wrong_codes_lock_the_authentication(fake: FakeDing) -> None:
+def test_too_many_wrong_codes_lock_the_authentication(fake: FakeState) -> None:
     auth = new_auth(fake)
     code = code_of(fake)
     for _ in range(5):
@@ -320,7 +318,7 @@ def test_max_invalid_checks_is_configurable(limit: int) -> None:
     assert check_status(fake, auth, code_of(fake)) == "rate_limited"
 
 
-def test_check_expires_at_expires_at(fake: FakeDing, clock: ManualClock) -> None:
+def test_check_expires_at_expires_at(fake: FakeState, clock: ManualClock) -> None:
     auth = new_auth(fake)
     clock.advance(timedelta(minutes=10) - timedelta(microseconds=1))
     assert check_status(fake, auth, "wrong") == "invalid"
@@ -331,7 +329,7 @@ def test_check_expires_at_expires_at(fake: FakeDing, clock: ManualClock) -> None
     assert check_status(fake, auth, code_of(fake)) == "expired_auth"
 
 
-def test_check_precedence(fake: FakeDing, clock: ManualClock) -> None:
+def test_check_precedence(fake: FakeState, clock: ManualClock) -> None:
     validated = new_auth(fake, "+33600000001")
     assert check_status(fake, validated, code_of(fake, "+33600000001")) == "valid"
     locked = new_auth(fake, "+33600000002")
@@ -343,13 +341,13 @@ def test_check_precedence(fake: FakeDing, clock: ManualClock) -> None:
     assert check_status(fake, locked, "x") == "expired_auth"
 
 
-def test_authentication_uuid_case_does_not_matter(fake: FakeDing) -> None:
+def test_authentication_uuid_case_does_not_matter(fake: FakeState) -> None:
     auth = new_auth(fake)
     reply = check(fake, auth.upper(), code_of(fake))
     assert reply.body == {"authentication_uuid": auth, "status": "valid"}
 
 
-def test_open_mode_does_not_scope_authentications(fake: FakeDing) -> None:
+def test_open_mode_does_not_scope_authentications(fake: FakeState) -> None:
     auth = new_auth(fake)
     assert check_status(fake, auth, code_of(fake), customer=OTHER_CUSTOMER) == "valid"
 
@@ -359,7 +357,7 @@ def test_open_mode_does_not_scope_authentications(fake: FakeDing) -> None:
 # --------------------------------------------------------------------------
 
 
-def test_retry_timing_and_exhaustion(fake: FakeDing, clock: ManualClock) -> None:
+def test_retry_timing_and_exhaustion(fake: FakeState, clock: ManualClock) -> None:
     auth = new_auth(fake)
     first_code = code_of(fake)
     body = retry_body(fake, auth)
@@ -415,7 +413,7 @@ def test_retry_with_custom_policy() -> None:
     assert retry_body(none, auth)["status"] == "denied"
 
 
-def test_retry_precedence(fake: FakeDing, clock: ManualClock) -> None:
+def test_retry_precedence(fake: FakeState, clock: ManualClock) -> None:
     validated = new_auth(fake, "+33600000001")
     check_status(fake, validated, code_of(fake, "+33600000001"))
     locked = new_auth(fake, "+33600000002")
@@ -433,7 +431,7 @@ def test_retry_precedence(fake: FakeDing, clock: ManualClock) -> None:
     assert body["remaining_retry"] == 0
 
 
-def test_retry_records_attempt_events(fake: FakeDing, clock: ManualClock) -> None:
+def test_retry_records_attempt_events(fake: FakeState, clock: ManualClock) -> None:
     auth = new_auth(fake)
     clock.advance(30)
     retry_body(fake, auth)
@@ -453,7 +451,7 @@ def test_retry_records_attempt_events(fake: FakeDing, clock: ManualClock) -> Non
 # --------------------------------------------------------------------------
 
 
-def strict_fake() -> FakeDing:
+def strict_fake() -> FakeState:
     return make(
         strict=True,
         api_keys=frozenset({"key"}),
@@ -504,7 +502,7 @@ def test_settings_can_be_swapped_at_runtime() -> None:
 
 def test_stateless_create_reuses_the_live_authentication(hooks: Hooks) -> None:
     clock = ManualClock()
-    fake = FakeDing(
+    fake = FakeState(
         FakeSettings(stateless=True),
         clock=clock,
         seed=0,
@@ -594,7 +592,7 @@ def test_without_stateless_every_create_is_new() -> None:
 # --------------------------------------------------------------------------
 
 
-def test_status_tells_the_whole_story(fake: FakeDing, clock: ManualClock) -> None:
+def test_status_tells_the_whole_story(fake: FakeState, clock: ManualClock) -> None:
     auth = new_auth(fake, device_type="IOS", is_returning_user=True)
     first_code = code_of(fake)
     clock.advance(5)
@@ -641,7 +639,7 @@ def test_status_tells_the_whole_story(fake: FakeDing, clock: ManualClock) -> Non
     assert timestamps == sorted(timestamps)
 
 
-def test_status_replies_are_copies(fake: FakeDing) -> None:
+def test_status_replies_are_copies(fake: FakeState) -> None:
     auth = new_auth(fake, device_type="WEB")
     body = fake.authentication_status(auth).body
     body["signals"]["device_type"] = "IOS"
@@ -663,7 +661,7 @@ def test_status_is_not_scoped_to_a_customer_even_in_strict_mode() -> None:
 # --------------------------------------------------------------------------
 
 
-def test_feedback_needs_an_authentication(fake: FakeDing) -> None:
+def test_feedback_needs_an_authentication(fake: FakeState) -> None:
     assert_error(feedback(fake), "no_associated_auth_found")
     new_auth(fake)
     reply = feedback(fake)
@@ -671,7 +669,7 @@ def test_feedback_needs_an_authentication(fake: FakeDing) -> None:
     assert_feedback_body(reply.body)
 
 
-def test_feedback_duplicates(fake: FakeDing) -> None:
+def test_feedback_duplicates(fake: FakeState) -> None:
     new_auth(fake)
     first = feedback(fake, "onboarded")
     assert_error(feedback(fake, "onboarded"), "duplicated_feedback_status")
@@ -684,7 +682,7 @@ def test_feedback_duplicates(fake: FakeDing) -> None:
     assert_error(feedback(fake, "onboarded"), "duplicated_feedback_status")
 
 
-def test_feedback_is_per_customer_and_number(fake: FakeDing) -> None:
+def test_feedback_is_per_customer_and_number(fake: FakeState) -> None:
     new_auth(fake)
     assert_error(feedback(fake, customer=OTHER_CUSTOMER), "no_associated_auth_found")
     assert_error(feedback(fake, phone="+33600000000"), "no_associated_auth_found")
@@ -698,7 +696,7 @@ def test_feedback_is_per_customer_and_number(fake: FakeDing) -> None:
 # --------------------------------------------------------------------------
 
 
-def test_webhook_events_for_create(fake: FakeDing, hooks: Hooks) -> None:
+def test_webhook_events_for_create(fake: FakeState, hooks: Hooks) -> None:
     auth = new_auth(fake, callback_url="https://h.test/ding", correlation_id="c-1")
     assert [url for url, _ in hooks] == ["https://h.test/ding"] * 3
     authentication, attempt, delivery = (payload for _, payload in hooks)
@@ -742,7 +740,7 @@ def test_webhook_events_for_create(fake: FakeDing, hooks: Hooks) -> None:
 
 
 def test_webhook_events_for_retries(
-    fake: FakeDing, hooks: Hooks, clock: ManualClock
+    fake: FakeState, hooks: Hooks, clock: ManualClock
 ) -> None:
     auth = new_auth(fake, callback_url="http://localhost:9000/")
     clock.advance(30)
@@ -762,13 +760,13 @@ def test_webhook_events_for_retries(
     assert all("correlation_id" not in p for _, p in hooks)
 
 
-def test_no_webhooks_without_callback_url(fake: FakeDing, hooks: Hooks) -> None:
+def test_no_webhooks_without_callback_url(fake: FakeState, hooks: Hooks) -> None:
     new_auth(fake)
     assert hooks == []
 
 
 def test_no_sink_is_fine() -> None:
-    fake = FakeDing(seed=1)
+    fake = FakeState(seed=1)
     auth = new_auth(fake, callback_url="https://h.test/")
     assert check_status(fake, auth, code_of(fake)) == "valid"
 
@@ -776,7 +774,7 @@ def test_no_sink_is_fine() -> None:
 def test_webhook_ids_are_stable_with_a_seed() -> None:
     def run(sink_given: bool) -> Hooks:
         got: Hooks = []
-        fake = FakeDing(
+        fake = FakeState(
             clock=ManualClock(),
             seed=5,
             webhook_sink=(lambda u, p: got.append((u, p))) if sink_given else None,
@@ -786,10 +784,10 @@ def test_webhook_ids_are_stable_with_a_seed() -> None:
 
     assert run(sink_given=True) == run(sink_given=True)
     # Whether anyone listens does not change the ids handed out.
-    with_sink = FakeDing(
+    with_sink = FakeState(
         clock=ManualClock(), seed=5, webhook_sink=lambda _url, _payload: None
     )
-    without = FakeDing(clock=ManualClock(), seed=5)
+    without = FakeState(clock=ManualClock(), seed=5)
     for f in (with_sink, without):
         new_auth(f, callback_url="https://h.test/")
     assert new_auth(with_sink) == new_auth(without)
@@ -797,13 +795,13 @@ def test_webhook_ids_are_stable_with_a_seed() -> None:
 
 def test_webhook_sink_runs_outside_the_lock() -> None:
     seen: list[int] = []
-    fake: FakeDing
+    fake: FakeState
 
     def sink(_url: str, payload: dict[str, Any]) -> None:
         # Re-entering the fake from the sink must not deadlock.
         seen.append(fake.authentication_status(payload["auth_uuid"]).status)
 
-    fake = FakeDing(webhook_sink=sink)
+    fake = FakeState(webhook_sink=sink)
     new_auth(fake, callback_url="https://h.test/")
     assert seen == [200, 200, 200]
 
@@ -812,7 +810,7 @@ def test_webhook_sink_errors_reach_the_caller_after_the_change() -> None:
     def sink(_url: str, _payload: dict[str, Any]) -> None:
         raise RuntimeError("sink down")
 
-    fake = FakeDing(webhook_sink=sink)
+    fake = FakeState(webhook_sink=sink)
     with pytest.raises(RuntimeError, match="sink down"):
         create(fake, callback_url="https://h.test/")
     assert len(fake.outbox) == 1
@@ -823,7 +821,7 @@ def test_webhook_sink_errors_reach_the_caller_after_the_change() -> None:
 # --------------------------------------------------------------------------
 
 
-def test_reset_forgets_everything(fake: FakeDing) -> None:
+def test_reset_forgets_everything(fake: FakeState) -> None:
     auth = new_auth(fake)
     assert feedback(fake).status == 200
     fake.reset()
@@ -835,7 +833,7 @@ def test_reset_forgets_everything(fake: FakeDing) -> None:
     assert feedback(fake).status == 200
 
 
-def script(fake: FakeDing, clock: ManualClock) -> list[Reply]:
+def script(fake: FakeState, clock: ManualClock) -> list[Reply]:
     replies = [create(fake, callback_url="https://h.test/")]
     auth = replies[0].body["authentication_uuid"]
     replies.append(check(fake, auth, "1"))
@@ -849,7 +847,7 @@ def test_a_seed_makes_everything_reproducible() -> None:
     def run(seed: int) -> tuple[list[Reply], list[str], Hooks]:
         got: Hooks = []
         clock = ManualClock()
-        fake = FakeDing(
+        fake = FakeState(
             clock=clock, seed=seed, webhook_sink=lambda u, p: got.append((u, p))
         )
         return script(fake, clock), [m.code for m in fake.outbox], got
@@ -862,7 +860,7 @@ def test_a_seed_makes_everything_reproducible() -> None:
 
 
 def test_without_a_seed_ids_are_random_v4() -> None:
-    a, b = FakeDing(), FakeDing()
+    a, b = FakeState(), FakeState()
     first, second = new_auth(a), new_auth(b)
     assert first != second
     assert uuid.UUID(first).version == 4
@@ -874,7 +872,7 @@ def test_without_a_seed_ids_are_random_v4() -> None:
 
 
 def test_many_threads_creating_and_checking() -> None:
-    fake = FakeDing()
+    fake = FakeState()
     threads, per_thread = 16, 25
 
     def worker(index: int) -> list[str]:
@@ -907,14 +905,14 @@ def hammer(count: int, call: Callable[[], str]) -> list[str]:
         return list(pool.map(one, range(count)))
 
 
-def test_concurrent_right_codes_validate_once(fake: FakeDing) -> None:
+def test_concurrent_right_codes_validate_once(fake: FakeState) -> None:
     auth = new_auth(fake)
     code = code_of(fake)
     statuses = hammer(24, lambda: check_status(fake, auth, code))
     assert sorted(statuses) == ["already_validated"] * 23 + ["valid"]
 
 
-def test_concurrent_wrong_codes_lock_exactly(fake: FakeDing) -> None:
+def test_concurrent_wrong_codes_lock_exactly(fake: FakeState) -> None:
     auth = new_auth(fake)
     statuses = hammer(24, lambda: check_status(fake, auth, "wrong"))
     assert statuses.count("invalid") == 5

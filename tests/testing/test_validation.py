@@ -10,8 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-# The tests call the bare state machine, `FakeState`, by its old name.
-from ding.testing._state import FakeState as FakeDing
+from ding.testing._state import FakeState
 from ding.testing._values import (
     RESERVED_NUMBERS,
     FakeSettings,
@@ -47,7 +46,7 @@ if TYPE_CHECKING:
 
 
 @pytest.mark.parametrize("body", [None, [], [1], "x", 1, 1.5, True, False])
-def test_create_body_must_be_an_object(fake: FakeDing, body: object) -> None:
+def test_create_body_must_be_an_object(fake: FakeState, body: object) -> None:
     assert_error(fake.create_authentication(body), "bad_request")
 
 
@@ -89,7 +88,7 @@ BAD_CREATE_FIELDS: list[tuple[str, object]] = [
 
 
 @pytest.mark.parametrize(("field", "value"), BAD_CREATE_FIELDS)
-def test_create_rejects_wrong_types(fake: FakeDing, field: str, value: object) -> None:
+def test_create_rejects_wrong_types(fake: FakeState, field: str, value: object) -> None:
     body: dict[str, object] = {"customer_uuid": CUSTOMER, "phone_number": PHONE}
     if value is None:
         del body[field]
@@ -104,7 +103,7 @@ def test_create_rejects_wrong_types(fake: FakeDing, field: str, value: object) -
 @pytest.mark.parametrize(
     "url", ["http://localhost:8080/hook", "https://example.com", "HTTPS://EX.COM/a#b"]
 )
-def test_create_accepts_http_urls(fake: FakeDing, url: str) -> None:
+def test_create_accepts_http_urls(fake: FakeState, url: str) -> None:
     assert create(fake, callback_url=url).status == 200
 
 
@@ -126,18 +125,18 @@ def test_create_accepts_http_urls(fake: FakeDing, url: str) -> None:
         "++33612345678",
     ],
 )
-def test_create_rejects_non_e164_numbers(fake: FakeDing, phone: str) -> None:
+def test_create_rejects_non_e164_numbers(fake: FakeState, phone: str) -> None:
     reply = create(fake, phone)
     assert_error(reply, "invalid_phone_number")
     assert reply.body["message"] == f"{phone} is not a valid phone number"
 
 
-def test_invalid_phone_message_matches_the_docs(fake: FakeDing) -> None:
+def test_invalid_phone_message_matches_the_docs(fake: FakeState) -> None:
     assert create(fake, "+0").body["message"] == "+0 is not a valid phone number"
 
 
 @pytest.mark.parametrize("phone", ["+12", "+123456789012345", "+15005550000"])
-def test_create_accepts_e164_edges(fake: FakeDing, phone: str) -> None:
+def test_create_accepts_e164_edges(fake: FakeState, phone: str) -> None:
     assert create(fake, phone).status == 200
 
 
@@ -151,17 +150,17 @@ def test_create_accepts_e164_edges(fake: FakeDing, phone: str) -> None:
         "28591d9e-a825-47f6-ab11-1a61726305bg",
     ],
 )
-def test_create_rejects_malformed_customer(fake: FakeDing, customer: str) -> None:
+def test_create_rejects_malformed_customer(fake: FakeState, customer: str) -> None:
     assert_error(create(fake, customer=customer), "account_invalid")
 
 
-def test_customer_uuid_case_does_not_matter(fake: FakeDing) -> None:
+def test_customer_uuid_case_does_not_matter(fake: FakeState) -> None:
     auth = new_auth(fake, customer=CUSTOMER.upper())
     assert fake.outbox[0].customer_uuid == CUSTOMER
     assert check_status(fake, auth, code_of(fake)) == "valid"
 
 
-def test_errors_come_in_order_bad_request_account_phone(fake: FakeDing) -> None:
+def test_errors_come_in_order_bad_request_account_phone(fake: FakeState) -> None:
     assert_error(
         fake.create_authentication(
             {
@@ -178,12 +177,12 @@ def test_errors_come_in_order_bad_request_account_phone(fake: FakeDing) -> None:
     )
 
 
-def test_app_realm_needs_device_type(fake: FakeDing) -> None:
+def test_app_realm_needs_device_type(fake: FakeState) -> None:
     assert_error(create(fake, app_realm="FA+9qCX9VSu"), "app_realm_require_device_type")
 
 
 @pytest.mark.parametrize("device_type", ["IOS", "WEB"])
-def test_app_realm_is_android_only(fake: FakeDing, device_type: str) -> None:
+def test_app_realm_is_android_only(fake: FakeState, device_type: str) -> None:
     assert_error(
         create(fake, app_realm="FA+9qCX9VSu", device_type=device_type),
         "unsupported_app_realm_device_type",
@@ -191,7 +190,7 @@ def test_app_realm_is_android_only(fake: FakeDing, device_type: str) -> None:
     assert len(fake.outbox) == 0
 
 
-def test_app_realm_with_android_is_fine(fake: FakeDing) -> None:
+def test_app_realm_with_android_is_fine(fake: FakeState) -> None:
     assert create(fake, app_realm="FA+9qCX9VSu", device_type="ANDROID").status == 200
 
 
@@ -237,17 +236,17 @@ def test_app_realm_with_android_is_fine(fake: FakeDing) -> None:
         ),
     ],
 )
-def test_check_errors(fake: FakeDing, body: dict[str, object], code: str) -> None:
+def test_check_errors(fake: FakeState, body: dict[str, object], code: str) -> None:
     assert_error(fake.check(body), code)
 
 
 @pytest.mark.parametrize("body", [None, [], "x", 3])
-def test_check_and_retry_bodies_must_be_objects(fake: FakeDing, body: object) -> None:
+def test_check_and_retry_bodies_must_be_objects(fake: FakeState, body: object) -> None:
     assert_error(fake.check(body), "bad_request")
     assert_error(fake.retry(body), "bad_request")
 
 
-def test_retry_errors(fake: FakeDing) -> None:
+def test_retry_errors(fake: FakeState) -> None:
     assert_error(fake.retry({"customer_uuid": CUSTOMER}), "bad_request")
     assert_error(fake.retry({"authentication_uuid": str(uuid.uuid4())}), "bad_request")
     assert_error(retry(fake, "nope"), "invalid_auth_uuid")
@@ -255,7 +254,7 @@ def test_retry_errors(fake: FakeDing) -> None:
     assert_error(retry(fake, str(uuid.uuid4()), customer="x"), "account_invalid")
 
 
-def test_status_errors(fake: FakeDing) -> None:
+def test_status_errors(fake: FakeState) -> None:
     assert_error(fake.authentication_status("nope"), "invalid_auth_uuid")
     assert_error(fake.authentication_status(""), "invalid_auth_uuid")
     assert_error(fake.authentication_status(str(uuid.uuid4())), "invalid_auth_uuid")
@@ -276,13 +275,13 @@ def test_status_errors(fake: FakeDing) -> None:
         ({"phone": "+0", "status": "?"}, "invalid_phone_number"),
     ],
 )
-def test_feedback_errors(fake: FakeDing, kwargs: dict[str, Any], code: str) -> None:
+def test_feedback_errors(fake: FakeState, kwargs: dict[str, Any], code: str) -> None:
     new_auth(fake)
     assert_error(feedback(fake, **kwargs), code)
 
 
 @pytest.mark.parametrize("body", [None, [], "onboarded", 0])
-def test_feedback_body_must_be_an_object(fake: FakeDing, body: object) -> None:
+def test_feedback_body_must_be_an_object(fake: FakeState, body: object) -> None:
     assert_error(fake.feedback(body), "bad_request")
 
 
@@ -388,7 +387,7 @@ def test_any_json_body_gets_a_well_formed_answer(
         retry_interval=timedelta(0),
     )
     clock = ManualClock()
-    fake = FakeDing(
+    fake = FakeState(
         policy, clock=clock, seed=0, webhook_sink=lambda _url, _payload: None
     )
     auth = new_auth(fake)
@@ -412,7 +411,7 @@ def test_any_json_body_gets_a_well_formed_answer(
 def test_any_lookup_gets_a_well_formed_answer(
     phone: str, customer: str | None, types: list[str]
 ) -> None:
-    reply = FakeDing().lookup(phone, customer, types)
+    reply = FakeState().lookup(phone, customer, types)
     assert reply.status in {200, 400}
     if reply.status == 400:
         assert_error(reply, str(reply.body.get("code")))
@@ -424,6 +423,6 @@ def test_any_lookup_gets_a_well_formed_answer(
 @settings(max_examples=100)
 @given(auth=st.text(max_size=40) | st.uuids().map(str))
 def test_any_status_path_gets_a_well_formed_answer(auth: str) -> None:
-    fake = FakeDing()
+    fake = FakeState()
     new_auth(fake)
     assert_error(fake.authentication_status(auth), "invalid_auth_uuid")

@@ -10,9 +10,7 @@ from typing import Any
 import pytest
 
 from ding._errors import UsageError
-
-# The tests call the bare state machine, `FakeState`, by its old name.
-from ding.testing._state import FakeState as FakeDing
+from ding.testing._state import FakeState
 from ding.testing._values import (
     RESERVED_NUMBERS,
     FakeSettings,
@@ -123,7 +121,7 @@ def test_settings_defaults() -> None:
 
 
 def test_timestamps_are_rfc3339_z_with_microseconds_only_when_nonzero(
-    clock: ManualClock, fake: FakeDing
+    clock: ManualClock, fake: FakeState
 ) -> None:
     body = create(fake).body
     assert body["created_at"] == "2025-01-01T00:00:00Z"
@@ -134,16 +132,16 @@ def test_timestamps_are_rfc3339_z_with_microseconds_only_when_nonzero(
 
 
 def test_naive_or_offset_clock_values_are_read_as_utc() -> None:
-    naive = FakeDing(clock=lambda: datetime(2025, 3, 1, 8))  # noqa: DTZ001
+    naive = FakeState(clock=lambda: datetime(2025, 3, 1, 8))  # noqa: DTZ001
     assert create(naive).body["created_at"] == "2025-03-01T08:00:00Z"
     plus2 = timezone(timedelta(hours=2))
-    offset = FakeDing(clock=lambda: datetime(2025, 3, 1, 8, tzinfo=plus2))
+    offset = FakeState(clock=lambda: datetime(2025, 3, 1, 8, tzinfo=plus2))
     assert create(offset).body["created_at"] == "2025-03-01T06:00:00Z"
 
 
 def test_default_clock_is_the_system_clock() -> None:
     before = datetime.now(timezone.utc).replace(microsecond=0)
-    created = ts(create(FakeDing()).body["created_at"])
+    created = ts(create(FakeState()).body["created_at"])
     assert before <= created <= datetime.now(timezone.utc)
 
 
@@ -171,7 +169,7 @@ def test_reserved_numbers_table() -> None:
 # --------------------------------------------------------------------------
 
 
-def test_outbox_helpers(fake: FakeDing, clock: ManualClock) -> None:
+def test_outbox_helpers(fake: FakeState, clock: ManualClock) -> None:
     assert isinstance(fake.outbox, Outbox)
     assert len(fake.outbox) == 0
     assert fake.outbox.last(PHONE) is None
