@@ -26,8 +26,9 @@ nox.options.sessions = [
     "fuzz",
 ]
 
-PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+# One `tests` session per `Programming Language :: Python :: 3.X` classifier.
+PYTHONS = nox.project.python_versions(PYPROJECT)
 ROOT = Path(__file__).resolve().parent
 
 
