@@ -18,6 +18,7 @@ nox.options.default_venv_backend = "virtualenv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = [
     "tests",
+    "coverage",
     "lint",
     "types",
     "generated",
@@ -26,9 +27,14 @@ nox.options.sessions = [
     "fuzz",
 ]
 
-PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+# One `tests` session per `Programming Language :: Python :: 3.X` classifier.
+PYTHONS = nox.project.python_versions(PYPROJECT)
 ROOT = Path(__file__).resolve().parent
+# Every `tests` session writes its own .nox/.coverage.* file (`parallel =
+# true`); the `coverage` session combines them into .nox/.coverage. (Not a
+# folder under .nox/: nox would take one named like a session for its venv.)
+COVERAGE_ENV = {"COVERAGE_FILE": str(ROOT / ".nox" / ".coverage")}
 
 
 def install_groups(session: nox.Session, *groups: str) -> None:
@@ -42,11 +48,22 @@ def install_groups(session: nox.Session, *groups: str) -> None:
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """Run the test suite (asyncio and trio) on one interpreter."""
+    """Run the test suite (asyncio and trio) on one interpreter, under coverage."""
     # ruff formats the generated client, which tests/test_generate.py renders.
-    install_groups(session, "test", "lint")
+    install_groups(session, "test", "lint", "coverage")
     session.install(".")
-    session.run("pytest", *session.posargs)
+    # The pytest script, not `-m pytest`: `-m` would put the source tree first
+    # on sys.path, and the tests would import ding/ instead of the installed copy.
+    pytest = str(Path(session.bin) / "pytest")
+    session.run("coverage", "run", pytest, *session.posargs, env=COVERAGE_ENV)
+
+
+@nox.session(python="3.12")
+def coverage(session: nox.Session) -> None:
+    """Combine the data of the `tests` sessions that ran; fail under the floor."""
+    install_groups(session, "coverage")
+    session.run("coverage", "combine", env=COVERAGE_ENV)
+    session.run("coverage", "report", env=COVERAGE_ENV)
 
 
 @nox.session(python="3.12")

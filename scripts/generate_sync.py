@@ -46,7 +46,8 @@ RENAMED_METHODS = {
     "__aexit__": "__exit__",
 }
 
-# Docstring phrases that only make sense for the async client.
+# Docstring phrases that only make sense for the async client. `render` fails
+# when one of them matches no docstring it renders, so none can go stale.
 DOCSTRING_REWRITES = [
     (
         "for ``await`` in async code (asyncio or trio)",
@@ -55,6 +56,10 @@ DOCSTRING_REWRITES = [
     ("``async with", "``with"),
     ("`aclose`", "`close`"),
 ]
+
+
+class StaleRewriteError(ValueError):
+    """A docstring rewrite matched nothing in the source being rendered."""
 
 
 class _Renamer(ast.NodeTransformer):
@@ -91,20 +96,26 @@ def _public_async_classes(tree: ast.Module) -> list[ast.ClassDef]:
     ]
 
 
-def _rewrite_docstring(text: str, names: dict[str, str]) -> str:
+def _rewrite_docstring(text: str, names: dict[str, str], used: set[str]) -> str:
     for old, new in DOCSTRING_REWRITES:
-        text = text.replace(old, new)
+        if old in text:
+            used.add(old)
+            text = text.replace(old, new)
     for old, new in names.items():
         text = text.replace(old, new)
     return text
 
 
-def _docstring_lines(node: ast.AST, names: dict[str, str], indent: str) -> list[str]:
+def _docstring_lines(
+    node: ast.AST, names: dict[str, str], indent: str, used: set[str]
+) -> list[str]:
     doc = ast.get_docstring(node, clean=True)  # type: ignore[arg-type]
     if not doc:
         return []
     body = (
-        _rewrite_docstring(doc, names).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+        _rewrite_docstring(doc, names, used)
+        .replace("\\", "\\\\")
+        .replace('"""', '\\"\\"\\"')
     )
     lines = body.splitlines()
     out = [f'{indent}"""{lines[0]}']
@@ -166,12 +177,13 @@ def _generate_class(  # noqa: C901, PLR0912, PLR0915 - one pass over a class bod
     names: dict[str, str],
     resources: set[str],
     async_names: set[str],
+    used: set[str],
 ) -> list[str]:
     renamer = _Renamer(names)
     sync_name = names[cls.name]
     attributes = _resource_attributes(cls, async_names)
     out = [f"class {sync_name}:"]
-    out += _docstring_lines(cls, names, "    ")
+    out += _docstring_lines(cls, names, "    ", used)
     out.append("")
     out.append(f"    _async: {cls.name}")
     out += [f"    {attr}: {names[kind]}" for attr, kind in attributes]
@@ -212,7 +224,7 @@ def _generate_class(  # noqa: C901, PLR0912, PLR0915 - one pass over a class bod
         if _is_property(node):
             out.append("    @property")
             out.append(_signature(node, name, renamer))
-            out += _docstring_lines(node, names, "        ")
+            out += _docstring_lines(node, names, "        ", used)
             out.append(f"        return self._async.{name}")
             out.append("")
             continue
@@ -222,7 +234,7 @@ def _generate_class(  # noqa: C901, PLR0912, PLR0915 - one pass over a class bod
             out.append("")
             continue
         out.append(_signature(node, sync_method, renamer))
-        out += _docstring_lines(node, names, "        ")
+        out += _docstring_lines(node, names, "        ", used)
         forward = _forward_args(node.args)
         if name == "__aexit__":
             out.append("        self.close()")
@@ -250,7 +262,12 @@ def _generate_class(  # noqa: C901, PLR0912, PLR0915 - one pass over a class bod
 
 
 def render(source: str) -> str:
-    """Return the formatted text of the sync module for *source*."""
+    """Return the formatted text of the sync module for *source*.
+
+    Raises:
+        StaleRewriteError: One of `DOCSTRING_REWRITES` matched no docstring
+            that was rendered.
+    """
     tree = ast.parse(source)
     classes = _public_async_classes(tree)
     names = {c.name: c.name.removeprefix("Async") for c in classes}
@@ -274,8 +291,16 @@ def render(source: str) -> str:
     lines = [HEADER, *imports, ""]
     lines.append(f"__all__ = {sorted(names.values())!r}")
     lines.append("")
+    used: set[str] = set()
     for cls in classes:
-        lines += _generate_class(cls, names, resources, async_names)
+        lines += _generate_class(cls, names, resources, async_names, used)
+    stale = [old for old, _ in DOCSTRING_REWRITES if old not in used]
+    if stale:
+        listed = "\n".join(f"  {old!r}" for old in stale)
+        raise StaleRewriteError(
+            "these DOCSTRING_REWRITES in scripts/generate_sync.py match no"
+            f" docstring of the source; update or remove them:\n{listed}"
+        )
     return _ruff("\n".join(lines) + "\n")
 
 
@@ -315,7 +340,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--target", type=Path, default=TARGET, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    expected = render(SOURCE.read_text())
+    try:
+        expected = render(SOURCE.read_text())
+    except StaleRewriteError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     if args.check:
         current = args.target.read_text() if args.target.exists() else ""
         if current != expected:

@@ -62,6 +62,51 @@ def test_generated_header(script: ModuleType) -> None:
     assert script.render((ROOT / "ding" / "_client.py").read_text()) == text
 
 
+def test_the_real_source_uses_every_docstring_rewrite(script: ModuleType) -> None:
+    source = (ROOT / "ding" / "_client.py").read_text()
+    for old, _ in script.DOCSTRING_REWRITES:
+        assert old in source, old
+    assert script.render(source).startswith("# This file is generated")
+
+
+def test_a_rewrite_that_matches_nothing_fails_the_render(script: ModuleType) -> None:
+    source = (ROOT / "ding" / "_client.py").read_text()
+    # The only docstring that names `aclose` stops doing so.
+    edited = source.replace("`aclose`", "`close`")
+    assert edited != source
+    with pytest.raises(script.StaleRewriteError) as caught:
+        script.render(edited)
+    message = str(caught.value)
+    assert "DOCSTRING_REWRITES" in message
+    assert "'`aclose`'" in message
+    assert "'``async with'" not in message
+
+
+def test_every_stale_rewrite_is_named(script: ModuleType) -> None:
+    source = '__all__ = ["AsyncThing"]\n\n\nclass AsyncThing:\n    """A thing."""\n'
+    with pytest.raises(script.StaleRewriteError) as caught:
+        script.render(source)
+    for old, _ in script.DOCSTRING_REWRITES:
+        assert repr(old) in str(caught.value)
+
+
+def test_a_stale_rewrite_fails_the_command(
+    script: ModuleType,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    source = tmp_path / "_client.py"
+    text = (ROOT / "ding" / "_client.py").read_text()
+    source.write_text(text.replace("``async with", "``with"))
+    monkeypatch.setattr(script, "SOURCE", source)
+    target = tmp_path / "_sync.py"
+    assert script.main(["--check", "--target", str(target)]) == 1
+    assert script.main(["--target", str(target)]) == 1
+    assert not target.exists()
+    assert "'``async with'" in capsys.readouterr().err
+
+
 PAIRS = [
     (_client.AsyncDing, _sync.Ding),
     (_client.AsyncOtp, _sync.Otp),
