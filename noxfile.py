@@ -193,3 +193,54 @@ def fuzz(session: nox.Session) -> None:
             *session.posargs,
             env={"SCHEMATHESIS_HOOKS": "ding_fuzz_hooks", "PYTHONPATH": str(work)},
         )
+
+
+@nox.session(python="3.12")
+def bench(session: nox.Session) -> None:
+    """Benchmark ding against plain httpx, requests, aiohttp and the official SDK.
+
+    On demand only. Prints a table and writes benchmarks/results/latest.json
+    and latest.png; `nox -s bench -- --quick` is a smoke run, `-- --help`
+    lists the options. Competitors run in three environments: this session's
+    (this project, aiohttp, requests, matplotlib; no trio, hence no sniffio,
+    as with a plain install of ding), one with trio for the trio scenarios,
+    and one with the official SDK, whose package is also named `ding`.
+    """
+    install_groups(session, "bench")
+    session.install("-e", ".")
+    trio = [
+        dep
+        for dep in nox.project.dependency_groups(PYPROJECT, "test")
+        if dep.startswith("trio")
+    ]
+    extra = {
+        "official": ["ding-api-client==3.9.120"],
+        "trio": ["-e", str(ROOT), *trio],
+    }
+    pythons: dict[str, str] = {}
+    for name, packages in extra.items():
+        location = Path(session.create_tmp()) / f"bench-{name}"
+        python = location / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+        if not python.exists():
+            session.run("python", "-m", "venv", str(location))
+        session.run(
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            *packages,
+            external=True,
+        )
+        pythons[name] = str(python)
+    session.run(
+        "python",
+        "-m",
+        "benchmarks",
+        "--official-python",
+        pythons["official"],
+        "--trio-python",
+        pythons["trio"],
+        *session.posargs,
+    )

@@ -1,0 +1,349 @@
+"""The scenarios: what each measures, with which competitors, for how long.
+
+Competitors are named by id (``ding-sync``, ``httpx-async``, ...; see
+`LABELS`), and run in the environment `ENVIRONMENT_OF` names. A scenario
+says which command each round sends to every competitor's worker (or which
+probe starts fresh processes), which value a sample gives, and which
+competitor is the reference its ratios are taken to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from benchmarks._stats import Sample
+
+__all__ = [
+    "ENVIRONMENT_OF",
+    "IMPORTS",
+    "LABELS",
+    "Scenario",
+    "Settings",
+    "scenarios",
+]
+
+#: How each competitor is shown.
+LABELS: Final = {
+    "ding-sync": "ding.Ding",
+    "httpx-sync": "httpx.Client",
+    "requests": "requests.Session",
+    "official": "official SDK 3.9.120",
+    "ding-async": "ding.AsyncDing",
+    "httpx-async": "httpx.AsyncClient",
+    "aiohttp": "aiohttp",
+    "ding-trio": "ding.AsyncDing on trio",
+    "httpx-trio": "httpx.AsyncClient on trio",
+    "import-ding": "import ding",
+    "import-deps": "import httpx, attrs, cattrs, anyio",
+    "import-official": "import ding (official SDK)",
+}
+#: The environment each competitor runs in (default: ``project``).
+ENVIRONMENT_OF: Final = {
+    "official": "official",
+    "import-official": "official",
+    "ding-trio": "trio",
+    "httpx-trio": "trio",
+}
+#: What each import probe imports.
+IMPORTS: Final = {
+    "import-ding": "ding",
+    "import-deps": "httpx, attrs, cattrs, anyio",
+    "import-official": "ding",
+}
+
+
+@dataclass
+class Settings:
+    """What a run measures and how long it may take."""
+
+    rounds: int = 5
+    min_rounds: int = 3
+    heavy_min_rounds: int = 2
+    budget: float = 20.0
+    sequential_calls: int = 300
+    concurrent_calls: int = 600
+    levels: tuple[int, ...] = (10, 100, 1000)
+    threads: int = 16
+    thread_calls: int = 800
+    memory_concurrency: int = 1000
+    flow_calls: int = 40
+    flow_async_calls: int = 100
+    flow_concurrency: int = 10
+    construct_seconds: float = 0.2
+    import_rounds: int = 10
+    cold_rounds: int = 5
+
+    @classmethod
+    def quick(cls) -> Settings:
+        """A smoke run: every scenario, a fraction of the work."""
+        return cls(
+            rounds=2,
+            min_rounds=1,
+            heavy_min_rounds=1,
+            budget=5.0,
+            sequential_calls=60,
+            concurrent_calls=200,
+            levels=(10, 100),
+            thread_calls=320,
+            memory_concurrency=100,
+            flow_calls=10,
+            flow_async_calls=40,
+            construct_seconds=0.05,
+            import_rounds=3,
+            cold_rounds=2,
+        )
+
+    def calls_at(self, concurrency: int) -> int:
+        """Calls per round at *concurrency*: at least one per task."""
+        return max(concurrency, self.concurrent_calls)
+
+
+@dataclass
+class Scenario:
+    """One scenario: its competitors and how one round measures each."""
+
+    id: str
+    title: str
+    detail: str
+    unit: str
+    better: Literal["lower", "higher"]
+    reference: str
+    competitors: list[str]
+    value: Callable[[Sample], float | None]
+    rounds: int
+    min_rounds: int
+    command: dict[str, Any] = field(default_factory=dict[str, Any])
+    warmup: dict[str, Any] | None = None
+    setup: Literal["micro", "fake"] | None = None
+    probe: Callable[[str], Sample] | None = None
+
+
+def _per_call(calls: int, scale: float) -> Callable[[Sample], float | None]:
+    return lambda s: s.seconds / calls * scale
+
+
+def _throughput(s: Sample) -> float | None:
+    return s.ok / s.seconds if s.seconds > 0 else None
+
+
+def _scaled(scale: float) -> Callable[[Sample], float | None]:
+    return lambda s: s.seconds * scale
+
+
+def scenarios(
+    s: Settings,
+    *,
+    import_probe: Callable[[str], Sample],
+    cold_probe: Callable[[str], Sample],
+    only: Sequence[str] = (),
+    skip: Sequence[str] = (),
+) -> list[Scenario]:
+    """Every scenario of a run, in order, filtered by id prefixes.
+
+    Args:
+        s: The run's settings.
+        import_probe: Times one import of a competitor in a fresh process.
+        cold_probe: Times a competitor's first call in a fresh process.
+        only: Run only the scenarios whose id starts with one of these.
+        skip: Skip the scenarios whose id starts with one of these.
+    """
+    seq = s.sequential_calls
+    result: list[Scenario] = [
+        Scenario(
+            id="import",
+            title="Import time, fresh process",
+            detail=f"in-process time of the import statement, {s.import_rounds} fresh processes each",
+            unit="ms",
+            better="lower",
+            reference="import-deps",
+            competitors=["import-ding", "import-deps", "import-official"],
+            value=_scaled(1e3),
+            rounds=s.import_rounds,
+            min_rounds=s.import_rounds,
+            probe=import_probe,
+        ),
+        Scenario(
+            id="construct",
+            title="Client construction",
+            detail="one client object, no request (ding creates its httpx client at the first request)",
+            unit="µs per client",
+            better="lower",
+            reference="httpx-sync",
+            competitors=[
+                "ding-sync",
+                "ding-async",
+                "httpx-sync",
+                "httpx-async",
+                "requests",
+                "aiohttp",
+                "official",
+            ],
+            value=_scaled(1e6),
+            rounds=s.rounds,
+            min_rounds=s.rounds,
+            command={"op": "construct", "seconds": s.construct_seconds},
+            warmup={"op": "construct", "seconds": s.construct_seconds / 4},
+        ),
+        Scenario(
+            id="cold",
+            title="Cold start: import, construct, first call",
+            detail="POST /v1/check once in a fresh process (time from before the import)",
+            unit="ms",
+            better="lower",
+            reference="httpx-sync",
+            competitors=[
+                "ding-sync",
+                "httpx-sync",
+                "requests",
+                "official",
+                "ding-async",
+                "httpx-async",
+                "aiohttp",
+            ],
+            value=_scaled(1e3),
+            rounds=s.cold_rounds,
+            min_rounds=s.cold_rounds,
+            probe=cold_probe,
+        ),
+        Scenario(
+            id="seq-sync",
+            title="Sequential, sync",
+            detail=f"{seq} POST /v1/check one after another per round",
+            unit="µs per call",
+            better="lower",
+            reference="httpx-sync",
+            competitors=["ding-sync", "httpx-sync", "requests", "official"],
+            value=_per_call(seq, 1e6),
+            rounds=s.rounds,
+            min_rounds=s.min_rounds,
+            command={"op": "sequential", "calls": seq},
+            warmup={"op": "sequential", "calls": max(20, seq // 5)},
+            setup="micro",
+        ),
+        Scenario(
+            id="seq-async",
+            title="Sequential, async (asyncio)",
+            detail=f"{seq} POST /v1/check one after another per round",
+            unit="µs per call",
+            better="lower",
+            reference="httpx-async",
+            competitors=["ding-async", "httpx-async", "aiohttp"],
+            value=_per_call(seq, 1e6),
+            rounds=s.rounds,
+            min_rounds=s.min_rounds,
+            command={"op": "sequential", "calls": seq},
+            warmup={"op": "sequential", "calls": max(20, seq // 5)},
+            setup="micro",
+        ),
+    ]
+    for backend, competitors in (
+        ("asyncio", ["ding-async", "httpx-async", "aiohttp"]),
+        ("trio", ["ding-trio", "httpx-trio"]),
+    ):
+        for level in s.levels:
+            calls = s.calls_at(level)
+            warm = min(level, 100)
+            result.append(
+                Scenario(
+                    id=f"conc-{backend}-{level}",
+                    title=f"Concurrency {level:,} on {backend}, one shared client",
+                    detail=f"{level:,} tasks share {calls:,} POST /v1/check per round",
+                    unit="requests/s",
+                    better="higher",
+                    reference="httpx-async" if backend == "asyncio" else "httpx-trio",
+                    competitors=competitors,
+                    value=_throughput,
+                    rounds=s.rounds,
+                    min_rounds=s.heavy_min_rounds if level >= 1000 else s.min_rounds,  # noqa: PLR2004
+                    command={"op": "concurrent", "concurrency": level, "calls": calls},
+                    warmup={
+                        "op": "concurrent",
+                        "concurrency": warm,
+                        "calls": max(50, 2 * warm),
+                    },
+                    setup="micro",
+                )
+            )
+    mem = s.memory_concurrency
+    result += [
+        Scenario(
+            id=f"memory-{mem}",
+            title=f"Memory per in-flight request, {mem:,} concurrent calls (asyncio)",
+            detail="tracemalloc peak during one burst, divided by the calls",
+            unit="KiB per request",
+            better="lower",
+            reference="httpx-async",
+            competitors=["ding-async", "httpx-async", "aiohttp"],
+            value=lambda sample: sample.extra.get("peak_bytes", 0.0) / mem / 1024,
+            rounds=s.rounds,
+            min_rounds=1,
+            command={"op": "memory", "concurrency": mem},
+            warmup={"op": "concurrent", "concurrency": min(mem, 100), "calls": 200},
+            setup="micro",
+        ),
+        Scenario(
+            id=f"threads-{s.threads}",
+            title=f"{s.threads} threads sharing one sync client",
+            detail=f"{s.threads} threads share {s.thread_calls:,} POST /v1/check per round",
+            unit="requests/s",
+            better="higher",
+            reference="httpx-sync",
+            competitors=["ding-sync", "httpx-sync", "official"],
+            value=_throughput,
+            rounds=s.rounds,
+            min_rounds=s.min_rounds,
+            command={"op": "threads", "threads": s.threads, "calls": s.thread_calls},
+            warmup={"op": "threads", "threads": s.threads, "calls": 4 * s.threads},
+            setup="micro",
+        ),
+        Scenario(
+            id="flow-sync",
+            title="OTP flow against ding.testing over TCP, sync",
+            detail=(
+                f"{s.flow_calls} flows per round, one after another: send a code, "
+                "read it from the fake's outbox, check it"
+            ),
+            unit="ms per flow",
+            better="lower",
+            reference="httpx-sync",
+            competitors=["ding-sync", "httpx-sync", "official"],
+            value=_per_call(s.flow_calls, 1e3),
+            rounds=s.rounds,
+            min_rounds=s.min_rounds,
+            command={"op": "flows", "concurrency": 1, "calls": s.flow_calls},
+            warmup={"op": "flows", "concurrency": 1, "calls": 5},
+            setup="fake",
+        ),
+        Scenario(
+            id=f"flow-async-{s.flow_concurrency}",
+            title=(
+                "OTP flow against ding.testing over TCP, "
+                f"{s.flow_concurrency} concurrent users (asyncio)"
+            ),
+            detail=f"{s.flow_async_calls} flows per round, {s.flow_concurrency} at a time",
+            unit="flows/s",
+            better="higher",
+            reference="httpx-async",
+            competitors=["ding-async", "httpx-async", "aiohttp"],
+            value=_throughput,
+            rounds=s.rounds,
+            min_rounds=s.min_rounds,
+            command={
+                "op": "flows",
+                "concurrency": s.flow_concurrency,
+                "calls": s.flow_async_calls,
+            },
+            warmup={"op": "flows", "concurrency": s.flow_concurrency, "calls": 20},
+            setup="fake",
+        ),
+    ]
+    return [
+        sc
+        for sc in result
+        if (not only or any(sc.id.startswith(p) for p in only))
+        and not any(sc.id.startswith(p) for p in skip)
+    ]
