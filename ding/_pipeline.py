@@ -11,6 +11,7 @@ httpx's: whatever sends the request plugs in at `Pool` and `send_once`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -25,6 +26,7 @@ from attrs import AttrsInstance
 from ding._config import (
     DEFAULT_TIMEOUT,
     ENV_CUSTOMER_UUID,
+    LIMITS,
     NotGiven,
     Secret,
     TimeoutTypes,
@@ -51,6 +53,8 @@ __all__ = ["REDACTED", "Pipeline", "Pool", "RequestModel", "connection_error"]
 _logger: Final = logging.getLogger("ding")
 
 _Model = TypeVar("_Model", bound=AttrsInstance)
+
+_FORKED_AWAY: Final[list[httpx.AsyncClient]] = []
 
 #: What the API key is replaced with on a request once it has been sent.
 REDACTED: Final = "[redacted]"
@@ -96,11 +100,13 @@ class Pool:
             or self.owner_pid != os.getpid()
             or self.owner_loop is not loop
         ):
-            self.client = httpx.AsyncClient(
-                verify=shared_ssl_context(),
-                timeout=DEFAULT_TIMEOUT,
-                follow_redirects=False,
-            )
+            if self.client is not None and self.owner_pid != os.getpid():
+                # The parent's connections, inherited by fork: never touched
+                # here (closing them would unregister the parent's sockets
+                # from the event-loop selector both processes share), and
+                # kept from the garbage collector, which would log them.
+                _FORKED_AWAY.append(self.client)
+            self.client = _new_client(loop)
             self.owner_pid = os.getpid()
             self.owner_loop = loop
         return self.client
@@ -120,6 +126,26 @@ class Pool:
                 same_loop = False
             if same_loop:
                 await client.aclose()
+
+
+def _new_client(loop: object) -> httpx.AsyncClient:
+    """Create the SDK's own httpx client for the running event loop.
+
+    On asyncio it sends through aiohttp (`ding._aiohttp`), whose pool keeps
+    its speed under concurrency; on trio, through httpx's own transport.
+    """
+    transport: httpx.AsyncBaseTransport | None = None
+    if isinstance(loop, asyncio.AbstractEventLoop):
+        from ding._aiohttp import AiohttpTransport  # noqa: PLC0415 - aiohttp is imported on first use
+
+        transport = AiohttpTransport(ssl_context=shared_ssl_context(), limits=LIMITS)
+    return httpx.AsyncClient(
+        verify=shared_ssl_context(),
+        timeout=DEFAULT_TIMEOUT,
+        limits=LIMITS,
+        follow_redirects=False,
+        transport=transport,
+    )
 
 
 @attrs.frozen(kw_only=True)

@@ -1,0 +1,201 @@
+"""An httpx transport over aiohttp, the SDK's default on asyncio.
+
+httpx's own connection pool (httpcore) scans every connection for every
+request and slows down as its queue grows; aiohttp's connector keeps a FIFO
+of waiters and parses HTTP in C. This transport keeps httpx's request and
+response objects (what `raw_response` exposes) and sends through aiohttp.
+
+Failures are mapped to the httpx exceptions with the meaning the retry
+policy relies on: `httpx.ConnectError` and `httpx.ConnectTimeout` only when
+the request cannot have reached the server (no connection was made), every
+later failure as a read, write or protocol error. aiohttp retries a GET
+once on a reused keep-alive connection the server had closed, as httpcore
+does; it never retries a POST.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from typing import TYPE_CHECKING, Final
+
+import aiohttp
+import httpx
+
+if TYPE_CHECKING:
+    import ssl
+    from collections.abc import AsyncIterator
+
+__all__ = ["AiohttpTransport"]
+
+_CHUNK: Final = 64 << 10
+
+
+# aiohttp's exceptions and the httpx ones of the same meaning, first match
+# wins; anything else is a protocol error (the answer could not be read).
+_TRANSLATIONS: Final[
+    tuple[tuple[type[aiohttp.ClientError], type[httpx.RequestError]], ...]
+] = (
+    # Waiting for a pooled connection, or connecting: nothing was sent.
+    (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),
+    (aiohttp.ServerTimeoutError, httpx.ReadTimeout),
+    # DNS, refused, unreachable, TLS handshake: no connection, nothing sent.
+    (aiohttp.ClientConnectorError, httpx.ConnectError),
+    (aiohttp.InvalidURL, httpx.UnsupportedProtocol),
+    (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError),
+    (aiohttp.ClientOSError, httpx.ReadError),
+)
+
+
+def _translate(exc: Exception, request: httpx.Request) -> httpx.RequestError:
+    """Return the httpx exception with the meaning of an aiohttp one.
+
+    The caller raises it outside its ``except`` block, so that it chains
+    nothing: the aiohttp exception, and the frames it went through, hold
+    aiohttp's copy of the request, whose headers include the API key, and a
+    traceback that shows locals would print them.
+    """
+    if not isinstance(exc, aiohttp.ClientError):
+        # aiohttp refused to write the request (a ValueError); the message
+        # may quote a header, so it is not kept.
+        return httpx.LocalProtocolError("invalid request", request=request)
+    cls = next(
+        (to for frm, to in _TRANSLATIONS if isinstance(exc, frm)),
+        httpx.RemoteProtocolError,
+    )
+    # A ClientResponseError's str() is fine, but only its message is needed;
+    # its request_info holds the request headers, the key included.
+    message = exc.message if isinstance(exc, aiohttp.ClientResponseError) else str(exc)
+    return cls(message or type(exc).__name__, request=request)
+
+
+class _Body(httpx.AsyncByteStream):
+    """The response body, streamed from aiohttp (still compressed)."""
+
+    def __init__(
+        self, response: aiohttp.ClientResponse, request: httpx.Request
+    ) -> None:
+        self._response: aiohttp.ClientResponse | None = response
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._response is None:
+            return
+        content = self._response.content
+        while True:
+            try:
+                chunk = await content.read(_CHUNK)
+            except aiohttp.ClientError as exc:
+                error = _translate(exc, self._request)
+            else:
+                if not chunk:
+                    return
+                yield chunk
+                continue
+            raise error
+
+    async def aclose(self) -> None:
+        # Back to the pool when the body was read to the end, else closed.
+        # The aiohttp response is let go: it holds the sent headers.
+        response, self._response = self._response, None
+        if response is not None:
+            response.release()
+
+
+def _response(
+    response: aiohttp.ClientResponse, request: httpx.Request
+) -> httpx.Response:
+    return httpx.Response(
+        status_code=response.status,
+        headers=response.raw_headers,
+        stream=_Body(response, request),
+        request=request,
+        extensions={
+            "http_version": b"HTTP/1.1",
+            "reason_phrase": (response.reason or "").encode(),
+        },
+    )
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """Send httpx requests through one `aiohttp.ClientSession`.
+
+    Args:
+        ssl_context: The TLS context for https URLs.
+        limits: The pool size (``max_connections``) and keep-alive expiry.
+    """
+
+    def __init__(self, *, ssl_context: ssl.SSLContext, limits: httpx.Limits) -> None:
+        self._ssl = ssl_context
+        self._limits = limits
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = os.getpid()
+
+    def _open(self) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            ssl=self._ssl,
+            limit=self._limits.max_connections or 0,
+            limit_per_host=0,
+            keepalive_timeout=self._limits.keepalive_expiry or 0,
+        )
+        self._loop = asyncio.get_running_loop()
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=False,  # httpx decodes, as with its own transport
+            # httpx has set every header; aiohttp adds none of its own.
+            skip_auto_headers=(
+                "accept",
+                "accept-encoding",
+                "content-type",
+                "user-agent",
+            ),
+        )
+        return self._session
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send *request*; return the response with its body still to read."""
+        session = self._session or self._open()
+        timeout = request.extensions.get("timeout", {})
+        try:
+            response = await session.request(
+                request.method,
+                str(request.url),
+                headers=request.headers.multi_items(),
+                data=request.content or None,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(
+                    total=None,
+                    connect=timeout.get("pool"),
+                    sock_connect=timeout.get("connect"),
+                    sock_read=timeout.get("read"),
+                ),
+            )
+        except (aiohttp.ClientError, ValueError) as exc:
+            error = _translate(exc, request)
+        else:
+            return _response(response, request)
+        raise error
+
+    async def aclose(self) -> None:
+        """Close the session and its connections."""
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+    def __del__(self) -> None:
+        # A client never closed, whose event loop has ended (asyncio.run()
+        # returned): nothing can be closed on a dead loop, but aiohttp would
+        # log "Unclosed client session" when the session is collected.
+        # Marked closed, it goes quietly, as httpx's own pool does.
+        session, loop = self._session, self._loop
+        if (
+            session is not None
+            and loop is not None
+            and loop.is_closed()
+            and self._pid == os.getpid()
+            and not session.closed
+        ):
+            with contextlib.suppress(Exception):
+                session.connector._close()  # type: ignore[union-attr]  # noqa: SLF001 - synchronous; on a closed loop it only marks the connector closed

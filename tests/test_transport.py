@@ -1,0 +1,206 @@
+"""The SDK's own pool, on each transport it chooses, against a misbehaving server.
+
+On asyncio the pool sends through aiohttp (`ding._aiohttp`), on trio through
+httpx's transport: every test here runs on both backends, so on both
+transports, over real sockets. Each failure must map to the same error, be
+retried (or not) by the same rules, and never show the key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+import ding
+from ding._aiohttp import AiohttpTransport
+from tests._stub import CUSTOMER_UUID
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+pytestmark = pytest.mark.anyio
+
+SECRET = "sk_live_transport_0123456789"  # noqa: S105 - a fake key to hunt for
+BODY = (
+    b'{"authentication_uuid":"b96e4807-1510-4bd2-8106-8ca1a09d679e","status":"pending"}'
+)
+OK = (
+    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: "
+    + str(len(BODY)).encode()
+    + b"\r\n\r\n"
+    + BODY
+)
+# What the server does with each request it reads.
+ANSWERS = {
+    "ok": OK,
+    # Closes the connection without a word.
+    "drop": b"",
+    # Not HTTP at all.
+    "garbage": b"SMTP ready\r\n\r\n",
+    # Promises 100 bytes, sends 10, closes.
+    "half": b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+    b"content-length: 100\r\n\r\n0123456789",
+}
+
+
+class RawServer:
+    """A TCP server that answers every request the same scripted way."""
+
+    def __init__(self, behaviour: str) -> None:
+        self.behaviour = behaviour
+        self.requests = 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.stop = threading.Event()
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
+
+    def accept(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
+
+    def serve(self, conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            buffer = b""
+            while not self.stop.is_set():
+                request, buffer = read_request(conn, buffer)
+                if request is None:
+                    return
+                self.requests += 1
+                if self.behaviour == "silent":
+                    self.stop.wait(10)
+                    return
+                conn.sendall(ANSWERS[self.behaviour])
+                if self.behaviour != "ok":
+                    return
+
+
+def read_request(conn: socket.socket, buffer: bytes) -> tuple[bytes | None, bytes]:
+    """Read one request (head and body); return it and what follows it."""
+    while b"\r\n\r\n" not in buffer:
+        data = conn.recv(65536)
+        if not data:
+            return None, b""
+        buffer += data
+    head, _, rest = buffer.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(rest) < length:
+        rest += conn.recv(65536)
+    return head + rest[:length], rest[length:]
+
+
+@contextlib.contextmanager
+def raw_server(behaviour: str) -> Generator[RawServer]:
+    server = RawServer(behaviour)
+    threading.Thread(target=server.accept, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.stop.set()
+        server.sock.close()
+
+
+def make_client(url: str, **kwargs: object) -> ding.AsyncDing:
+    return ding.AsyncDing(
+        api_key=SECRET,
+        server_url=url,
+        customer_uuid=CUSTOMER_UUID,
+        retry_config=ding.RetryConfig(
+            "backoff",
+            ding.BackoffStrategy(1, 5, 2, 5_000),
+            retry_connection_errors=True,
+        ),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def assert_no_key(info: pytest.ExceptionInfo[BaseException]) -> None:
+    rendered = str(info.getrepr(showlocals=True, style="long", chain=True))
+    assert SECRET not in rendered
+    assert SECRET not in str(info.value) + repr(info.value)
+
+
+async def test_the_pool_chooses_the_transport_of_the_backend(
+    anyio_backend: str,
+) -> None:
+    with raw_server("ok") as server:
+        async with make_client(server.url) as client:
+            res = await client.otp.create_authentication(phone_number="+14155550123")
+            assert res.status_code == 200
+            http = client._pipeline.pool.client
+            assert http is not None
+            transport = http._transport
+    expected = (
+        AiohttpTransport if anyio_backend == "asyncio" else httpx.AsyncHTTPTransport
+    )
+    assert type(transport) is expected
+    assert res.raw_response is not None
+    assert res.raw_response.request.headers["x-api-key"] == "[redacted]"
+
+
+@pytest.mark.parametrize("behaviour", ["drop", "garbage", "half"])
+async def test_a_post_that_may_have_arrived_is_not_retried(behaviour: str) -> None:
+    with raw_server(behaviour) as server:
+        async with make_client(server.url, max_retries=3) as client:
+            with pytest.raises(ding.APIConnectionError) as info:
+                await client.otp.create_authentication(phone_number="+14155550123")
+        assert server.requests == 1
+    assert not isinstance(info.value, ding.APITimeoutError)
+    assert isinstance(info.value.__cause__, httpx.TransportError)
+    assert not isinstance(info.value.__cause__, httpx.ConnectError)
+    assert_no_key(info)
+
+
+@pytest.mark.parametrize("behaviour", ["drop", "garbage", "half"])
+async def test_a_get_is_retried_after_a_broken_answer(behaviour: str) -> None:
+    with raw_server(behaviour) as server:
+        async with make_client(server.url, max_retries=2) as client:
+            with pytest.raises(ding.APIConnectionError) as info:
+                await client.lookup.lookup("+14155550123")
+        # The first attempt and two retries; a transport may also retry a
+        # GET once on its own when a kept-alive connection was closed.
+        assert server.requests >= 3
+    assert_no_key(info)
+
+
+async def test_a_silent_server_times_out() -> None:
+    with raw_server("silent") as server:
+        async with make_client(server.url, max_retries=3, timeout=0.3) as client:
+            started = time.monotonic()
+            with pytest.raises(ding.APITimeoutError) as info:
+                await client.otp.check(authentication_uuid="a", check_code="1")
+            elapsed = time.monotonic() - started
+        assert server.requests == 1
+    assert elapsed < 3
+    assert isinstance(info.value.__cause__, httpx.ReadTimeout)
+    assert_no_key(info)
+
+
+async def test_a_refused_connection_is_retried_even_for_a_post(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with socket.socket() as placeholder:
+        placeholder.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{placeholder.getsockname()[1]}/v1"
+        # Bound, never listening: every connection attempt is refused.
+        with caplog.at_level(logging.DEBUG, logger="ding"):
+            async with make_client(url, max_retries=2) as client:
+                with pytest.raises(ding.APIConnectionError) as info:
+                    await client.otp.create_authentication(phone_number="+14155550123")
+    assert isinstance(info.value.__cause__, httpx.ConnectError)
+    retries = [r.getMessage().split("; ")[1].split(" in ")[0] for r in caplog.records]
+    assert retries == ["retry 1", "retry 2"]
+    assert_no_key(info)
