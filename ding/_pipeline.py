@@ -142,7 +142,6 @@ def _new_client(loop: object) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         verify=shared_ssl_context(),
         timeout=DEFAULT_TIMEOUT,
-        limits=LIMITS,
         follow_redirects=False,
         transport=transport,
     )
