@@ -12,6 +12,8 @@ httpx's: whatever sends the request plugs in at `Pool` and `send_once`.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import functools
 import logging
 import os
 import time
@@ -55,6 +57,19 @@ _logger: Final = logging.getLogger("ding")
 _Model = TypeVar("_Model", bound=AttrsInstance)
 
 _FORKED_AWAY: Final[list[httpx.AsyncClient]] = []
+# What httpx.AsyncClient adds to each request it builds, for requests built
+# without it (accept and user-agent come from the client's settings).
+_DIRECT_HEADERS: Final = {
+    "accept-encoding": "gzip, deflate",
+    "connection": "keep-alive",
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _url(text: str) -> httpx.URL:
+    """Parse a URL once: each operation's URL is the same on every call."""
+    return httpx.URL(text)
+
 
 #: What the API key is replaced with on a request once it has been sent.
 REDACTED: Final = "[redacted]"
@@ -81,6 +96,16 @@ class Pool:
     owner_pid: int = 0
     owner_loop: object = None
     closed: bool = False
+
+    def direct(self, client: httpx.AsyncClient) -> httpx.AsyncBaseTransport | None:
+        """Return the transport to send through directly, if *client* is the SDK's.
+
+        None for an injected client, and when the environment mounted a
+        proxy (``HTTPS_PROXY`` and the like): the client then routes.
+        """
+        if self.injected is not None or client._mounts:  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - proxies from the environment
+            return None
+        return client._transport  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - the SDK created this client
 
     def get(self) -> httpx.AsyncClient:
         """Return the client to send through, creating it if needed.
@@ -199,21 +224,42 @@ class Pipeline:
                 ) from None
         per_try = self.timeout if isinstance(timeout, NotGiven) else to_timeout(timeout)
         client = self.pool.get()
+        direct = self.pool.direct(client)
         try:
-            request = client.build_request(
-                method,
-                self.server_url + path,
-                content=content,
-                params=params,
-                # Built inline so that no local variable of this frame holds
-                # the key (tracebacks that show locals stay clean).
-                headers=self.headers(headers, extra_headers, json=content is not None),
-                timeout=per_try if per_try is not None else httpx.USE_CLIENT_DEFAULT,
-            )
+            if direct is not None and per_try is not None:
+                # The SDK's own client: the request is built and sent without
+                # the client's merging of defaults, auth, cookies, redirects
+                # and hooks, none of which it uses.
+                request = httpx.Request(
+                    method,
+                    _url(self.server_url + path),
+                    params=params,
+                    content=content,
+                    # Inline, so that no local variable holds the key
+                    # (tracebacks that show locals stay clean).
+                    headers=self.headers(
+                        headers, extra_headers, json=content is not None, direct=True
+                    ),
+                    extensions={"timeout": per_try.as_dict()},
+                )
+            else:
+                direct = None
+                request = client.build_request(
+                    method,
+                    self.server_url + path,
+                    content=content,
+                    params=params,
+                    headers=self.headers(
+                        headers, extra_headers, json=content is not None
+                    ),
+                    timeout=per_try
+                    if per_try is not None
+                    else httpx.USE_CLIENT_DEFAULT,
+                )
         except (httpx.InvalidURL, UnicodeError) as exc:
             raise UsageError(f"cannot build the request for {method} {path}") from exc
         try:
-            response = await self._send_with_retries(client, request, path)
+            response = await self._send_with_retries(client, direct, request, path)
         finally:
             # The key has been sent. The request object outlives this call (on
             # the response and on errors), so it must not show the key.
@@ -223,6 +269,7 @@ class Pipeline:
     async def _send_with_retries(
         self,
         client: httpx.AsyncClient,
+        direct: httpx.AsyncBaseTransport | None,
         request: httpx.Request,
         path: str,
     ) -> httpx.Response:
@@ -232,7 +279,7 @@ class Pipeline:
         while True:
             failure: httpx.Response | Exception
             try:
-                response = await send_once(client, request)
+                response = await send_once(client, direct, request)
             except (httpx.HTTPError, OSError) as exc:
                 failure = exc
             except RuntimeError as exc:
@@ -295,9 +342,18 @@ class Pipeline:
         extra_headers: Mapping[str, str] | None,
         *,
         json: bool,
+        direct: bool = False,
     ) -> dict[str, str]:
-        """Return the headers of one request, the key included."""
-        result = merge_headers(self.default_headers, extra_headers)
+        """Return the headers of one request, the key included.
+
+        A request sent *direct* gets what the client would have added too.
+        """
+        result = merge_headers(
+            {**_DIRECT_HEADERS, **self.default_headers}
+            if direct
+            else self.default_headers,
+            extra_headers,
+        )
         if json:
             result["content-type"] = "application/json"
         if headers:
@@ -333,17 +389,30 @@ def _failure_name(failure: httpx.Response | Exception) -> str:
 
 
 async def send_once(
-    client: httpx.AsyncClient, request: httpx.Request
+    client: httpx.AsyncClient,
+    direct: httpx.AsyncBaseTransport | None,
+    request: httpx.Request,
 ) -> httpx.Response:
-    """Send once and read the whole body, mapping what only a response can mean."""
+    """Send once and read the whole body, mapping what only a response can mean.
+
+    Through *direct*, the client's own transport, when given; else through
+    the client.
+    """
+    started = time.perf_counter()
     try:
-        response = await client.send(request, stream=True)
+        if direct is not None:
+            response = await direct.handle_async_request(request)
+            response.request = request  # as the client would
+        else:
+            response = await client.send(request, stream=True)
     except httpx.HTTPStatusError as exc:
         # Raised by an event hook of an injected client (raise_for_status):
         # the answer is mapped like any other error status.
         response = exc.response
     try:
         await response.aread()
+        if direct is not None:
+            response.elapsed = dt.timedelta(seconds=time.perf_counter() - started)
     except httpx.DecodingError as exc:
         raise MalformedResponseError(
             "the response body could not be decoded (Content-Encoding)",
