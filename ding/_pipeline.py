@@ -11,11 +11,11 @@ httpx's: whatever sends the request plugs in at `Pool` and `send_once`.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import functools
 import logging
 import os
+import sys
 import time
 from typing import TYPE_CHECKING, Final, Protocol, TypeVar
 
@@ -160,7 +160,8 @@ def _new_client(loop: object) -> httpx.AsyncClient:
     its speed under concurrency; on trio, through httpx's own transport.
     """
     transport: httpx.AsyncBaseTransport | None = None
-    if isinstance(loop, asyncio.AbstractEventLoop):
+    asyncio = sys.modules.get("asyncio")  # not imported: not an asyncio loop
+    if asyncio is not None and isinstance(loop, asyncio.AbstractEventLoop):
         from ding._aiohttp import AiohttpTransport  # noqa: PLC0415 - aiohttp is imported on first use
 
         transport = AiohttpTransport(ssl_context=shared_ssl_context(), limits=LIMITS)

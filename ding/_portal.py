@@ -15,7 +15,6 @@ before re-raising.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
 import inspect
@@ -31,6 +30,10 @@ from anyio.from_thread import BlockingPortal
 from ding._errors import BlockingCallInEventLoopWarning, UsageError
 
 if TYPE_CHECKING:
+    # Imported at run time by the code that needs it, when the portal first
+    # runs: asyncio costs about 12 ms to import, which `import ding` does not
+    # pay when only the async client on trio is used.
+    import asyncio
     import concurrent.futures
     from collections.abc import Awaitable, Callable
 
@@ -131,6 +134,8 @@ class _LoopThread:
             self._ready.set()
 
     async def _main(self) -> None:
+        import asyncio  # noqa: PLC0415 - see the TYPE_CHECKING imports
+
         async with BlockingPortal() as portal:
             self.portal = portal
             self.loop = asyncio.get_running_loop()
@@ -199,6 +204,8 @@ class _Job(Generic[T]):
         """Run the call (in the loop thread) and record its outcome."""
         # No cancel scope of our own here: entering one costs more than the
         # rest of this method, and the portal's future cancels anyio's scope.
+        import asyncio  # noqa: PLC0415 - see the TYPE_CHECKING imports
+
         try:
             if self._abandoned:
                 return
@@ -349,7 +356,10 @@ def _cancel(
 
 
 def _warn_if_in_event_loop() -> None:
+    asyncio = sys.modules.get("asyncio")  # no asyncio imported, no loop running
     try:
+        if asyncio is None:
+            raise RuntimeError  # noqa: TRY301 - the same path as no running loop
         asyncio.get_running_loop()
     except RuntimeError:
         if not _in_trio():
