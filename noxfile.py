@@ -202,9 +202,9 @@ def bench(session: nox.Session) -> None:
     On demand only. Prints a table and writes benchmarks/results/latest.json
     and latest.png; `nox -s bench -- --quick` is a smoke run, `-- --help`
     lists the options. Competitors run in three environments: this session's
-    (this project, aiohttp, requests, matplotlib; no trio, hence no sniffio,
-    as with a plain install of ding), one with trio for the trio scenarios,
-    and one with the official SDK, whose package is also named `ding`.
+    (this project, aiohttp, requests, matplotlib; no trio, as with a plain
+    install of ding), one with trio for the trio scenarios, and one with the
+    official SDK, whose package is also named `ding`.
     """
     install_groups(session, "bench")
     session.install("-e", ".")
