@@ -65,9 +65,9 @@ _DIRECT_HEADERS: Final = {
 }
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)
 def _url(text: str) -> httpx.URL:
-    """Parse a URL once: each operation's URL is the same on every call."""
+    """Parse a URL once (the POST operations' URLs never change)."""
     return httpx.URL(text)
 
 
@@ -233,7 +233,11 @@ class Pipeline:
                 # and hooks, none of which it uses.
                 request = httpx.Request(
                     method,
-                    _url(self.server_url + path),
+                    # A POST's URL is the same on every call; a GET's holds
+                    # a phone number or an authentication UUID, not kept.
+                    _url(self.server_url + path)
+                    if body is not None
+                    else self.server_url + path,
                     params=params,
                     content=content,
                     # Inline, so that no local variable holds the key

@@ -20,7 +20,7 @@ import pytest
 
 import ding
 from ding._aiohttp import AiohttpTransport
-from tests._stub import CUSTOMER_UUID
+from tests._stub import CUSTOMER_UUID, StubDing
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -204,3 +204,29 @@ async def test_a_refused_connection_is_retried_even_for_a_post(
     retries = [r.getMessage().split("; ")[1].split(" in ")[0] for r in caplog.records]
     assert retries == ["retry 1", "retry 2"]
     assert_no_key(info)
+
+
+async def test_the_own_pool_sends_what_an_injected_client_sends(
+    tcp_stub: tuple[StubDing, str],
+) -> None:
+    # The SDK's own client sends straight through its transport; a client of
+    # the caller's goes through httpx.AsyncClient. The wire must not differ.
+    stub, url = tcp_stub
+    stub.script.clear()
+    seen: list[dict[str, str]] = []
+    async with httpx.AsyncClient() as injected:
+        for client in (
+            make_client(url),
+            make_client(url, client=injected),
+        ):
+            async with client:
+                await client.otp.check(authentication_uuid="a", check_code="1")
+                await client.lookup.lookup("+14155550123", type_="cnam")
+            seen.extend(
+                {"url": str(request.url), **dict(request.headers)}
+                for request in stub.requests[-2:]
+            )
+    direct, through_client = seen[:2], seen[2:]
+    assert direct == through_client
+    assert direct[0]["x-api-key"] == SECRET
+    assert direct[1]["url"].endswith("/lookup/%2B14155550123?type=cnam")
