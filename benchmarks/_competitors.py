@@ -182,14 +182,10 @@ def _sync_outbox_code(
     return str(response.json()["code"])
 
 
-class HttpxSync(SyncCompetitor):
-    """A plain ``httpx.Client``: the same requests, JSON decoded to dicts."""
+class _PlainSync(SyncCompetitor):
+    """A plain HTTP client: the same requests, JSON decoded to dicts."""
 
-    def __init__(self, api_url: str, root_url: str) -> None:
-        super().__init__(api_url, root_url)
-        import httpx  # noqa: PLC0415
-
-        self.client: httpx.Client = httpx.Client()
+    client: httpx.Client | requests.Session
 
     def check(self) -> None:
         response = self.client.post(
@@ -221,6 +217,16 @@ class HttpxSync(SyncCompetitor):
 
     def close(self) -> None:
         self.client.close()
+
+
+class HttpxSync(_PlainSync):
+    """A plain ``httpx.Client``."""
+
+    def __init__(self, api_url: str, root_url: str) -> None:
+        super().__init__(api_url, root_url)
+        import httpx  # noqa: PLC0415
+
+        self.client = httpx.Client()
 
     @staticmethod
     def construct(api_url: str) -> object:  # noqa: ARG004 - same signature for all
@@ -236,45 +242,14 @@ class HttpxSync(SyncCompetitor):
         client.close()
 
 
-class RequestsSync(SyncCompetitor):
-    """A plain ``requests.Session``: the same requests, JSON decoded to dicts."""
+class RequestsSync(_PlainSync):
+    """A plain ``requests.Session``."""
 
     def __init__(self, api_url: str, root_url: str) -> None:
         super().__init__(api_url, root_url)
         import requests  # noqa: PLC0415
 
-        self.client: requests.Session = requests.Session()
-
-    def check(self) -> None:
-        response = self.client.post(
-            self.api_url + "/check", json=CHECK_BODY, headers=HEADERS
-        )
-        response.raise_for_status()
-        expect_valid(response.json()["status"])
-
-    def flow(self, phone: str) -> None:
-        response = self.client.post(
-            self.api_url + "/authentication",
-            json={"customer_uuid": CUSTOMER, "phone_number": phone},
-            headers=HEADERS,
-        )
-        response.raise_for_status()
-        auth_uuid = response.json()["authentication_uuid"]
-        code = _sync_outbox_code(self.client, self.root_url, phone)
-        response = self.client.post(
-            self.api_url + "/check",
-            json={
-                "customer_uuid": CUSTOMER,
-                "authentication_uuid": auth_uuid,
-                "check_code": code,
-            },
-            headers=HEADERS,
-        )
-        response.raise_for_status()
-        expect_valid(response.json()["status"])
-
-    def close(self) -> None:
-        self.client.close()
+        self.client = requests.Session()
 
     @staticmethod
     def construct(api_url: str) -> object:  # noqa: ARG004
