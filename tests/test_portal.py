@@ -333,15 +333,15 @@ def test_ctrl_c_cancels_the_call_in_flight(interrupt: Callable[[], None]) -> Non
 
 
 @pytest.mark.parametrize("spawned", [True, False])
-def test_interrupt_before_the_future_is_returned_still_cancels(
+def test_interrupt_while_handing_the_call_over_still_cancels(
     monkeypatch: pytest.MonkeyPatch, spawned: bool
 ) -> None:
-    # Ctrl-C can land inside start_task_soon, after the task was spawned or
-    # before, but in any case before its future reached the caller; the task
-    # must still not run on, and the caller must not wait for nothing.
+    # Ctrl-C can land inside submit(), after the job was handed to the loop or
+    # before; the task must still not run on, and the caller must not wait for
+    # nothing.
     _portal.call(add, 1, 2)
-    portal = _current().portal
-    original = portal.start_task_soon
+    portal = _current()
+    original = portal.submit
     outcome: list[str] = []
 
     async def short() -> None:
@@ -353,12 +353,13 @@ def test_interrupt_before_the_future_is_returned_still_cancels(
             raise
         outcome.append("completed")
 
-    def interrupted(*args: Any, **kwargs: Any) -> Any:
+    def interrupted(job: _portal._Job[Any]) -> None:
         if spawned:
-            original(*args, **kwargs)
+            original(job)
+            time.sleep(0.1)  # the task has started by now
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(portal, "start_task_soon", interrupted)
+    monkeypatch.setattr(portal, "submit", interrupted)
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         _portal.call(short)
@@ -367,6 +368,32 @@ def test_interrupt_before_the_future_is_returned_still_cancels(
     assert outcome == (["started", "cancelled"] if spawned else [])
     monkeypatch.undo()
     assert _portal.call(add, 1, 2) == 3  # the portal survived
+    assert _current().jobs == set()  # nothing left running
+
+
+def test_a_job_cancelled_before_its_first_step_still_finishes() -> None:
+    # Ctrl-C right after the hand-over: abandon() cancels a task that has not
+    # run a single step, so run() never starts; the caller must not wait the
+    # whole cancel timeout for it.
+    _portal.call(add, 1, 2)
+    portal = _current()
+    assert portal.loop is not None
+    calls: list[None] = []
+
+    async def record() -> None:
+        calls.append(None)
+
+    job = _portal._Job(record, (), {})
+
+    def start_then_abandon() -> None:
+        job.start(portal)
+        job.abandon()
+
+    portal.loop.call_soon_threadsafe(start_then_abandon)
+    assert job.finished.acquire(timeout=DEADLINE)
+    assert job.done
+    assert not job.completed
+    assert calls == []
 
 
 def test_a_job_abandoned_before_it_starts_never_runs() -> None:
@@ -551,15 +578,14 @@ def test_a_lost_call_fails_once_the_loop_thread_is_gone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # If the loop dies with a call's task never run, the caller must not wait
-    # forever on a future nobody will complete.
+    # forever for a job nobody will finish.
     _portal.call(add, 1, 2)
     doomed = _current()
-    lost: concurrent.futures.Future[None] = concurrent.futures.Future()
 
-    def start_task_soon(*_: object) -> concurrent.futures.Future[None]:
-        return lost  # the task is never spawned
+    def lose(_job: _portal._Job[Any]) -> None:
+        pass  # the job never reaches the loop
 
-    monkeypatch.setattr(doomed.portal, "start_task_soon", start_task_soon)
+    monkeypatch.setattr(doomed, "submit", lose)
     raised: list[BaseException] = []
 
     def caller() -> None:
