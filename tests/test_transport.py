@@ -9,7 +9,9 @@ retried (or not) by the same rules, and never show the key.
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import logging
+import re
 import socket
 import threading
 import time
@@ -230,3 +232,18 @@ async def test_the_own_pool_sends_what_an_injected_client_sends(
     assert direct == through_client
     assert direct[0]["x-api-key"] == SECRET
     assert direct[1]["url"].endswith("/lookup/%2B14155550123?type=cnam")
+
+
+def test_sniffio_is_a_dependency_so_httpcore_never_searches_for_it() -> None:
+    # httpx's own transport (trio, and any injected client) runs through
+    # httpcore, which imports sniffio for every lock and event it creates and
+    # does not cache a failed import: without sniffio installed, each request
+    # pays several failed module searches. anyio no longer installs it, and
+    # trio (which does) is not a dependency of ding, so ding must.
+    requirements = importlib.metadata.requires("ding") or []
+    installed_always = {
+        re.split(r"[\s<>=!~;\[]", line, maxsplit=1)[0].lower()
+        for line in requirements
+        if "extra ==" not in line
+    }
+    assert "sniffio" in installed_always
