@@ -44,8 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 _IMPORT_PROBE: Final = (
-    "import time; t = time.perf_counter(); import {modules}; "
-    "print(time.perf_counter() - t)"
+    "import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
 )
 #: How long the orchestrator waits for one worker command.
 COMMAND_TIMEOUT: Final = 600.0
@@ -212,7 +211,7 @@ class Run:
                 f"skipped: no {ENVIRONMENT_OF.get(competitor)} environment"
             )
         _, bare = run_probe(environment.python_argv("pass"))
-        code = _IMPORT_PROBE.format(modules=IMPORTS[competitor])
+        code = _IMPORT_PROBE.format(statement=IMPORTS[competitor])
         output, wall = run_probe(environment.python_argv(code))
         return Sample(
             seconds=float(output),
