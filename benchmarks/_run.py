@@ -256,6 +256,25 @@ def _has_module(python: str, module: str) -> bool:
     return True
 
 
+def _compile_project(environment: Environment, notes: list[str]) -> None:
+    """Write the bytecode of this project's ``ding``, as an install would.
+
+    The fresh-process scenarios import ``ding`` from the project root; where
+    ``PYTHONDONTWRITEBYTECODE`` is set, nothing caches its bytecode, and every
+    probe would compile the package from source while the dependencies it is
+    compared with load theirs from ``__pycache__``.
+    """
+    if environment.isolated:
+        return
+    try:
+        run_probe(
+            [environment.python, "-m", "compileall", "-q", str(ROOT / "ding")],
+            timeout=120,
+        )
+    except ChildError as exc:
+        notes.append(f"{environment.name}: ding's bytecode not compiled ({exc})")
+
+
 def _machine() -> dict[str, Any]:
     model = None
     try:
@@ -392,6 +411,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "settings": settings.__dict__,
         "notes": notes,
     }
+    for environment in environments.values():
+        _compile_project(environment, notes)
     run = Run(settings, environments)
     results: list[ScenarioResult] = []
     try:
