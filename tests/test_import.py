@@ -18,13 +18,17 @@ import ding
 ROOT = str(Path(ding.__file__).resolve().parents[1])
 
 #: Modules a plain ``import ding`` must not import: the sync client and its
-#: background event loop, the fake server, the optional aiohttp transport,
+#: background event loop, the model namespaces kept for old import paths
+#: (but ``ding.shared``), the fake server, the optional aiohttp transport,
 #: and the event loops themselves.
 NOT_IMPORTED = (
     "ding._sync",
     "ding._portal",
     "anyio.from_thread",
     "concurrent.futures",
+    "ding.models.components",
+    "ding.models.errors",
+    "ding.models.operations",
     "ding.testing",
     "ding._aiohttp",
     "aiohttp",
@@ -78,13 +82,26 @@ def test_from_ding_import_the_sync_names() -> None:
     assert "ding._portal" in loaded
 
 
+def test_the_model_namespaces_load_on_first_access() -> None:
+    loaded = modules_after(
+        """
+        import ding
+        assert ding.models.components.Attempt is ding._models.Attempt
+        assert ding.models.errors.Code is ding._models.Code
+        assert ding.models.operations.CheckResponse is ding._models.PostCheckResponse
+        """
+    )
+    assert {"ding.models.components", "ding.models.operations"} <= loaded
+
+
 def test_dir_lists_every_exported_name_before_first_access() -> None:
     modules_after(
         """
-        import ding
-        names = dir(ding)
-        assert set(ding.__all__) <= set(names), set(ding.__all__) - set(names)
-        assert names == sorted(names)
+        import ding, ding.models
+        for module in (ding, ding.models):
+            names = dir(module)
+            assert set(module.__all__) <= set(names), module
+            assert names == sorted(names)
         """
     )
 
