@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import enum
+import functools
 import json
 import types
 import typing
@@ -658,7 +659,10 @@ def _make_lenient_structure(
     return structure_lenient
 
 
-_structure_error_body: Final = _make_lenient_structure(_models.ErrorResponseBody)
+@functools.cache
+def _structure_error_body() -> Callable[[dict[str, Any]], _models.ErrorResponseBody]:
+    # Built on the first error answer: most processes never see one.
+    return _make_lenient_structure(_models.ErrorResponseBody)
 
 
 def decode_error_body(content: bytes) -> _models.ErrorResponseBody | None:
@@ -679,4 +683,4 @@ def decode_error_body(content: bytes) -> _models.ErrorResponseBody | None:
         return None
     if not isinstance(data, dict):
         return None
-    return _structure_error_body(typing.cast("dict[str, Any]", data))
+    return _structure_error_body()(typing.cast("dict[str, Any]", data))
