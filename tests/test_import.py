@@ -66,7 +66,7 @@ def test_the_sync_client_loads_on_first_access() -> None:
         assert ding.Ding.__module__ == "ding._sync"
         """
     )
-    assert {"ding._sync", "ding._portal", "anyio.from_thread"} <= loaded
+    assert {"ding._sync", "ding._portal"} <= loaded
 
 
 def test_from_ding_import_the_sync_names() -> None:
