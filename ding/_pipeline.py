@@ -239,14 +239,19 @@ class Pipeline:
                     if body is not None
                     else self.server_url + path,
                     params=params,
-                    content=content,
-                    # Inline, so that no local variable holds the key
-                    # (tracebacks that show locals stay clean).
-                    headers=self.headers(
-                        headers, extra_headers, json=content is not None, direct=True
-                    ),
+                    stream=httpx.ByteStream(content or b""),
                     extensions={"timeout": per_try.as_dict()},
                 )
+                # Inline, so that no local variable holds the key
+                # (tracebacks that show locals stay clean).
+                request.headers = _wire_headers(
+                    request,
+                    self.headers(
+                        headers, extra_headers, json=content is not None, direct=True
+                    ),
+                    content,
+                )
+                request.read()
             else:
                 direct = None
                 request = client.build_request(
@@ -385,6 +390,28 @@ class Pipeline:
             raise MalformedResponseError(
                 str(exc), response.status_code, response.text, response
             ) from exc
+
+
+def _wire_headers(
+    request: httpx.Request, fields: Mapping[str, str], content: bytes | None
+) -> httpx.Headers:
+    """Return the headers ``httpx.Request`` gives a request with *fields* and *content*.
+
+    The same headers in the same order: ``Host`` first, then *fields*, then
+    the body's ``Content-Length`` (or ``Content-Length: 0`` after ``Host``
+    for a POST without a body), each added only if *fields* lacks it.
+    """
+    given = {name.lower() for name in fields}
+    items: list[tuple[str, str]] = []
+    if "host" not in given and request.url.host:
+        items.append(("Host", request.url.netloc.decode("ascii")))
+    items.extend(fields.items())
+    if "content-length" not in given and "transfer-encoding" not in given:
+        if content:
+            items.append(("Content-Length", str(len(content))))
+        elif request.method in {"POST", "PUT", "PATCH"}:
+            items.insert(len(items) - len(fields), ("Content-Length", "0"))
+    return httpx.Headers(items)
 
 
 def _failure_name(failure: httpx.Response | Exception) -> str:

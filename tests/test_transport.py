@@ -9,6 +9,7 @@ retried (or not) by the same rules, and never show the key.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import logging
 import socket
 import threading
@@ -20,6 +21,7 @@ import pytest
 
 import ding
 from ding._aiohttp import AiohttpTransport
+from ding._pipeline import _wire_headers
 from tests._stub import CUSTOMER_UUID, StubDing
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ OK = (
     + b"\r\n\r\n"
     + BODY
 )
+GZIPPED = gzip.compress(BODY, mtime=0)
 # What the server does with each request it reads.
 ANSWERS = {
     "ok": OK,
@@ -44,6 +47,20 @@ ANSWERS = {
     "drop": b"",
     # Not HTTP at all.
     "garbage": b"SMTP ready\r\n\r\n",
+    # The same answer, chunked, then gzip-encoded.
+    "chunked": b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+    b"transfer-encoding: chunked\r\n\r\n"
+    + f"{len(BODY) - 10:x}".encode()
+    + b"\r\n"
+    + BODY[:-10]
+    + b"\r\na\r\n"
+    + BODY[-10:]
+    + b"\r\n0\r\n\r\n",
+    "gzip": b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+    b"content-encoding: gzip\r\ncontent-length: "
+    + str(len(GZIPPED)).encode()
+    + b"\r\n\r\n"
+    + GZIPPED,
     # Promises 100 bytes, sends 10, closes.
     "half": b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
     b"content-length: 100\r\n\r\n0123456789",
@@ -80,7 +97,7 @@ class RawServer:
                     self.stop.wait(10)
                     return
                 conn.sendall(ANSWERS[self.behaviour])
-                if self.behaviour != "ok":
+                if self.behaviour not in {"ok", "chunked", "gzip"}:
                     return
 
 
@@ -230,3 +247,36 @@ async def test_the_own_pool_sends_what_an_injected_client_sends(
     assert direct == through_client
     assert direct[0]["x-api-key"] == SECRET
     assert direct[1]["url"].endswith("/lookup/%2B14155550123?type=cnam")
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "params", "fields", "content"),
+    [
+        ("POST", "https://api.example/v1/check", None, {"accept": "a"}, b'{"a":1}'),
+        ("POST", "http://127.0.0.1:8080/v1/x", None, {"a": "1", "B": "2"}, b"{}"),
+        ("POST", "https://api.example/v1/x", None, {"a": "1"}, b""),
+        ("POST", "https://api.example/v1/x", None, {"a": "1"}, None),
+        ("GET", "https://api.example/v1/x", {"type": "cnam"}, {"a": "1"}, None),
+        ("GET", "https://api.example:444/v1/x", None, {}, None),
+        ("POST", "https://api.example/v1/x", None, {"HOST": "h", "a": "1"}, b"{}"),
+        ("POST", "https://api.example/v1/x", None, {"content-length": "2"}, b"{}"),
+        ("POST", "https://api.example/v1/x", None, {"Transfer-Encoding": "x"}, b""),
+        ("POST", "https://api.example/v1/x", None, {"host": "h"}, None),
+    ],
+)
+def test_the_direct_request_has_the_headers_httpx_gives_it(
+    method: str,
+    url: str,
+    params: dict[str, str] | None,
+    fields: dict[str, str],
+    content: bytes | None,
+) -> None:
+    # The SDK's own pool builds its requests without httpx's header
+    # handling; the headers must come out as httpx would have made them.
+    expected = httpx.Request(
+        method, url, params=params, headers=fields, content=content
+    )
+    request = httpx.Request(
+        method, url, params=params, stream=httpx.ByteStream(content or b"")
+    )
+    assert _wire_headers(request, fields, content).raw == expected.headers.raw
