@@ -168,6 +168,48 @@ async def test_the_pool_chooses_the_transport_of_the_backend(
     assert res.raw_response.request.headers["x-api-key"] == "[redacted]"
 
 
+@pytest.mark.parametrize("behaviour", ["ok", "chunked", "gzip"])
+async def test_the_answer_is_read_as_httpx_reads_it(behaviour: str) -> None:
+    # However the transport reads the body, the response is left as
+    # httpx.Response.aread() leaves one read from the wire.
+    head = ANSWERS[behaviour].partition(b"\r\n\r\n")[0]
+    expected = httpx.Response(
+        200,
+        headers=[
+            (name, value)
+            for name, _, value in (
+                line.partition(b": ") for line in head.split(b"\r\n")[1:]
+            )
+        ],
+        stream=httpx.ByteStream(GZIPPED if behaviour == "gzip" else BODY),
+    )
+    await expected.aread()
+    with raw_server(behaviour) as server:
+        async with make_client(server.url) as client:
+            for _ in range(2):  # a fresh connection, then a kept-alive one
+                res = await client.otp.create_authentication(
+                    phone_number="+14155550123"
+                )
+                raw = res.raw_response
+                assert raw is not None
+                assert res.create_authentication_response is not None
+                assert raw.headers.raw == expected.headers.raw
+                assert raw.content == expected.content == BODY
+                assert raw.text == expected.text
+                assert raw.json() == expected.json()
+                assert raw.num_bytes_downloaded == expected.num_bytes_downloaded
+                assert raw.is_closed
+                assert raw.is_stream_consumed
+                assert raw.http_version == "HTTP/1.1"
+                assert raw.reason_phrase == "OK"
+                assert await raw.aread() == BODY
+                await raw.aclose()
+                with pytest.raises(httpx.StreamConsumed):
+                    async for _ in raw.aiter_raw():
+                        pass
+        assert server.requests == 2
+
+
 @pytest.mark.parametrize("behaviour", ["drop", "garbage", "half"])
 async def test_a_post_that_may_have_arrived_is_not_retried(behaviour: str) -> None:
     with raw_server(behaviour) as server:
