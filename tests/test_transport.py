@@ -322,3 +322,34 @@ def test_the_direct_request_has_the_headers_httpx_gives_it(
         method, url, params=params, stream=httpx.ByteStream(content or b"")
     )
     assert _wire_headers(request, fields, content).raw == expected.headers.raw
+
+
+@pytest.mark.parametrize(
+    "default_headers",
+    [
+        None,
+        {"X-Trace": "1", "Accept": "text/plain"},
+        {"host": "elsewhere.example"},
+        {"Content-Length": "7"},
+        {"x-api-key": "other"},
+    ],
+)
+@pytest.mark.parametrize("server_url", ["https://api.example/v1", "http://[::1]:81"])
+def test_the_cached_json_headers_are_the_full_ones(
+    default_headers: dict[str, str] | None, server_url: str
+) -> None:
+    client = ding.AsyncDing(
+        api_key=SECRET, server_url=server_url, default_headers=default_headers
+    )
+    pipeline = client._pipeline
+    for content in (b'{"a":1}', b"{}" * 50, b'{"a":1}'):  # the second from the cache
+        expected = httpx.Request(
+            "POST",
+            server_url + "/check",
+            headers=pipeline.headers(None, None, json=True, direct=True),
+            content=content,
+        )
+        request = httpx.Request(
+            "POST", server_url + "/check", stream=httpx.ByteStream(content)
+        )
+        assert pipeline._json_headers(request, content).raw == expected.headers.raw
