@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 from typing import TYPE_CHECKING, Final
 
@@ -69,6 +70,31 @@ def _translate(exc: Exception, request: httpx.Request) -> httpx.RequestError:
     # its request_info holds the request headers, the key included.
     message = exc.message if isinstance(exc, aiohttp.ClientResponseError) else str(exc)
     return cls(message or type(exc).__name__, request=request)
+
+
+def _header_items(headers: httpx.Headers) -> list[tuple[str, str]]:
+    """Return ``headers.multi_items()``, quicker when every header is ASCII.
+
+    ``multi_items`` first works out the headers' encoding by decoding each
+    one, then decodes each again.
+    """
+    try:
+        return [
+            (name.lower().decode("ascii"), value.decode("ascii"))
+            for name, value in headers.raw
+        ]
+    except UnicodeDecodeError:
+        return headers.multi_items()
+
+
+@functools.lru_cache(maxsize=32)
+def _timeout(
+    pool: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    """Return aiohttp's timeouts for httpx's (immutable, so shared)."""
+    return aiohttp.ClientTimeout(
+        total=None, connect=pool, sock_connect=connect, sock_read=read
+    )
 
 
 class _Body(httpx.AsyncByteStream):
@@ -182,14 +208,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             response = await session.request(
                 request.method,
                 str(request.url),
-                headers=request.headers.multi_items(),
+                headers=_header_items(request.headers),
                 data=request.content or None,
                 allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    connect=timeout.get("pool"),
-                    sock_connect=timeout.get("connect"),
-                    sock_read=timeout.get("read"),
+                timeout=_timeout(
+                    timeout.get("pool"), timeout.get("connect"), timeout.get("read")
                 ),
             )
         except (aiohttp.ClientError, ValueError) as exc:

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 import ding
-from ding._aiohttp import AiohttpTransport
+from ding._aiohttp import AiohttpTransport, _header_items
 from ding._pipeline import _wire_headers
 from tests._stub import CUSTOMER_UUID, StubDing
 
@@ -353,3 +353,17 @@ def test_the_cached_json_headers_are_the_full_ones(
             "POST", server_url + "/check", stream=httpx.ByteStream(content)
         )
         assert pipeline._json_headers(request, content).raw == expected.headers.raw
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        httpx.Headers([("Host", "h"), ("X-A", "1"), ("x-a", "2"), ("B", "")]),
+        httpx.Headers([(b"X-Latin", "caf\u00e9".encode("latin-1")), (b"Y", b"1")]),
+        httpx.Headers([(b"X-Utf8", "caf\u00e9".encode()), (b"Y", b"1")]),
+    ],
+)
+def test_the_transport_sends_the_headers_multi_items_gives(
+    headers: httpx.Headers,
+) -> None:
+    assert _header_items(headers) == headers.multi_items()
