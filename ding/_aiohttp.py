@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 from typing import TYPE_CHECKING, Final
 
 import aiohttp
 import httpx
+from aiohttp import hdrs
 
 if TYPE_CHECKING:
     import ssl
@@ -70,6 +72,31 @@ def _translate(exc: Exception, request: httpx.Request) -> httpx.RequestError:
     return cls(message or type(exc).__name__, request=request)
 
 
+def _header_items(headers: httpx.Headers) -> list[tuple[str, str]]:
+    """Return ``headers.multi_items()``, quicker when every header is ASCII.
+
+    ``multi_items`` first works out the headers' encoding by decoding each
+    one, then decodes each again.
+    """
+    try:
+        return [
+            (name.lower().decode("ascii"), value.decode("ascii"))
+            for name, value in headers.raw
+        ]
+    except UnicodeDecodeError:
+        return headers.multi_items()
+
+
+@functools.lru_cache(maxsize=32)
+def _timeout(
+    pool: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    """Return aiohttp's timeouts for httpx's (immutable, so shared)."""
+    return aiohttp.ClientTimeout(
+        total=None, connect=pool, sock_connect=connect, sock_read=read
+    )
+
+
 class _Body(httpx.AsyncByteStream):
     """The response body, streamed from aiohttp (still compressed)."""
 
@@ -104,18 +131,37 @@ class _Body(httpx.AsyncByteStream):
 
 
 def _response(
-    response: aiohttp.ClientResponse, request: httpx.Request
+    response: aiohttp.ClientResponse,
+    request: httpx.Request,
+    stream: httpx.AsyncByteStream,
 ) -> httpx.Response:
     return httpx.Response(
         status_code=response.status,
         headers=response.raw_headers,
-        stream=_Body(response, request),
+        stream=stream,
         request=request,
         extensions={
             "http_version": b"HTTP/1.1",
             "reason_phrase": (response.reason or "").encode(),
         },
     )
+
+
+def _loaded(
+    response: aiohttp.ClientResponse, request: httpx.Request, body: bytes
+) -> httpx.Response:
+    """Return the httpx response of an answer whose whole body is read.
+
+    It is left as ``Response.aread()`` leaves one (``content`` set, the
+    stream consumed and closed), without going through httpx's chain of
+    async iterators; the body is not encoded, so there is nothing to decode.
+    """
+    result = _response(response, request, httpx.ByteStream(body))
+    result._content = body  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - what aread() sets
+    result._num_bytes_downloaded = len(body)  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - likewise
+    result.is_stream_consumed = True
+    result.is_closed = True
+    return result
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -155,27 +201,35 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return self._session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send *request*; return the response with its body still to read."""
+        """Send *request*; return the response, its body read unless encoded."""
         session = self._session or self._open()
         timeout = request.extensions.get("timeout", {})
         try:
             response = await session.request(
                 request.method,
                 str(request.url),
-                headers=request.headers.multi_items(),
+                headers=_header_items(request.headers),
                 data=request.content or None,
                 allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    connect=timeout.get("pool"),
-                    sock_connect=timeout.get("connect"),
-                    sock_read=timeout.get("read"),
+                timeout=_timeout(
+                    timeout.get("pool"), timeout.get("connect"), timeout.get("read")
                 ),
             )
         except (aiohttp.ClientError, ValueError) as exc:
             error = _translate(exc, request)
         else:
-            return _response(response, request)
+            if hdrs.CONTENT_ENCODING in response.headers:
+                # httpx decodes the body as it reads it (and maps a body
+                # that cannot be decoded), as with its own transport.
+                return _response(response, request, _Body(response, request))
+            try:
+                # Read here, in one go: the connection is back in the pool
+                # when this returns, or closed if the read failed.
+                body = await response.read()
+            except aiohttp.ClientError as exc:
+                error = _translate(exc, request)
+            else:
+                return _loaded(response, request, body)
         raise error
 
     async def aclose(self) -> None:

@@ -536,6 +536,10 @@ def structure_response(data: object, cls: type[T]) -> T:
         raise DecodeError(message, errors=errors) from exc
 
 
+# What json.dumps(..., allow_nan=False) builds on every call, built once.
+_ENCODER: Final = json.JSONEncoder(allow_nan=False)
+
+
 def encode_request(model: object) -> bytes:
     """Return the JSON bytes of a request body for *model*.
 
@@ -550,7 +554,7 @@ def encode_request(model: object) -> bytes:
             cannot represent.
         ValueError: ``model`` holds a float that is not finite.
     """
-    return json.dumps(unstructure_request(model), allow_nan=False).encode()
+    return _ENCODER.encode(unstructure_request(model)).encode()
 
 
 def is_json(content_type: str) -> bool:

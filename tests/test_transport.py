@@ -9,6 +9,7 @@ retried (or not) by the same rules, and never show the key.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import importlib.metadata
 import logging
 import re
@@ -21,7 +22,8 @@ import httpx
 import pytest
 
 import ding
-from ding._aiohttp import AiohttpTransport
+from ding._aiohttp import AiohttpTransport, _header_items
+from ding._pipeline import _wire_headers
 from tests._stub import CUSTOMER_UUID, StubDing
 
 if TYPE_CHECKING:
@@ -39,6 +41,7 @@ OK = (
     + b"\r\n\r\n"
     + BODY
 )
+GZIPPED = gzip.compress(BODY, mtime=0)
 # What the server does with each request it reads.
 ANSWERS = {
     "ok": OK,
@@ -46,6 +49,20 @@ ANSWERS = {
     "drop": b"",
     # Not HTTP at all.
     "garbage": b"SMTP ready\r\n\r\n",
+    # The same answer, chunked, then gzip-encoded.
+    "chunked": b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+    b"transfer-encoding: chunked\r\n\r\n"
+    + f"{len(BODY) - 10:x}".encode()
+    + b"\r\n"
+    + BODY[:-10]
+    + b"\r\na\r\n"
+    + BODY[-10:]
+    + b"\r\n0\r\n\r\n",
+    "gzip": b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+    b"content-encoding: gzip\r\ncontent-length: "
+    + str(len(GZIPPED)).encode()
+    + b"\r\n\r\n"
+    + GZIPPED,
     # Promises 100 bytes, sends 10, closes.
     "half": b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
     b"content-length: 100\r\n\r\n0123456789",
@@ -82,7 +99,7 @@ class RawServer:
                     self.stop.wait(10)
                     return
                 conn.sendall(ANSWERS[self.behaviour])
-                if self.behaviour != "ok":
+                if self.behaviour not in {"ok", "chunked", "gzip"}:
                     return
 
 
@@ -151,6 +168,48 @@ async def test_the_pool_chooses_the_transport_of_the_backend(
     assert type(transport) is expected
     assert res.raw_response is not None
     assert res.raw_response.request.headers["x-api-key"] == "[redacted]"
+
+
+@pytest.mark.parametrize("behaviour", ["ok", "chunked", "gzip"])
+async def test_the_answer_is_read_as_httpx_reads_it(behaviour: str) -> None:
+    # However the transport reads the body, the response is left as
+    # httpx.Response.aread() leaves one read from the wire.
+    head = ANSWERS[behaviour].partition(b"\r\n\r\n")[0]
+    expected = httpx.Response(
+        200,
+        headers=[
+            (name, value)
+            for name, _, value in (
+                line.partition(b": ") for line in head.split(b"\r\n")[1:]
+            )
+        ],
+        stream=httpx.ByteStream(GZIPPED if behaviour == "gzip" else BODY),
+    )
+    await expected.aread()
+    with raw_server(behaviour) as server:
+        async with make_client(server.url) as client:
+            for _ in range(2):  # a fresh connection, then a kept-alive one
+                res = await client.otp.create_authentication(
+                    phone_number="+14155550123"
+                )
+                raw = res.raw_response
+                assert raw is not None
+                assert res.create_authentication_response is not None
+                assert raw.headers.raw == expected.headers.raw
+                assert raw.content == expected.content == BODY
+                assert raw.text == expected.text
+                assert raw.json() == expected.json()
+                assert raw.num_bytes_downloaded == expected.num_bytes_downloaded
+                assert raw.is_closed
+                assert raw.is_stream_consumed
+                assert raw.http_version == "HTTP/1.1"
+                assert raw.reason_phrase == "OK"
+                assert await raw.aread() == BODY
+                await raw.aclose()
+                with pytest.raises(httpx.StreamConsumed):
+                    async for _ in raw.aiter_raw():
+                        pass
+        assert server.requests == 2
 
 
 @pytest.mark.parametrize("behaviour", ["drop", "garbage", "half"])
@@ -247,3 +306,81 @@ def test_sniffio_is_a_dependency_so_httpcore_never_searches_for_it() -> None:
         if "extra ==" not in line
     }
     assert "sniffio" in installed_always
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "params", "fields", "content"),
+    [
+        ("POST", "https://api.example/v1/check", None, {"accept": "a"}, b'{"a":1}'),
+        ("POST", "http://127.0.0.1:8080/v1/x", None, {"a": "1", "B": "2"}, b"{}"),
+        ("POST", "https://api.example/v1/x", None, {"a": "1"}, b""),
+        ("POST", "https://api.example/v1/x", None, {"a": "1"}, None),
+        ("GET", "https://api.example/v1/x", {"type": "cnam"}, {"a": "1"}, None),
+        ("GET", "https://api.example:444/v1/x", None, {}, None),
+        ("POST", "https://api.example/v1/x", None, {"HOST": "h", "a": "1"}, b"{}"),
+        ("POST", "https://api.example/v1/x", None, {"content-length": "2"}, b"{}"),
+        ("POST", "https://api.example/v1/x", None, {"Transfer-Encoding": "x"}, b""),
+        ("POST", "https://api.example/v1/x", None, {"host": "h"}, None),
+    ],
+)
+def test_the_direct_request_has_the_headers_httpx_gives_it(
+    method: str,
+    url: str,
+    params: dict[str, str] | None,
+    fields: dict[str, str],
+    content: bytes | None,
+) -> None:
+    # The SDK's own pool builds its requests without httpx's header
+    # handling; the headers must come out as httpx would have made them.
+    expected = httpx.Request(
+        method, url, params=params, headers=fields, content=content
+    )
+    request = httpx.Request(
+        method, url, params=params, stream=httpx.ByteStream(content or b"")
+    )
+    assert _wire_headers(request, fields, content).raw == expected.headers.raw
+
+
+@pytest.mark.parametrize(
+    "default_headers",
+    [
+        None,
+        {"X-Trace": "1", "Accept": "text/plain"},
+        {"host": "elsewhere.example"},
+        {"Content-Length": "7"},
+        {"x-api-key": "other"},
+    ],
+)
+@pytest.mark.parametrize("server_url", ["https://api.example/v1", "http://[::1]:81"])
+def test_the_cached_json_headers_are_the_full_ones(
+    default_headers: dict[str, str] | None, server_url: str
+) -> None:
+    client = ding.AsyncDing(
+        api_key=SECRET, server_url=server_url, default_headers=default_headers
+    )
+    pipeline = client._pipeline
+    for content in (b'{"a":1}', b"{}" * 50, b'{"a":1}'):  # the second from the cache
+        expected = httpx.Request(
+            "POST",
+            server_url + "/check",
+            headers=pipeline.headers(None, None, json=True, direct=True),
+            content=content,
+        )
+        request = httpx.Request(
+            "POST", server_url + "/check", stream=httpx.ByteStream(content)
+        )
+        assert pipeline._json_headers(request, content).raw == expected.headers.raw
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        httpx.Headers([("Host", "h"), ("X-A", "1"), ("x-a", "2"), ("B", "")]),
+        httpx.Headers([(b"X-Latin", "caf\u00e9".encode("latin-1")), (b"Y", b"1")]),
+        httpx.Headers([(b"X-Utf8", "caf\u00e9".encode()), (b"Y", b"1")]),
+    ],
+)
+def test_the_transport_sends_the_headers_multi_items_gives(
+    headers: httpx.Headers,
+) -> None:
+    assert _header_items(headers) == headers.multi_items()
