@@ -8,9 +8,10 @@ response objects (what `raw_response` exposes) and sends through aiohttp.
 Failures are mapped to the httpx exceptions with the meaning the retry
 policy relies on: `httpx.ConnectError` and `httpx.ConnectTimeout` only when
 the request cannot have reached the server (no connection was made), every
-later failure as a read, write or protocol error. aiohttp retries a GET
-once on a reused keep-alive connection the server had closed, as httpcore
-does; it never retries a POST.
+later failure as a read, write or protocol error. aiohttp's own retry of
+an idempotent request (a GET sent again, once, whenever the connection
+broke, a fresh one too) is turned off: httpcore has none, and retries are
+the SDK's, counted against `max_retries`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Final
 
 import aiohttp
 import httpx
+import yarl
 from aiohttp import hdrs
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["AiohttpTransport"]
 
 _CHUNK: Final = 64 << 10
+_DISCONNECTED: Final = "Server disconnected without sending a response."
 
 
 # aiohttp's exceptions and the httpx ones of the same meaning, first match
@@ -66,9 +69,16 @@ def _translate(exc: Exception, request: httpx.Request) -> httpx.RequestError:
         (to for frm, to in _TRANSLATIONS if isinstance(exc, frm)),
         httpx.RemoteProtocolError,
     )
-    # A ClientResponseError's str() is fine, but only its message is needed;
-    # its request_info holds the request headers, the key included.
-    message = exc.message if isinstance(exc, aiohttp.ClientResponseError) else str(exc)
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        # httpcore's words for a connection closed before the answer, the
+        # most common failure, so that the message is the same on both.
+        message = _DISCONNECTED
+    elif isinstance(exc, aiohttp.ClientResponseError):
+        # Its str() is fine, but only its message is needed; its
+        # request_info holds the request headers, the key included.
+        message = exc.message
+    else:
+        message = str(exc)
     return cls(message or type(exc).__name__, request=request)
 
 
@@ -198,6 +208,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 "user-agent",
             ),
         )
+        # aiohttp would send a GET again on its own when the connection
+        # broke (aio-libs/aiohttp#10790); `max_retries=0` must mean one send.
+        # A private switch (aiohttp's test client sets it), there since
+        # aiohttp 3.11, the floor in pyproject.toml.
+        self._session._retry_connection = False  # noqa: SLF001  # pyright: ignore[reportPrivateUsage]
         return self._session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -207,7 +222,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         try:
             response = await session.request(
                 request.method,
-                str(request.url),
+                # As httpx encoded it: yarl would otherwise re-quote the
+                # path, and decode a %3D there to "=" (another path).
+                yarl.URL(str(request.url), encoded=True),
                 headers=_header_items(request.headers),
                 data=request.content or None,
                 allow_redirects=False,
