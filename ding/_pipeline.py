@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 import time
+import urllib.request
 from typing import TYPE_CHECKING, Final, Protocol, TypeVar
 
 import anyio
@@ -157,11 +158,18 @@ def _new_client(loop: object) -> httpx.AsyncClient:
     """Create the SDK's own httpx client for the running event loop.
 
     On asyncio it sends through aiohttp (`ding._aiohttp`), whose pool keeps
-    its speed under concurrency; on trio, through httpx's own transport.
+    its speed under concurrency; on trio, or when the environment names a
+    proxy, through httpx's own transport.
     """
     transport: httpx.AsyncBaseTransport | None = None
     asyncio = sys.modules.get("asyncio")  # not imported: not an asyncio loop
-    if asyncio is not None and isinstance(loop, asyncio.AbstractEventLoop):
+    if (
+        asyncio is not None
+        and isinstance(loop, asyncio.AbstractEventLoop)
+        # httpx honours HTTP(S)_PROXY, ALL_PROXY and NO_PROXY only with its
+        # own transport: with a proxy configured, that one is used.
+        and not _environment_proxies()
+    ):
         from ding._aiohttp import AiohttpTransport  # noqa: PLC0415 - aiohttp is imported on first use
 
         transport = AiohttpTransport(ssl_context=shared_ssl_context(), limits=LIMITS)
@@ -171,6 +179,12 @@ def _new_client(loop: object) -> httpx.AsyncClient:
         follow_redirects=False,
         transport=transport,
     )
+
+
+def _environment_proxies() -> bool:
+    """Whether the environment names a proxy httpx would use."""
+    proxies = urllib.request.getproxies()
+    return any(scheme in proxies for scheme in ("http", "https", "all"))
 
 
 @attrs.frozen(kw_only=True)
@@ -492,7 +506,7 @@ async def send_once(
     except httpx.HTTPStatusError as exc:
         # Raised by an event hook of an injected client (raise_for_status):
         # the answer is mapped like any other error status.
-        response = exc.response
+        response = _unread_body_dropped(exc.response)
     try:
         await response.aread()
         if direct is not None:
@@ -506,6 +520,29 @@ async def send_once(
         ) from exc
     finally:
         await response.aclose()
+    return response
+
+
+def _unread_body_dropped(response: httpx.Response) -> httpx.Response:
+    """Return *response*, or a bodiless copy if httpx closed it unread.
+
+    httpx closes the response when one of the client's response hooks raises,
+    before anything has read its body (unless the hook did): the status and
+    headers are still known, the body is lost.
+    """
+    try:
+        response.content  # noqa: B018 - raises when the body was never read
+    except httpx.ResponseNotRead:
+        headers = httpx.Headers(response.headers)
+        for name in ("content-encoding", "content-length", "transfer-encoding"):
+            headers.pop(name, None)
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=b"",
+            request=response.request,
+            extensions=response.extensions,
+        )
     return response
 
 

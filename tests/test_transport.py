@@ -77,6 +77,7 @@ class RawServer:
     def __init__(self, behaviour: str) -> None:
         self.behaviour = behaviour
         self.requests = 0
+        self.request_lines: list[bytes] = []
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.stop = threading.Event()
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
@@ -97,6 +98,7 @@ class RawServer:
                 if request is None:
                     return
                 self.requests += 1
+                self.request_lines.append(request.split(b"\r\n", 1)[0])
                 if self.behaviour == "silent":
                     self.stop.wait(10)
                     return
@@ -170,6 +172,23 @@ async def test_the_pool_chooses_the_transport_of_the_backend(
     assert type(transport) is expected
     assert res.raw_response is not None
     assert res.raw_response.request.headers["x-api-key"] == "[redacted]"
+
+
+async def test_a_proxy_from_the_environment_is_used_on_every_backend(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # httpx applies HTTP_PROXY and the like only with its own transport: the
+    # SDK's own pool must not bypass a proxy the environment names.
+    with raw_server("ok") as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url.removesuffix("/v1"))
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        async with make_client("http://ding-api.invalid/v1") as client:
+            res = await client.otp.create_authentication(phone_number="+14155550123")
+    assert res.status_code == 200
+    assert proxy.request_lines == [
+        b"POST http://ding-api.invalid/v1/authentication HTTP/1.1"
+    ]
 
 
 @pytest.mark.parametrize("behaviour", ["ok", "chunked", "gzip"])
