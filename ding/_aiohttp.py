@@ -200,6 +200,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._session = aiohttp.ClientSession(
             connector=connector,
             auto_decompress=False,  # httpx decodes, as with its own transport
+            # No cookies kept, as on the direct path of httpx's transport
+            # (and the Ding API sets none): nothing to look up per request.
+            cookie_jar=aiohttp.DummyCookieJar(),
             # httpx has set every header; aiohttp adds none of its own.
             skip_auto_headers=(
                 "accept",

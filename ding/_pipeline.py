@@ -21,7 +21,6 @@ import urllib.request
 from typing import TYPE_CHECKING, Final, Protocol, TypeVar
 
 import anyio
-import anyio.lowlevel
 import attrs
 import httpx
 from attrs import AttrsInstance
@@ -120,7 +119,7 @@ class Pool:
             if self.injected.is_closed:
                 raise UsageError("the httpx.AsyncClient passed as client= is closed")
             return self.injected
-        loop = anyio.lowlevel.current_token().native_token
+        loop = running_loop()
         if (
             self.client is None
             or self.owner_pid != os.getpid()
@@ -146,12 +145,33 @@ class Pool:
         if client is not None and self.owner_pid == os.getpid():
             try:
                 same_loop = (
-                    anyio.lowlevel.current_token().native_token is self.owner_loop
+                    running_loop() is self.owner_loop
                 )
             except RuntimeError:  # pragma: no cover - aclose() is always awaited
                 same_loop = False
             if same_loop:
                 await client.aclose()
+
+
+def running_loop() -> object:
+    """Return the running event loop: the asyncio loop, or the trio token.
+
+    The same object as ``anyio.lowlevel.current_token().native_token``, which
+    costs several microseconds per call (and an import); on asyncio, the
+    common case, this asks asyncio directly.
+
+    Raises:
+        RuntimeError: No event loop is running in this thread.
+    """
+    asyncio = sys.modules.get("asyncio")  # not imported: not an asyncio loop
+    if asyncio is not None:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            pass  # trio, or no loop at all
+    import anyio.lowlevel  # noqa: PLC0415 - only off asyncio
+
+    return anyio.lowlevel.current_token().native_token
 
 
 def _new_client(loop: object) -> httpx.AsyncClient:

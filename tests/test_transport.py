@@ -403,3 +403,14 @@ def test_the_transport_sends_the_headers_multi_items_gives(
     headers: httpx.Headers,
 ) -> None:
     assert _header_items(headers) == headers.multi_items()
+
+
+@pytest.mark.anyio
+async def test_the_pool_keys_its_client_on_the_running_loop() -> None:
+    # The pool replaces its client when the loop changes: the loop it sees
+    # must be the one anyio sees, on asyncio and on trio.
+    import anyio.lowlevel  # noqa: PLC0415
+
+    from ding._pipeline import running_loop  # noqa: PLC0415
+
+    assert running_loop() is anyio.lowlevel.current_token().native_token
