@@ -65,6 +65,8 @@ ANSWERS = {
     + str(len(GZIPPED)).encode()
     + b"\r\n\r\n"
     + GZIPPED,
+    # The ok answer with a cookie.
+    "cookie": OK.replace(b"\r\n", b"\r\nset-cookie: session=s1; Path=/\r\n", 1),
     # Promises 100 bytes, sends 10, closes.
     "half": b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
     b"content-length: 100\r\n\r\n0123456789",
@@ -78,6 +80,7 @@ class RawServer:
         self.behaviour = behaviour
         self.requests = 0
         self.request_lines: list[bytes] = []
+        self.heads: list[bytes] = []
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.stop = threading.Event()
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
@@ -99,11 +102,12 @@ class RawServer:
                     return
                 self.requests += 1
                 self.request_lines.append(request.split(b"\r\n", 1)[0])
+                self.heads.append(request.partition(b"\r\n\r\n")[0].lower())
                 if self.behaviour == "silent":
                     self.stop.wait(10)
                     return
                 conn.sendall(ANSWERS[self.behaviour])
-                if self.behaviour not in {"ok", "chunked", "gzip"}:
+                if self.behaviour not in {"ok", "chunked", "gzip", "cookie"}:
                     return
 
 
@@ -172,6 +176,18 @@ async def test_the_pool_chooses_the_transport_of_the_backend(
     assert type(transport) is expected
     assert res.raw_response is not None
     assert res.raw_response.request.headers["x-api-key"] == "[redacted]"
+
+
+async def test_the_own_pool_keeps_no_cookies() -> None:
+    # Neither of the SDK's own transports sends back a cookie the server set
+    # (httpx's direct path never did; aiohttp's session would have).
+    with raw_server("cookie") as server:
+        # A host name: aiohttp's cookie jar ignores cookies from IP addresses.
+        async with make_client(server.url.replace("127.0.0.1", "localhost")) as client:
+            for _ in range(2):
+                await client.otp.create_authentication(phone_number="+14155550123")
+    assert len(server.heads) == 2
+    assert all(b"\r\ncookie:" not in head for head in server.heads)
 
 
 async def test_a_proxy_from_the_environment_is_used_on_every_backend(
