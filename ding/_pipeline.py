@@ -144,9 +144,7 @@ class Pool:
         # closed: an injected one belongs to the caller.
         if client is not None and self.owner_pid == os.getpid():
             try:
-                same_loop = (
-                    running_loop() is self.owner_loop
-                )
+                same_loop = running_loop() is self.owner_loop
             except RuntimeError:  # pragma: no cover - aclose() is always awaited
                 same_loop = False
             if same_loop:
