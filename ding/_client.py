@@ -147,9 +147,16 @@ class AsyncDing:
         max_retries: How many times a safely retryable failure is retried
             (default 2). See `ding._retry` for exactly what is retried.
         default_headers: Extra headers sent with every request.
+        allow_insecure_http: Accept a plain ``http://`` server URL to a host
+            that is not loopback (the key then crosses the network
+            unencrypted); ``DING_ALLOW_INSECURE_HTTP=1`` does the same.
+            Loopback (``localhost``, ``127.0.0.1``, ``::1``) is always
+            accepted.
 
     Raises:
-        UsageError: No API key was given or found, or a setting is invalid.
+        UsageError: No API key was given or found, or a setting is invalid
+            (including a server URL with credentials, a query or a
+            fragment, or plain http elsewhere than loopback).
     """
 
     otp: AsyncOtp
@@ -168,6 +175,7 @@ class AsyncDing:
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         key = resolve_api_key(api_key)
         if not isinstance(cast("object", client), httpx.AsyncClient | None):
@@ -189,7 +197,13 @@ class AsyncDing:
         self._bind(
             Pipeline(
                 api_key=key,
-                server_url=resolve_server_url(server_url, server_idx, url_params),
+                server_url=resolve_server_url(
+                    server_url,
+                    server_idx,
+                    url_params,
+                    allow_insecure_http=allow_insecure_http,
+                ),
+                allow_insecure_http=allow_insecure_http,
                 customer_uuid=customer_uuid or env(ENV_CUSTOMER_UUID),
                 timeout=timeout_,
                 policy=(
@@ -231,12 +245,14 @@ class AsyncDing:
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
+        allow_insecure_http: bool | None = None,
     ) -> AsyncDing:
         """Return a copy with some settings changed, sharing the connection pool.
 
         Arguments left out keep this client's value; ``default_headers`` are
         merged over this client's headers. Closing any copy closes the shared
-        pool.
+        pool. The server URL is checked again (see `AsyncDing`) when it or
+        ``allow_insecure_http`` changes.
 
         Returns:
             The new client.
@@ -251,8 +267,17 @@ class AsyncDing:
             changes["api_key"] = Secret(api_key)
         if customer_uuid is not None:
             changes["customer_uuid"] = customer_uuid
-        if server_url is not None:
-            changes["server_url"] = resolve_server_url(server_url, None, None)
+        if allow_insecure_http is not None:
+            changes["allow_insecure_http"] = allow_insecure_http
+        if server_url is not None or allow_insecure_http is not None:
+            changes["server_url"] = resolve_server_url(
+                pipeline.server_url if server_url is None else server_url,
+                None,
+                None,
+                allow_insecure_http=changes.get(
+                    "allow_insecure_http", pipeline.allow_insecure_http
+                ),
+            )
         if not isinstance(timeout, NotGiven):
             changes["timeout"] = to_timeout(timeout)
         if max_retries is not None:

@@ -187,6 +187,7 @@ class Pipeline:
     policy: RetryPolicy
     default_headers: Mapping[str, str]
     pool: Pool
+    allow_insecure_http: bool = False
 
     def customer(self, given: str | None) -> str:
         """Return *given*, else the client's customer UUID.

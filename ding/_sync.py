@@ -75,9 +75,16 @@ class Ding:
         max_retries: How many times a safely retryable failure is retried
             (default 2). See `ding._retry` for exactly what is retried.
         default_headers: Extra headers sent with every request.
+        allow_insecure_http: Accept a plain ``http://`` server URL to a host
+            that is not loopback (the key then crosses the network
+            unencrypted); ``DING_ALLOW_INSECURE_HTTP=1`` does the same.
+            Loopback (``localhost``, ``127.0.0.1``, ``::1``) is always
+            accepted.
 
     Raises:
-        UsageError: No API key was given or found, or a setting is invalid.
+        UsageError: No API key was given or found, or a setting is invalid
+            (including a server URL with credentials, a query or a
+            fragment, or plain http elsewhere than loopback).
     """
 
     _async: AsyncDing
@@ -97,6 +104,7 @@ class Ding:
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         self._bind(
             AsyncDing(
@@ -110,6 +118,7 @@ class Ding:
                 timeout=timeout,
                 max_retries=max_retries,
                 default_headers=default_headers,
+                allow_insecure_http=allow_insecure_http,
             )
         )
 
@@ -137,12 +146,14 @@ class Ding:
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
+        allow_insecure_http: bool | None = None,
     ) -> Ding:
         """Return a copy with some settings changed, sharing the connection pool.
 
         Arguments left out keep this client's value; ``default_headers`` are
         merged over this client's headers. Closing any copy closes the shared
-        pool.
+        pool. The server URL is checked again (see `Ding`) when it or
+        ``allow_insecure_http`` changes.
 
         Returns:
             The new client.
@@ -158,6 +169,7 @@ class Ding:
                 timeout=timeout,
                 max_retries=max_retries,
                 default_headers=default_headers,
+                allow_insecure_http=allow_insecure_http,
             )
         )
 
