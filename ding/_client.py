@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
-from urllib.parse import quote
 
 import attrs
 import httpx
@@ -61,6 +60,7 @@ from ding._models import (
 )
 from ding._pipeline import Pipeline, Pool
 from ding._retry import RetryConfig, RetryPolicy
+from ding._validate import check_field_types, path_segment
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -85,6 +85,7 @@ def _build_request(
                 f"(got request and {', '.join(sorted(given))})",
             )
         if isinstance(request, cls):
+            check_field_types(request)
             return request
         if not isinstance(request, Mapping):
             raise UsageError(
@@ -93,7 +94,7 @@ def _build_request(
             )
         given = dict(cast("Mapping[str, Any]", request))  # type: ignore[redundant-cast] # pyright infers Mapping[Unknown, Unknown]
     try:
-        return cls(**given)
+        model = cls(**given)
     except TypeError as exc:
         missing = [
             a.name
@@ -108,17 +109,8 @@ def _build_request(
         else:  # pragma: no cover - attrs raises TypeError only for the two above
             detail = str(exc)
         raise UsageError(f"invalid {cls.__name__}: {detail}") from None
-
-
-def _path_segment(name: str, value: object) -> str:
-    if not isinstance(value, str) or not value or value in {".", ".."}:
-        raise UsageError(f"{name} must be a non-empty string other than '.' and '..'")
-    # Percent-encode everything, '+' and '/' included, so a value can never
-    # change the path it is sent to.
-    try:
-        return quote(value, safe="")
-    except UnicodeEncodeError:
-        raise UsageError(f"{name} is not valid text (lone surrogate)") from None
+    check_field_types(model)
+    return model
 
 
 class AsyncDing:
@@ -517,7 +509,7 @@ class AsyncOtp:
             APIConnectionError: The request failed in transit.
             UsageError: The arguments are invalid; nothing was sent.
         """
-        segment = _path_segment("auth_uuid", auth_uuid)
+        segment = path_segment("auth_uuid", auth_uuid)
         response, body = await self._pipeline.send(
             "GET",
             f"/authentication/{segment}",
@@ -605,7 +597,7 @@ class AsyncLookup:
             APIConnectionError: The request failed in transit.
             UsageError: The arguments are invalid; nothing was sent.
         """
-        segment = _path_segment("phone_number", phone_number)
+        segment = path_segment("phone_number", phone_number)
         customer = self._pipeline.customer(customer_uuid)
         check_header_value("customer_uuid", customer)
         params: dict[str, str | Sequence[str]] | None = None
