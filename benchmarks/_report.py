@@ -47,7 +47,7 @@ def ratio(value: float | None) -> str:
 
 def is_ding(competitor: str) -> bool:
     """Whether *competitor* is this project's SDK (drawn in red)."""
-    return competitor.startswith("ding-") or competitor == "import-ding"
+    return competitor.startswith(("ding-", "import-ding"))
 
 
 def _percent(value: float | None) -> str:

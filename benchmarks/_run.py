@@ -44,8 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 _IMPORT_PROBE: Final = (
-    "import time; t = time.perf_counter(); import {modules}; "
-    "print(time.perf_counter() - t)"
+    "import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
 )
 #: How long the orchestrator waits for one worker command.
 COMMAND_TIMEOUT: Final = 600.0
@@ -212,7 +211,7 @@ class Run:
                 f"skipped: no {ENVIRONMENT_OF.get(competitor)} environment"
             )
         _, bare = run_probe(environment.python_argv("pass"))
-        code = _IMPORT_PROBE.format(modules=IMPORTS[competitor])
+        code = _IMPORT_PROBE.format(statement=IMPORTS[competitor])
         output, wall = run_probe(environment.python_argv(code))
         return Sample(
             seconds=float(output),
@@ -255,6 +254,25 @@ def _has_module(python: str, module: str) -> bool:
     except ChildError:
         return False
     return True
+
+
+def _compile_project(environment: Environment, notes: list[str]) -> None:
+    """Write the bytecode of this project's ``ding``, as an install would.
+
+    The fresh-process scenarios import ``ding`` from the project root; where
+    ``PYTHONDONTWRITEBYTECODE`` is set, nothing caches its bytecode, and every
+    probe would compile the package from source while the dependencies it is
+    compared with load theirs from ``__pycache__``.
+    """
+    if environment.isolated:
+        return
+    try:
+        run_probe(
+            [environment.python, "-m", "compileall", "-q", str(ROOT / "ding")],
+            timeout=120,
+        )
+    except ChildError as exc:
+        notes.append(f"{environment.name}: ding's bytecode not compiled ({exc})")
 
 
 def _machine() -> dict[str, Any]:
@@ -393,6 +411,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "settings": settings.__dict__,
         "notes": notes,
     }
+    for environment in environments.values():
+        _compile_project(environment, notes)
     run = Run(settings, environments)
     results: list[ScenarioResult] = []
     try:

@@ -38,6 +38,7 @@ LABELS: Final = {
     "ding-trio": "ding.AsyncDing on trio",
     "httpx-trio": "httpx.AsyncClient on trio",
     "import-ding": "import ding",
+    "import-ding-sync": "from ding import Ding",
     "import-deps": "import httpx, attrs, cattrs, anyio",
     "import-official": "import ding (official SDK)",
 }
@@ -48,11 +49,12 @@ ENVIRONMENT_OF: Final = {
     "ding-trio": "trio",
     "httpx-trio": "trio",
 }
-#: What each import probe imports.
+#: The import statement each import probe times.
 IMPORTS: Final = {
-    "import-ding": "ding",
-    "import-deps": "httpx, attrs, cattrs, anyio",
-    "import-official": "ding",
+    "import-ding": "import ding",
+    "import-ding-sync": "from ding import Ding",
+    "import-deps": "import httpx, attrs, cattrs, anyio",
+    "import-official": "import ding",
 }
 
 
@@ -160,7 +162,12 @@ def scenarios(
             unit="ms",
             better="lower",
             reference="import-deps",
-            competitors=["import-ding", "import-deps", "import-official"],
+            competitors=[
+                "import-ding",
+                "import-ding-sync",
+                "import-deps",
+                "import-official",
+            ],
             value=_scaled(1e3),
             rounds=s.import_rounds,
             min_rounds=s.import_rounds,

@@ -10,6 +10,8 @@ Send a one-time code, check what the user typed, retry the send::
 `ding.Ding` is the same client for synchronous code.
 """
 
+import typing as _typing
+
 from ding import models, utils
 from ding._client import AsyncDing, AsyncLookup, AsyncOtp
 from ding._config import NOT_GIVEN, SERVERS, NotGiven
@@ -33,9 +35,11 @@ from ding._errors import (
     UsageError,
 )
 from ding._retry import BackoffStrategy, RetryConfig
-from ding._sync import Ding, Lookup, Otp
 from ding._version import __version__
 from ding.models import shared
+
+if _typing.TYPE_CHECKING:
+    from ding._sync import Ding, Lookup, Otp
 
 __all__ = [
     "NOT_GIVEN",
@@ -71,3 +75,24 @@ __all__ = [
     "shared",
     "utils",
 ]
+
+# The sync client needs a background event loop (`ding._portal`, which imports
+# `anyio.from_thread` and `concurrent.futures`); async code never does, so it
+# is imported on first access to one of its names (PEP 562). Type checkers see
+# the import above and not the hook, so a misspelt name stays an error to them.
+_SYNC_NAMES = frozenset({"Ding", "Lookup", "Otp"})
+
+if not _typing.TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        if name in _SYNC_NAMES:
+            from ding import _sync  # noqa: PLC0415 - deferred on purpose, see above
+
+            value: object = getattr(_sync, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SYNC_NAMES})

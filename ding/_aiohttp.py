@@ -8,20 +8,24 @@ response objects (what `raw_response` exposes) and sends through aiohttp.
 Failures are mapped to the httpx exceptions with the meaning the retry
 policy relies on: `httpx.ConnectError` and `httpx.ConnectTimeout` only when
 the request cannot have reached the server (no connection was made), every
-later failure as a read, write or protocol error. aiohttp retries a GET
-once on a reused keep-alive connection the server had closed, as httpcore
-does; it never retries a POST.
+later failure as a read, write or protocol error. aiohttp's own retry of
+an idempotent request (a GET sent again, once, whenever the connection
+broke, a fresh one too) is turned off: httpcore has none, and retries are
+the SDK's, counted against `max_retries`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 from typing import TYPE_CHECKING, Final
 
 import aiohttp
 import httpx
+import yarl
+from aiohttp import hdrs
 
 if TYPE_CHECKING:
     import ssl
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["AiohttpTransport"]
 
 _CHUNK: Final = 64 << 10
+_DISCONNECTED: Final = "Server disconnected without sending a response."
 
 
 # aiohttp's exceptions and the httpx ones of the same meaning, first match
@@ -64,10 +69,42 @@ def _translate(exc: Exception, request: httpx.Request) -> httpx.RequestError:
         (to for frm, to in _TRANSLATIONS if isinstance(exc, frm)),
         httpx.RemoteProtocolError,
     )
-    # A ClientResponseError's str() is fine, but only its message is needed;
-    # its request_info holds the request headers, the key included.
-    message = exc.message if isinstance(exc, aiohttp.ClientResponseError) else str(exc)
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        # httpcore's words for a connection closed before the answer, the
+        # most common failure, so that the message is the same on both.
+        message = _DISCONNECTED
+    elif isinstance(exc, aiohttp.ClientResponseError):
+        # Its str() is fine, but only its message is needed; its
+        # request_info holds the request headers, the key included.
+        message = exc.message
+    else:
+        message = str(exc)
     return cls(message or type(exc).__name__, request=request)
+
+
+def _header_items(headers: httpx.Headers) -> list[tuple[str, str]]:
+    """Return ``headers.multi_items()``, quicker when every header is ASCII.
+
+    ``multi_items`` first works out the headers' encoding by decoding each
+    one, then decodes each again.
+    """
+    try:
+        return [
+            (name.lower().decode("ascii"), value.decode("ascii"))
+            for name, value in headers.raw
+        ]
+    except UnicodeDecodeError:
+        return headers.multi_items()
+
+
+@functools.lru_cache(maxsize=32)
+def _timeout(
+    pool: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    """Return aiohttp's timeouts for httpx's (immutable, so shared)."""
+    return aiohttp.ClientTimeout(
+        total=None, connect=pool, sock_connect=connect, sock_read=read
+    )
 
 
 class _Body(httpx.AsyncByteStream):
@@ -104,18 +141,37 @@ class _Body(httpx.AsyncByteStream):
 
 
 def _response(
-    response: aiohttp.ClientResponse, request: httpx.Request
+    response: aiohttp.ClientResponse,
+    request: httpx.Request,
+    stream: httpx.AsyncByteStream,
 ) -> httpx.Response:
     return httpx.Response(
         status_code=response.status,
         headers=response.raw_headers,
-        stream=_Body(response, request),
+        stream=stream,
         request=request,
         extensions={
             "http_version": b"HTTP/1.1",
             "reason_phrase": (response.reason or "").encode(),
         },
     )
+
+
+def _loaded(
+    response: aiohttp.ClientResponse, request: httpx.Request, body: bytes
+) -> httpx.Response:
+    """Return the httpx response of an answer whose whole body is read.
+
+    It is left as ``Response.aread()`` leaves one (``content`` set, the
+    stream consumed and closed), without going through httpx's chain of
+    async iterators; the body is not encoded, so there is nothing to decode.
+    """
+    result = _response(response, request, httpx.ByteStream(body))
+    result._content = body  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - what aread() sets
+    result._num_bytes_downloaded = len(body)  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - likewise
+    result.is_stream_consumed = True
+    result.is_closed = True
+    return result
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -144,6 +200,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._session = aiohttp.ClientSession(
             connector=connector,
             auto_decompress=False,  # httpx decodes, as with its own transport
+            # No cookies kept, as on the direct path of httpx's transport
+            # (and the Ding API sets none): nothing to look up per request.
+            cookie_jar=aiohttp.DummyCookieJar(),
             # httpx has set every header; aiohttp adds none of its own.
             skip_auto_headers=(
                 "accept",
@@ -152,30 +211,45 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 "user-agent",
             ),
         )
+        # aiohttp would send a GET again on its own when the connection
+        # broke (aio-libs/aiohttp#10790); `max_retries=0` must mean one send.
+        # A private switch (aiohttp's test client sets it), there since
+        # aiohttp 3.11, the floor in pyproject.toml.
+        self._session._retry_connection = False  # noqa: SLF001  # pyright: ignore[reportPrivateUsage]
         return self._session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send *request*; return the response with its body still to read."""
+        """Send *request*; return the response, its body read unless encoded."""
         session = self._session or self._open()
         timeout = request.extensions.get("timeout", {})
         try:
             response = await session.request(
                 request.method,
-                str(request.url),
-                headers=request.headers.multi_items(),
+                # As httpx encoded it: yarl would otherwise re-quote the
+                # path, and decode a %3D there to "=" (another path).
+                yarl.URL(str(request.url), encoded=True),
+                headers=_header_items(request.headers),
                 data=request.content or None,
                 allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    connect=timeout.get("pool"),
-                    sock_connect=timeout.get("connect"),
-                    sock_read=timeout.get("read"),
+                timeout=_timeout(
+                    timeout.get("pool"), timeout.get("connect"), timeout.get("read")
                 ),
             )
         except (aiohttp.ClientError, ValueError) as exc:
             error = _translate(exc, request)
         else:
-            return _response(response, request)
+            if hdrs.CONTENT_ENCODING in response.headers:
+                # httpx decodes the body as it reads it (and maps a body
+                # that cannot be decoded), as with its own transport.
+                return _response(response, request, _Body(response, request))
+            try:
+                # Read here, in one go: the connection is back in the pool
+                # when this returns, or closed if the read failed.
+                body = await response.read()
+            except aiohttp.ClientError as exc:
+                error = _translate(exc, request)
+            else:
+                return _loaded(response, request, body)
         raise error
 
     async def aclose(self) -> None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import enum
+import functools
 import json
 import types
 import typing
@@ -535,6 +536,10 @@ def structure_response(data: object, cls: type[T]) -> T:
         raise DecodeError(message, errors=errors) from exc
 
 
+# What json.dumps(..., allow_nan=False) builds on every call, built once.
+_ENCODER: Final = json.JSONEncoder(allow_nan=False)
+
+
 def encode_request(model: object) -> bytes:
     """Return the JSON bytes of a request body for *model*.
 
@@ -549,7 +554,7 @@ def encode_request(model: object) -> bytes:
             cannot represent.
         ValueError: ``model`` holds a float that is not finite.
     """
-    return json.dumps(unstructure_request(model), allow_nan=False).encode()
+    return _ENCODER.encode(unstructure_request(model)).encode()
 
 
 def is_json(content_type: str) -> bool:
@@ -658,7 +663,10 @@ def _make_lenient_structure(
     return structure_lenient
 
 
-_structure_error_body: Final = _make_lenient_structure(_models.ErrorResponseBody)
+@functools.cache
+def _structure_error_body() -> Callable[[dict[str, Any]], _models.ErrorResponseBody]:
+    # Built on the first error answer: most processes never see one.
+    return _make_lenient_structure(_models.ErrorResponseBody)
 
 
 def decode_error_body(content: bytes) -> _models.ErrorResponseBody | None:
@@ -679,4 +687,4 @@ def decode_error_body(content: bytes) -> _models.ErrorResponseBody | None:
         return None
     if not isinstance(data, dict):
         return None
-    return _structure_error_body(typing.cast("dict[str, Any]", data))
+    return _structure_error_body()(typing.cast("dict[str, Any]", data))

@@ -1,8 +1,9 @@
 """The Ding API data model: attrs classes and enums, free of I/O and JSON.
 
-Every class is frozen and keyword-only. Request models carry the fields the
-caller sets; response models make every field optional, because the API
-declares no required response keys.
+Every class is frozen and keyword-only, and takes its repr, equality and
+hash from `ding._records.Record` (they behave as attrs' own). Request models
+carry the fields the caller sets; response models make every field optional,
+because the API declares no required response keys.
 
 Enums are *open*: a response field typed ``SomeEnum | str | None`` holds the
 enum member for a known value and the plain string for a value newer than this
@@ -18,6 +19,8 @@ import enum
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
+
+from ding._records import Record as _Record
 
 if TYPE_CHECKING:
     import httpx
@@ -286,8 +289,8 @@ def _mask(_: object) -> str:
     return "'***'"
 
 
-@attrs.frozen(kw_only=True)
-class Security:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class Security(_Record):
     """The API key sent in the ``x-api-key`` header. Its repr hides the key.
 
     Attributes:
@@ -297,8 +300,8 @@ class Security:
     api_key: str = attrs.field(repr=_mask)
 
 
-@attrs.frozen(kw_only=True)
-class CreateAuthenticationRequest:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class CreateAuthenticationRequest(_Record):
     """A request to create an authentication and send a code.
 
     Attributes:
@@ -338,8 +341,8 @@ class CreateAuthenticationRequest:
     locale: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CreateCheckRequest:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class CreateCheckRequest(_Record):
     """A request to check a code entered by the user.
 
     Attributes:
@@ -355,8 +358,8 @@ class CreateCheckRequest:
     customer_uuid: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class RetryAuthenticationRequest:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class RetryAuthenticationRequest(_Record):
     """A request to send the code again.
 
     Attributes:
@@ -370,8 +373,8 @@ class RetryAuthenticationRequest:
     customer_uuid: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class FeedbackRequest:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class FeedbackRequest(_Record):
     """Feedback on whether a verified user completed onboarding.
 
     Attributes:
@@ -386,8 +389,8 @@ class FeedbackRequest:
     customer_uuid: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class LookupRequest:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class LookupRequest(_Record):
     """The seed SDK's lookup body: the number to look up.
 
     Attributes:
@@ -402,8 +405,8 @@ class LookupRequest:
 # --------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
-class CreateAuthenticationResponse:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class CreateAuthenticationResponse(_Record):
     """A successful response to an authentication creation request.
 
     Attributes:
@@ -421,8 +424,8 @@ class CreateAuthenticationResponse:
     expires_at: dt.datetime | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CreateCheckResponse:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class CreateCheckResponse(_Record):
     """The outcome of a code check.
 
     Attributes:
@@ -434,8 +437,8 @@ class CreateCheckResponse:
     status: CheckStatus | str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class RetryAuthenticationResponse:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class RetryAuthenticationResponse(_Record):
     """The outcome of a retry.
 
     Attributes:
@@ -453,8 +456,8 @@ class RetryAuthenticationResponse:
     remaining_retry: int | None = None
 
 
-@attrs.frozen(kw_only=True)
-class FeedbackResponse:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class FeedbackResponse(_Record):
     """The stored feedback.
 
     Attributes:
@@ -464,8 +467,8 @@ class FeedbackResponse:
     uuid: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class LookupResponse:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class LookupResponse(_Record):
     """Metadata about a phone number.
 
     Attributes:
@@ -493,8 +496,8 @@ class LookupResponse:
     line_type: LineType | str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ErrorResponseBody:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ErrorResponseBody(_Record):
     """The JSON body of an HTTP 400 error answer.
 
     Attributes:
@@ -508,8 +511,8 @@ class ErrorResponseBody:
     doc_url: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class Signals:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class Signals(_Record):
     """Data points used to tell fraudulent and legitimate users apart.
 
     Attributes:
@@ -533,8 +536,8 @@ class Signals:
     is_returning_user: bool | None = None
 
 
-@attrs.frozen(kw_only=True)
-class Attempt:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class Attempt(_Record):
     """An event: a message carrying the code was sent.
 
     Attributes:
@@ -558,8 +561,8 @@ class Attempt:
     created_at: dt.datetime | None = None
 
 
-@attrs.frozen(kw_only=True)
-class Check:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class Check(_Record):
     """An event: a code was checked.
 
     Attributes:
@@ -577,8 +580,8 @@ class Check:
     created_at: dt.datetime | None = None
 
 
-@attrs.frozen(kw_only=True)
-class DeliveryStatus:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class DeliveryStatus(_Record):
     """An event: a carrier delivery report arrived.
 
     Attributes:
@@ -598,8 +601,8 @@ class DeliveryStatus:
     created_at: dt.datetime | None = None
 
 
-@attrs.frozen(kw_only=True)
-class BalanceUpdate:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class BalanceUpdate(_Record):
     """An event: the account balance moved.
 
     Attributes:
@@ -615,8 +618,8 @@ class BalanceUpdate:
     created_at: dt.datetime | None = None
 
 
-@attrs.frozen(kw_only=True)
-class UnknownEvent:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class UnknownEvent(_Record):
     """An event of a type this SDK does not know (or with no type at all).
 
     Attributes:
@@ -634,8 +637,8 @@ Event: TypeAlias = Attempt | Check | DeliveryStatus | BalanceUpdate | UnknownEve
 """One entry of `AuthenticationStatusResponse.events`."""
 
 
-@attrs.frozen(kw_only=True)
-class AuthenticationStatusResponse:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class AuthenticationStatusResponse(_Record):
     """The state and history of an authentication.
 
     There is no overall status field: read the state from `events`.
@@ -664,8 +667,8 @@ class AuthenticationStatusResponse:
 # --------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
-class _Result:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class _Result(_Record):
     """What every operation result carries besides its decoded body.
 
     Attributes:
@@ -679,7 +682,7 @@ class _Result:
     raw_response: "httpx.Response | None" = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PostAuthenticationResponse(_Result):
     """The result of creating an authentication.
 
@@ -690,7 +693,7 @@ class PostAuthenticationResponse(_Result):
     create_authentication_response: CreateAuthenticationResponse | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PostCheckResponse(_Result):
     """The result of checking a code.
 
@@ -701,7 +704,7 @@ class PostCheckResponse(_Result):
     create_check_response: CreateCheckResponse | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PostRetryResponse(_Result):
     """The result of a retry.
 
@@ -712,7 +715,7 @@ class PostRetryResponse(_Result):
     retry_authentication_response: RetryAuthenticationResponse | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PostLookupResponse(_Result):
     """The result of a phone number lookup.
 
@@ -723,7 +726,7 @@ class PostLookupResponse(_Result):
     lookup_response: LookupResponse | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class GetAuthenticationStatusResponse(_Result):
     """The result of reading an authentication's status.
 
@@ -734,7 +737,7 @@ class GetAuthenticationStatusResponse(_Result):
     authentication_status_response: AuthenticationStatusResponse | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PostFeedbackResponse(_Result):
     """The result of sending feedback.
 
@@ -745,8 +748,8 @@ class PostFeedbackResponse(_Result):
     feedback_response: FeedbackResponse | None = None
 
 
-@attrs.frozen(kw_only=True)
-class PostLookupRequest:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class PostLookupRequest(_Record):
     """The seed SDK's lookup input: the customer UUID and the number.
 
     Attributes:

@@ -17,10 +17,10 @@ import logging
 import os
 import sys
 import time
+import urllib.request
 from typing import TYPE_CHECKING, Final, Protocol, TypeVar
 
 import anyio
-import anyio.lowlevel
 import attrs
 import httpx
 from attrs import AttrsInstance
@@ -119,7 +119,7 @@ class Pool:
             if self.injected.is_closed:
                 raise UsageError("the httpx.AsyncClient passed as client= is closed")
             return self.injected
-        loop = anyio.lowlevel.current_token().native_token
+        loop = running_loop()
         if (
             self.client is None
             or self.owner_pid != os.getpid()
@@ -145,7 +145,7 @@ class Pool:
         if client is not None and self.owner_pid == os.getpid():
             try:
                 same_loop = (
-                    anyio.lowlevel.current_token().native_token is self.owner_loop
+                    running_loop() is self.owner_loop
                 )
             except RuntimeError:  # pragma: no cover - aclose() is always awaited
                 same_loop = False
@@ -153,15 +153,43 @@ class Pool:
                 await client.aclose()
 
 
+def running_loop() -> object:
+    """Return the running event loop: the asyncio loop, or the trio token.
+
+    The same object as ``anyio.lowlevel.current_token().native_token``, which
+    costs several microseconds per call (and an import); on asyncio, the
+    common case, this asks asyncio directly.
+
+    Raises:
+        RuntimeError: No event loop is running in this thread.
+    """
+    asyncio = sys.modules.get("asyncio")  # not imported: not an asyncio loop
+    if asyncio is not None:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            pass  # trio, or no loop at all
+    import anyio.lowlevel  # noqa: PLC0415 - only off asyncio
+
+    return anyio.lowlevel.current_token().native_token
+
+
 def _new_client(loop: object) -> httpx.AsyncClient:
     """Create the SDK's own httpx client for the running event loop.
 
     On asyncio it sends through aiohttp (`ding._aiohttp`), whose pool keeps
-    its speed under concurrency; on trio, through httpx's own transport.
+    its speed under concurrency; on trio, or when the environment names a
+    proxy, through httpx's own transport.
     """
     transport: httpx.AsyncBaseTransport | None = None
     asyncio = sys.modules.get("asyncio")  # not imported: not an asyncio loop
-    if asyncio is not None and isinstance(loop, asyncio.AbstractEventLoop):
+    if (
+        asyncio is not None
+        and isinstance(loop, asyncio.AbstractEventLoop)
+        # httpx honours HTTP(S)_PROXY, ALL_PROXY and NO_PROXY only with its
+        # own transport: with a proxy configured, that one is used.
+        and not _environment_proxies()
+    ):
         from ding._aiohttp import AiohttpTransport  # noqa: PLC0415 - aiohttp is imported on first use
 
         transport = AiohttpTransport(ssl_context=shared_ssl_context(), limits=LIMITS)
@@ -171,6 +199,12 @@ def _new_client(loop: object) -> httpx.AsyncClient:
         follow_redirects=False,
         transport=transport,
     )
+
+
+def _environment_proxies() -> bool:
+    """Whether the environment names a proxy httpx would use."""
+    proxies = urllib.request.getproxies()
+    return any(scheme in proxies for scheme in ("http", "https", "all"))
 
 
 @attrs.frozen(kw_only=True)
@@ -188,6 +222,15 @@ class Pipeline:
     default_headers: Mapping[str, str]
     pool: Pool
     allow_insecure_http: bool = False
+    # The headers a JSON body sent direct starts with, the key and the
+    # length left out; built on first use (None: a default header sets one
+    # of those, so every request is built in full).
+    _json_head: list[list[tuple[bytes, bytes]] | None] = attrs.field(
+        factory=list[list[tuple[bytes, bytes]] | None],
+        init=False,
+        repr=False,
+        eq=False,
+    )
 
     def customer(self, given: str | None) -> str:
         """Return *given*, else the client's customer UUID.
@@ -240,14 +283,26 @@ class Pipeline:
                     if body is not None
                     else self.server_url + path,
                     params=params,
-                    content=content,
-                    # Inline, so that no local variable holds the key
-                    # (tracebacks that show locals stay clean).
-                    headers=self.headers(
-                        headers, extra_headers, json=content is not None, direct=True
-                    ),
+                    stream=httpx.ByteStream(content or b""),
                     extensions={"timeout": per_try.as_dict()},
                 )
+                # Inline, so that no local variable holds the key
+                # (tracebacks that show locals stay clean).
+                request.headers = (
+                    self._json_headers(request, content)
+                    if content and not headers and not extra_headers
+                    else _wire_headers(
+                        request,
+                        self.headers(
+                            headers,
+                            extra_headers,
+                            json=content is not None,
+                            direct=True,
+                        ),
+                        content,
+                    )
+                )
+                request.read()
             else:
                 direct = None
                 request = client.build_request(
@@ -367,6 +422,42 @@ class Pipeline:
         result["x-api-key"] = self.api_key.value
         return result
 
+    def _json_headers(self, request: httpx.Request, content: bytes) -> httpx.Headers:
+        """Return `_wire_headers` for a JSON body sent direct, from a cached head.
+
+        Only the key and the length differ from one such request to the
+        next: the rest (``Host``, the default headers, the content type)
+        is worked out once.
+        """
+        if not self._json_head:
+            fields = self.headers(None, None, json=True, direct=True)
+            names = [name.lower() for name in fields]
+            # The key goes last unless a default header put it elsewhere.
+            simple = names[-1] == "x-api-key" and not (
+                {"host", "content-length", "transfer-encoding"} & set(names)
+            )
+            del fields["x-api-key"]
+            host = (
+                [("Host", request.url.netloc.decode("ascii"))]
+                if request.url.host
+                else []
+            )
+            self._json_head.append(
+                httpx.Headers([*host, *fields.items()]).raw if simple else None
+            )
+        head = self._json_head[0]
+        if head is None:
+            return _wire_headers(
+                request, self.headers(None, None, json=True, direct=True), content
+            )
+        return httpx.Headers(
+            [
+                *head,
+                (b"x-api-key", self.api_key.value.encode("ascii")),
+                (b"Content-Length", str(len(content)).encode("ascii")),
+            ]
+        )
+
     @staticmethod
     def decode(response: httpx.Response, cls: type[_Model]) -> _Model | None:
         """Return the model a successful answer holds, None for no content.
@@ -386,6 +477,28 @@ class Pipeline:
             raise MalformedResponseError(
                 str(exc), response.status_code, response.text, response
             ) from exc
+
+
+def _wire_headers(
+    request: httpx.Request, fields: Mapping[str, str], content: bytes | None
+) -> httpx.Headers:
+    """Return the headers ``httpx.Request`` gives a request with *fields* and *content*.
+
+    The same headers in the same order: ``Host`` first, then *fields*, then
+    the body's ``Content-Length`` (or ``Content-Length: 0`` after ``Host``
+    for a POST without a body), each added only if *fields* lacks it.
+    """
+    given = {name.lower() for name in fields}
+    items: list[tuple[str, str]] = []
+    if "host" not in given and request.url.host:
+        items.append(("Host", request.url.netloc.decode("ascii")))
+    items.extend(fields.items())
+    if "content-length" not in given and "transfer-encoding" not in given:
+        if content:
+            items.append(("Content-Length", str(len(content))))
+        elif request.method in {"POST", "PUT", "PATCH"}:
+            items.insert(len(items) - len(fields), ("Content-Length", "0"))
+    return httpx.Headers(items)
 
 
 def _failure_name(failure: httpx.Response | Exception) -> str:
@@ -414,7 +527,7 @@ async def send_once(
     except httpx.HTTPStatusError as exc:
         # Raised by an event hook of an injected client (raise_for_status):
         # the answer is mapped like any other error status.
-        response = exc.response
+        response = _unread_body_dropped(exc.response)
     try:
         await response.aread()
         if direct is not None:
@@ -428,6 +541,29 @@ async def send_once(
         ) from exc
     finally:
         await response.aclose()
+    return response
+
+
+def _unread_body_dropped(response: httpx.Response) -> httpx.Response:
+    """Return *response*, or a bodiless copy if httpx closed it unread.
+
+    httpx closes the response when one of the client's response hooks raises,
+    before anything has read its body (unless the hook did): the status and
+    headers are still known, the body is lost.
+    """
+    try:
+        response.content  # noqa: B018 - raises when the body was never read
+    except httpx.ResponseNotRead:
+        headers = httpx.Headers(response.headers)
+        for name in ("content-encoding", "content-length", "transfer-encoding"):
+            headers.pop(name, None)
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=b"",
+            request=response.request,
+            extensions=response.extensions,
+        )
     return response
 
 

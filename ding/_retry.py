@@ -30,6 +30,8 @@ import attrs
 import httpx
 
 from ding._errors import UsageError
+from ding._records import MutableRecord as _MutableRecord
+from ding._records import Record as _Record
 
 __all__ = ["BackoffStrategy", "Retries", "RetryConfig", "RetryPolicy"]
 
@@ -37,8 +39,8 @@ __all__ = ["BackoffStrategy", "Retries", "RetryConfig", "RetryPolicy"]
 MAX_RETRY_AFTER: Final = 60.0
 
 
-@attrs.define
-class BackoffStrategy:
+@attrs.define(repr=False, eq=False)
+class BackoffStrategy(_MutableRecord):
     """The seed SDK's backoff settings, in milliseconds.
 
     Args:
@@ -54,8 +56,8 @@ class BackoffStrategy:
     max_elapsed_time: int
 
 
-@attrs.define
-class RetryConfig:
+@attrs.define(repr=False, eq=False)
+class RetryConfig(_MutableRecord):
     """The seed SDK's retry settings, honoured by this SDK.
 
     Args:
@@ -70,8 +72,8 @@ class RetryConfig:
     retry_connection_errors: bool
 
 
-@attrs.define
-class Retries:
+@attrs.define(repr=False, eq=False)
+class Retries(_MutableRecord):
     """The seed SDK's per-operation retry holder, kept for imports.
 
     Args:
@@ -83,8 +85,8 @@ class Retries:
     status_codes: list[str]
 
 
-@attrs.frozen(kw_only=True)
-class RetryPolicy:
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class RetryPolicy(_Record):
     """The resolved retry settings a client uses (times in seconds)."""
 
     max_retries: int

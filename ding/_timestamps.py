@@ -6,6 +6,7 @@ The converter (`ding._converter`) uses these for every ``date-time`` field.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Final
 
@@ -13,11 +14,16 @@ __all__ = ["format_timestamp", "parse_timestamp"]
 
 _UTC: Final = dt.timezone.utc
 
-_TIMESTAMP_RE: Final = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?"
-    r"(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)?",
-    re.ASCII,
-)
+
+# Compiled on first use: about half a millisecond that an import, and every
+# call whose answer holds no timestamp (a check, say), need not pay.
+@functools.cache
+def _timestamp_re() -> re.Pattern[str]:
+    return re.compile(
+        r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?"
+        r"(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)?",
+        re.ASCII,
+    )
 
 
 def parse_timestamp(text: str) -> dt.datetime:
@@ -37,7 +43,7 @@ def parse_timestamp(text: str) -> dt.datetime:
         ValueError: The text is not such a timestamp, or a field is out of
             range.
     """
-    match = _TIMESTAMP_RE.fullmatch(text)
+    match = _timestamp_re().fullmatch(text)
     if match is None:
         raise ValueError("not an RFC 3339 date-time")
     year, month, day, hour, minute, second, fraction, sign, off_h, off_m = (

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import signal
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 import pytest
 from hypothesis import settings
 
 import ding
-from tests._stub import CUSTOMER_UUID, StubDing, serve_tcp
+from tests._stub import CUSTOMER_UUID, StubDing, StubServer, serve_tcp
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -51,40 +52,130 @@ def ctrl_c() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-@pytest.fixture
-def stub() -> StubDing:
-    return StubDing()
+# The transports a test of `client` (or of `connect`) runs on: the anyio
+# backend, and how the client reaches the stub. "mock": an injected
+# httpx.AsyncClient over the in-process httpx.MockTransport. "own": no
+# client=, the SDK's own pool over TCP, which sends through aiohttp on
+# asyncio and through httpx's transport (httpcore) on trio. "httpx": an
+# injected plain httpx.AsyncClient() over TCP, the documented way to choose
+# httpx's transport on asyncio (on trio it is the own pool's transport, and
+# the client's send path is the same as on asyncio: not run twice).
+TRANSPORTS: Final = {
+    "asyncio-mock": ("asyncio", "mock"),
+    "trio-mock": ("trio", "mock"),
+    "asyncio-aiohttp": ("asyncio", "own"),
+    "trio-httpcore": ("trio", "own"),
+    "asyncio-httpx": ("asyncio", "httpx"),
+}
 
 
-@pytest.fixture
-async def client(stub: StubDing) -> AsyncIterator[ding.AsyncDing]:
-    """An `AsyncDing` on the in-process stub, with a default customer UUID."""
-    http = httpx.AsyncClient(transport=stub.async_transport())
-    async with ding.AsyncDing(
-        api_key="test-key",
-        server_url="https://stub.test/v1",
-        client=http,
-        customer_uuid=CUSTOMER_UUID,
-        max_retries=0,
-    ) as c:
-        yield c
-    await http.aclose()
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "in_process_only(reason): run a test of `client` or `connect` on the "
+        "in-process mock transport only; the reason says why no socket can "
+        "show what it tests",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test that uses the `transport` fixture on every transport.
+
+    A parametrize mark, added before pytest reads the marks: a test's own
+    parametrization of `anyio_backend` takes precedence over the fixture's.
+    """
+    if "transport" not in metafunc.fixturenames:
+        return
+    ids = list(TRANSPORTS)
+    marker = metafunc.definition.get_closest_marker("in_process_only")
+    if marker is not None:
+        if not marker.kwargs.get("reason"):
+            msg = f"{metafunc.definition.nodeid}: in_process_only needs a reason="
+            raise pytest.UsageError(msg)
+        ids = [name for name in ids if TRANSPORTS[name][1] == "mock"]
+    metafunc.definition.add_marker(
+        pytest.mark.parametrize(
+            ("anyio_backend", "transport"),
+            [TRANSPORTS[name] for name in ids],
+            ids=ids,
+        )
+    )
 
 
 @pytest.fixture(scope="session")
-def tcp_stub() -> Iterator[tuple[StubDing, str]]:
-    """The stub served over TCP once per session: (stub, base URL)."""
-    stub = StubDing()
-    with serve_tcp(stub) as url:
-        yield stub, url
+def stub_server() -> Iterator[StubServer]:
+    """The TCP server of the session; each test's `stub` is served in turn."""
+    with serve_tcp() as server:
+        yield server
+
+
+@pytest.fixture
+def stub(stub_server: StubServer) -> Iterator[StubDing]:
+    """A fresh stub, served in-process (`async_transport`) and over TCP."""
+    with stub_server.serving(StubDing()) as fresh:
+        yield fresh
+
+
+@pytest.fixture
+def tcp_stub(stub: StubDing, stub_server: StubServer) -> tuple[StubDing, str]:
+    """The test's stub and the base URL it is served at over TCP."""
+    return stub, stub_server.url
+
+
+Connect = Callable[..., ding.AsyncDing]
+
+
+@pytest.fixture
+def transport() -> str:
+    """How `connect` reaches the stub; parametrized by pytest_generate_tests."""
+    raise NotImplementedError  # pragma: no cover - always parametrized
+
+
+@pytest.fixture
+async def connect(
+    transport: str, stub: StubDing, stub_server: StubServer
+) -> AsyncIterator[Connect]:
+    """Make `AsyncDing`s on the test's stub through the test's transport.
+
+    The keyword arguments go to `AsyncDing`, whose `server_url`, `client`
+    and `customer_uuid` are set here; every client is closed at the end.
+    """
+    made: list[ding.AsyncDing] = []
+    injected: list[httpx.AsyncClient] = []
+
+    def make(**kwargs: Any) -> ding.AsyncDing:
+        url = stub_server.url
+        http: httpx.AsyncClient | None = None
+        if transport == "mock":
+            url = "https://stub.test/v1"
+            http = httpx.AsyncClient(transport=stub.async_transport())
+        elif transport == "httpx":
+            http = httpx.AsyncClient()
+        if http is not None:
+            injected.append(http)
+        kwargs.setdefault("customer_uuid", CUSTOMER_UUID)
+        client = ding.AsyncDing(server_url=url, client=http, **kwargs)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        await client.aclose()
+    for http in injected:
+        await http.aclose()
+
+
+@pytest.fixture
+async def client(connect: Connect) -> ding.AsyncDing:
+    """An `AsyncDing` on the stub, with a default customer UUID, no retries."""
+    return connect(api_key="test-key", max_retries=0)
 
 
 @pytest.fixture
 def sync_client(tcp_stub: tuple[StubDing, str]) -> Iterator[ding.Ding]:
     """A `Ding` (the generated sync client) on the TCP stub."""
-    stub, url = tcp_stub
-    stub.script.clear()
-    stub.delay = 0.0
+    _, url = tcp_stub
     with ding.Ding(
         api_key="test-key", server_url=url, customer_uuid=CUSTOMER_UUID
     ) as c:

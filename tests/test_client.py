@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -11,6 +12,9 @@ import pytest
 import ding
 from ding.models import components, operations, shared
 from tests._stub import AUTH_UUID, CUSTOMER_UUID, StubDing, json_reply
+
+if TYPE_CHECKING:
+    from tests.conftest import Connect
 
 pytestmark = pytest.mark.anyio
 
@@ -97,19 +101,11 @@ async def test_headers_sent(client: ding.AsyncDing, stub: StubDing) -> None:
     assert sent["content-type"] == "application/json"
 
 
-async def test_default_and_extra_headers(stub: StubDing) -> None:
-    async with httpx.AsyncClient(transport=stub.async_transport()) as http:
-        client = ding.AsyncDing(
-            api_key="k",
-            client=http,
-            customer_uuid=CUSTOMER_UUID,
-            default_headers={"X-Team": "growth"},
-        )
-        await client.otp.retry(
-            authentication_uuid=AUTH_UUID, extra_headers={"X-Req": "1"}
-        )
-        assert stub.last.headers["x-team"] == "growth"
-        assert stub.last.headers["x-req"] == "1"
+async def test_default_and_extra_headers(connect: Connect, stub: StubDing) -> None:
+    client = connect(api_key="k", default_headers={"X-Team": "growth"})
+    await client.otp.retry(authentication_uuid=AUTH_UUID, extra_headers={"X-Req": "1"})
+    assert stub.last.headers["x-team"] == "growth"
+    assert stub.last.headers["x-req"] == "1"
 
 
 async def test_injected_client_settings_respected_and_not_closed(
@@ -138,11 +134,13 @@ async def test_injected_client_settings_respected_and_not_closed(
     await http.aclose()
 
 
-async def test_per_call_timeout_overrides(
-    client: ding.AsyncDing, stub: StubDing
-) -> None:
-    await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1", timeout=1.5)
-    assert stub.last.extensions["timeout"] == {
+async def test_per_call_timeout_overrides(client: ding.AsyncDing) -> None:
+    res = await client.otp.check(
+        authentication_uuid=AUTH_UUID, check_code="1", timeout=1.5
+    )
+    # What the transport was handed (the request it received is this one).
+    assert res.raw_response is not None
+    assert res.raw_response.request.extensions["timeout"] == {
         "connect": 1.5,
         "read": 1.5,
         "write": 1.5,
@@ -267,11 +265,12 @@ async def test_missing_required_field_is_a_usage_error(
     assert stub.requests == []
 
 
-async def test_missing_customer_uuid_is_a_usage_error(stub: StubDing) -> None:
-    async with httpx.AsyncClient(transport=stub.async_transport()) as http:
-        client = ding.AsyncDing(api_key="k", client=http)
-        with pytest.raises(ding.UsageError, match="customer_uuid"):
-            await client.otp.retry(authentication_uuid=AUTH_UUID)
+async def test_missing_customer_uuid_is_a_usage_error(
+    connect: Connect, stub: StubDing
+) -> None:
+    client = connect(api_key="k", customer_uuid=None)
+    with pytest.raises(ding.UsageError, match="customer_uuid"):
+        await client.otp.retry(authentication_uuid=AUTH_UUID)
     assert stub.requests == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -10,28 +11,32 @@ import pytest
 import ding
 from ding._retry import RetryPolicy, parse_retry_after
 from ding.utils import BackoffStrategy, RetryConfig
-from tests._stub import AUTH_UUID, CUSTOMER_UUID, StubDing, json_reply
+from tests._stub import AUTH_UUID, DROP, STALL, StubDing, Wire, json_reply
+
+if TYPE_CHECKING:
+    from tests.conftest import Connect
 
 pytestmark = pytest.mark.anyio
 
 FAST = RetryConfig(
     "backoff", BackoffStrategy(1, 5, 1.5, 5_000), retry_connection_errors=True
 )
+# Long enough for an answer on loopback, short enough for a stall.
+SHORT = 0.5
+# Connect errors are raised by the transport before a connection exists: a
+# server that accepted the connection cannot cause one. test_transport.py
+# refuses real connections on each transport.
+CONNECT_ERRORS = pytest.mark.in_process_only(
+    reason="scripts an httpx connect error, which only a transport can raise"
+)
 
 
 @pytest.fixture
-async def retrying(stub: StubDing) -> ding.AsyncDing:
-    http = httpx.AsyncClient(transport=stub.async_transport())
-    return ding.AsyncDing(
-        api_key="k",
-        client=http,
-        server_url="https://stub.test/v1",
-        customer_uuid=CUSTOMER_UUID,
-        max_retries=3,
-        retry_config=FAST,
-    )
+async def retrying(connect: Connect) -> ding.AsyncDing:
+    return connect(api_key="k", max_retries=3, retry_config=FAST)
 
 
+@CONNECT_ERRORS
 async def test_connect_error_is_retried_for_posts(
     retrying: ding.AsyncDing, stub: StubDing
 ) -> None:
@@ -41,6 +46,7 @@ async def test_connect_error_is_retried_for_posts(
     assert len(stub.requests) == 3
 
 
+@CONNECT_ERRORS
 async def test_connect_errors_give_up_after_max_retries(
     retrying: ding.AsyncDing, stub: StubDing
 ) -> None:
@@ -50,56 +56,62 @@ async def test_connect_errors_give_up_after_max_retries(
     assert len(stub.requests) == 4
 
 
-async def test_retry_connection_errors_false(stub: StubDing) -> None:
+@CONNECT_ERRORS
+async def test_retry_connection_errors_false(connect: Connect, stub: StubDing) -> None:
     config = RetryConfig(
         "backoff", BackoffStrategy(1, 5, 1.5, 5_000), retry_connection_errors=False
     )
-    async with httpx.AsyncClient(transport=stub.async_transport()) as http:
-        client = ding.AsyncDing(
-            api_key="k", client=http, customer_uuid=CUSTOMER_UUID, retry_config=config
-        )
-        stub.script.append(httpx.ConnectError("refused"))
-        with pytest.raises(ding.APIConnectionError):
-            await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    client = connect(api_key="k", retry_config=config)
+    stub.script.append(httpx.ConnectError("refused"))
+    with pytest.raises(ding.APIConnectionError):
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
     assert len(stub.requests) == 1
 
 
 @pytest.mark.parametrize(
     "failure",
     [
-        httpx.ReadTimeout("slow"),
-        httpx.RemoteProtocolError("dropped"),
+        STALL,
+        DROP,
         (500, {"content-type": "text/plain"}, b"boom"),
         (503, {"content-type": "text/plain"}, b"busy"),
     ],
+    ids=["stall", "drop", "500", "503"],
 )
 async def test_post_that_may_have_arrived_is_not_retried(
     retrying: ding.AsyncDing,
     stub: StubDing,
-    failure: BaseException | tuple[int, dict[str, str], bytes],
+    failure: Wire | tuple[int, dict[str, str], bytes],
 ) -> None:
     stub.script.append(failure)
-    with pytest.raises(ding.DingError):
-        await retrying.otp.create_authentication(phone_number="+1234567890")
+    with pytest.raises(ding.DingError) as info:
+        await retrying.otp.create_authentication(
+            phone_number="+1234567890", timeout=SHORT
+        )
     assert len(stub.requests) == 1
+    if failure is STALL:
+        assert isinstance(info.value, ding.APITimeoutError)
+    elif failure is DROP:
+        assert type(info.value) is ding.APIConnectionError
 
 
 @pytest.mark.parametrize(
     "failure",
     [
-        httpx.ReadTimeout("slow"),
-        httpx.RemoteProtocolError("dropped"),
+        STALL,
+        DROP,
         (500, {"content-type": "text/plain"}, b"boom"),
         (429, {}, b""),
     ],
+    ids=["stall", "drop", "500", "429"],
 )
 async def test_get_is_retried_on_transient_failures(
     retrying: ding.AsyncDing,
     stub: StubDing,
-    failure: BaseException | tuple[int, dict[str, str], bytes],
+    failure: Wire | tuple[int, dict[str, str], bytes],
 ) -> None:
     stub.script.append(failure)
-    res = await retrying.lookup.lookup("+1234567890")
+    res = await retrying.lookup.lookup("+1234567890", timeout=SHORT)
     assert res.status_code == 200
     assert len(stub.requests) == 2
 
@@ -125,32 +137,23 @@ async def test_retry_after_too_long_is_not_waited(
     assert len(stub.requests) == 1
 
 
-async def test_max_retries_zero_disables(stub: StubDing) -> None:
-    async with httpx.AsyncClient(transport=stub.async_transport()) as http:
-        client = ding.AsyncDing(
-            api_key="k", client=http, customer_uuid=CUSTOMER_UUID, max_retries=0
-        )
-        stub.script.append(httpx.ConnectError("refused"))
-        with pytest.raises(ding.APIConnectionError):
-            await client.lookup.lookup("+1234567890")
+async def test_max_retries_zero_disables(connect: Connect, stub: StubDing) -> None:
+    # A dropped GET, retried by default.
+    client = connect(api_key="k", max_retries=0)
+    stub.script.append(DROP)
+    with pytest.raises(ding.APIConnectionError):
+        await client.lookup.lookup("+1234567890")
     assert len(stub.requests) == 1
 
 
-async def test_total_elapsed_bound(stub: StubDing) -> None:
+async def test_total_elapsed_bound(connect: Connect, stub: StubDing) -> None:
     config = RetryConfig(
         "backoff", BackoffStrategy(200, 200, 1.0, 100), retry_connection_errors=True
     )
-    async with httpx.AsyncClient(transport=stub.async_transport()) as http:
-        client = ding.AsyncDing(
-            api_key="k",
-            client=http,
-            customer_uuid=CUSTOMER_UUID,
-            retry_config=config,
-            max_retries=9,
-        )
-        stub.script.extend([httpx.ConnectError("refused")] * 3)
-        with pytest.raises(ding.APIConnectionError):
-            await client.lookup.lookup("+1234567890")
+    client = connect(api_key="k", retry_config=config, max_retries=9)
+    stub.script.extend([DROP] * 3)
+    with pytest.raises(ding.APIConnectionError):
+        await client.lookup.lookup("+1234567890")
     # The first wait (~0.15-0.2 s) already exceeds max_elapsed_time (0.1 s).
     assert len(stub.requests) == 1
 
