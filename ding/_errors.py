@@ -9,6 +9,7 @@ The tree::
     └── APIError                      the server answered; `status_code`, `body`, `raw_response`
         └── SDKError                  any failed answer (the seed SDK's generic error)
             ├── MalformedResponseError  a 2xx whose body is not the JSON the operation returns
+            ├── RedirectError           3xx: never followed (the request carries the key)
             ├── ClientError             4xx
             │   ├── BadRequestError       400
             │   │   └── ErrorResponse       400 with a Ding error body (`code`, `message`, `doc_url`)
@@ -34,12 +35,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Final
 
+import httpx
+
 from ding._converter import decode_error_body, is_json
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-
-    import httpx
 
     from ding._models import Code
 
@@ -58,6 +59,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedirectError",
     "SDKError",
     "ServerError",
     "UsageError",
@@ -167,6 +169,33 @@ class MalformedResponseError(SDKError):
     (for example a string where an object was due). An unknown enum value or
     an unknown field is *not* malformed: those decode normally.
     """
+
+
+class RedirectError(SDKError):
+    """The server answered 3xx: a redirect, which the SDK never follows.
+
+    Following it would send the API key wherever the ``Location`` header
+    points, whatever `httpx.AsyncClient` the caller injected. If the API
+    moved, set ``server_url`` to its new address.
+
+    Attributes:
+        location: The ``Location`` header (without any credentials in it),
+            or None when the answer had none.
+    """
+
+    location: str | None
+
+    def __init__(
+        self,
+        message: str,
+        status_code: int,
+        body: str,
+        raw_response: httpx.Response,
+        *,
+        location: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code, body, raw_response)
+        self.location = location
 
 
 class ClientError(SDKError):
@@ -316,4 +345,29 @@ def error_from_response(response: httpx.Response) -> SDKError:
                 doc_url=body.doc_url,
                 raw_response=response,
             )
+    if 300 <= response.status_code < 400:  # noqa: PLR2004
+        return _redirect_error(response)
     return error_for_status(response, "API error occurred")
+
+
+def _redirect_error(response: httpx.Response) -> RedirectError:
+    location = response.headers.get("location")
+    shown: str | None = None
+    if location is not None:
+        try:
+            url = response.request.url.join(location)
+            shown = str(url.copy_with(username=None, password=None))
+        except (httpx.InvalidURL, ValueError):
+            shown = "an invalid URL"
+    request = response.request
+    where = f"a redirect to {shown}" if shown else "a redirect without a Location"
+    return RedirectError(
+        f"{request.method} {request.url.path}: the server answered "
+        f"{response.status_code} with {where}; the SDK does not follow "
+        "redirects, since the request carries the API key. If the API moved, "
+        "set server_url to its new address",
+        response.status_code,
+        response.text,
+        response,
+        location=shown,
+    )

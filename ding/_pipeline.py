@@ -144,9 +144,7 @@ class Pool:
         # closed: an injected one belongs to the caller.
         if client is not None and self.owner_pid == os.getpid():
             try:
-                same_loop = (
-                    running_loop() is self.owner_loop
-                )
+                same_loop = running_loop() is self.owner_loop
             except RuntimeError:  # pragma: no cover - aclose() is always awaited
                 same_loop = False
             if same_loop:
@@ -523,7 +521,9 @@ async def send_once(
             response = await direct.handle_async_request(request)
             response.request = request  # as the client would
         else:
-            response = await client.send(request, stream=True)
+            # Never follow a redirect, whatever the injected client says:
+            # the request carries the key (a 3xx becomes RedirectError).
+            response = await client.send(request, stream=True, follow_redirects=False)
     except httpx.HTTPStatusError as exc:
         # Raised by an event hook of an injected client (raise_for_status):
         # the answer is mapped like any other error status.
