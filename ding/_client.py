@@ -19,6 +19,7 @@ import httpx
 from attrs import AttrsInstance
 
 from ding._config import (
+    DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     ENV_CUSTOMER_UUID,
@@ -28,6 +29,7 @@ from ding._config import (
     Secret,
     TimeoutTypes,
     check_header_value,
+    check_max_response_size,
     check_max_retries,
     env,
     merge_headers,
@@ -144,6 +146,10 @@ class AsyncDing:
             unencrypted); ``DING_ALLOW_INSECURE_HTTP=1`` does the same.
             Loopback (``localhost``, ``127.0.0.1``, ``::1``) is always
             accepted.
+        max_response_size: The most bytes of a response body read, once
+            decoded (default 1 MiB; Ding's answers are a few hundred bytes).
+            A longer success raises `ding.ResponseTooLargeError` without
+            reading the rest; a longer error answer keeps its first bytes.
 
     Raises:
         UsageError: No API key was given or found, or a setting is invalid
@@ -168,6 +174,7 @@ class AsyncDing:
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool = False,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         key = resolve_api_key(api_key)
         if not isinstance(cast("object", client), httpx.AsyncClient | None):
@@ -196,6 +203,7 @@ class AsyncDing:
                     allow_insecure_http=allow_insecure_http,
                 ),
                 allow_insecure_http=allow_insecure_http,
+                max_response_size=check_max_response_size(max_response_size),
                 customer_uuid=customer_uuid or env(ENV_CUSTOMER_UUID),
                 timeout=timeout_,
                 policy=(
@@ -238,6 +246,7 @@ class AsyncDing:
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool | None = None,
+        max_response_size: int | None = None,
     ) -> AsyncDing:
         """Return a copy with some settings changed, sharing the connection pool.
 
@@ -261,6 +270,8 @@ class AsyncDing:
             changes["customer_uuid"] = customer_uuid
         if allow_insecure_http is not None:
             changes["allow_insecure_http"] = allow_insecure_http
+        if max_response_size is not None:
+            changes["max_response_size"] = check_max_response_size(max_response_size)
         if server_url is not None or allow_insecure_http is not None:
             changes["server_url"] = resolve_server_url(
                 pipeline.server_url if server_url is None else server_url,

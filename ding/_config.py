@@ -44,6 +44,9 @@ DEFAULT_TIMEOUT: Final = httpx.Timeout(15.0, connect=5.0)
 LIMITS: Final = httpx.Limits(max_connections=100, keepalive_expiry=5.0)
 #: Retries after the first attempt, for failures that are safe to retry.
 DEFAULT_MAX_RETRIES: Final = 2
+#: The most bytes of a response body read (once decoded): Ding's answers are
+#: a few hundred bytes; 1 MiB leaves room for any of them and bounds memory.
+DEFAULT_MAX_RESPONSE_SIZE: Final = 1 << 20
 
 USER_AGENT: Final = f"ding-python/{__version__} httpx/{httpx.__version__}"
 
@@ -190,6 +193,17 @@ def merge_headers(
         check_header_value(f"header {name!r}", value)
         merged[name.lower()] = value
     return merged
+
+
+def check_max_response_size(value: object) -> int:
+    """Return *value* if it is a usable body size bound.
+
+    Raises:
+        UsageError: It is not a positive integer.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UsageError("max_response_size must be a positive integer (bytes)")
+    return value
 
 
 def check_max_retries(value: object) -> None:

@@ -18,6 +18,7 @@ import httpx
 from ding import _portal
 from ding._client import AsyncDing, AsyncLookup, AsyncOtp
 from ding._config import (
+    DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_RETRIES,
     NOT_GIVEN,
     NotGiven,
@@ -80,6 +81,10 @@ class Ding:
             unencrypted); ``DING_ALLOW_INSECURE_HTTP=1`` does the same.
             Loopback (``localhost``, ``127.0.0.1``, ``::1``) is always
             accepted.
+        max_response_size: The most bytes of a response body read, once
+            decoded (default 1 MiB; Ding's answers are a few hundred bytes).
+            A longer success raises `ding.ResponseTooLargeError` without
+            reading the rest; a longer error answer keeps its first bytes.
 
     Raises:
         UsageError: No API key was given or found, or a setting is invalid
@@ -105,6 +110,7 @@ class Ding:
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool = False,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         self._bind(
             AsyncDing(
@@ -119,6 +125,7 @@ class Ding:
                 max_retries=max_retries,
                 default_headers=default_headers,
                 allow_insecure_http=allow_insecure_http,
+                max_response_size=max_response_size,
             )
         )
 
@@ -147,6 +154,7 @@ class Ding:
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool | None = None,
+        max_response_size: int | None = None,
     ) -> Ding:
         """Return a copy with some settings changed, sharing the connection pool.
 
@@ -170,6 +178,7 @@ class Ding:
                 max_retries=max_retries,
                 default_headers=default_headers,
                 allow_insecure_http=allow_insecure_http,
+                max_response_size=max_response_size,
             )
         )
 
