@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 __all__ = ["AiohttpTransport"]
 
 _CHUNK: Final = 64 << 10
+# An unencoded body of known length up to this size is read in one go (a
+# Ding answer is a few hundred bytes); anything else is streamed.
+_READ_AT_ONCE: Final = 64 << 10
 _DISCONNECTED: Final = "Server disconnected without sending a response."
 
 
@@ -238,9 +241,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except (aiohttp.ClientError, ValueError) as exc:
             error = _translate(exc, request)
         else:
-            if hdrs.CONTENT_ENCODING in response.headers:
-                # httpx decodes the body as it reads it (and maps a body
-                # that cannot be decoded), as with its own transport.
+            length = response.content_length
+            if (
+                hdrs.CONTENT_ENCODING in response.headers
+                or length is None
+                or length > _READ_AT_ONCE
+            ):
+                # Streamed: the pipeline decodes it and reads no more than
+                # its bound (ding._body), as with httpx's own transport.
                 return _response(response, request, _Body(response, request))
             try:
                 # Read here, in one go: the connection is back in the pool

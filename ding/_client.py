@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
-from urllib.parse import quote
 
 import attrs
 import httpx
 from attrs import AttrsInstance
 
 from ding._config import (
+    DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     ENV_CUSTOMER_UUID,
@@ -29,6 +29,7 @@ from ding._config import (
     Secret,
     TimeoutTypes,
     check_header_value,
+    check_max_response_size,
     check_max_retries,
     env,
     merge_headers,
@@ -61,6 +62,7 @@ from ding._models import (
 )
 from ding._pipeline import Pipeline, Pool
 from ding._retry import RetryConfig, RetryPolicy
+from ding._validate import check_field_types, path_segment
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -85,6 +87,7 @@ def _build_request(
                 f"(got request and {', '.join(sorted(given))})",
             )
         if isinstance(request, cls):
+            check_field_types(request)
             return request
         if not isinstance(request, Mapping):
             raise UsageError(
@@ -93,7 +96,7 @@ def _build_request(
             )
         given = dict(cast("Mapping[str, Any]", request))  # type: ignore[redundant-cast] # pyright infers Mapping[Unknown, Unknown]
     try:
-        return cls(**given)
+        model = cls(**given)
     except TypeError as exc:
         missing = [
             a.name
@@ -108,17 +111,8 @@ def _build_request(
         else:  # pragma: no cover - attrs raises TypeError only for the two above
             detail = str(exc)
         raise UsageError(f"invalid {cls.__name__}: {detail}") from None
-
-
-def _path_segment(name: str, value: object) -> str:
-    if not isinstance(value, str) or not value or value in {".", ".."}:
-        raise UsageError(f"{name} must be a non-empty string other than '.' and '..'")
-    # Percent-encode everything, '+' and '/' included, so a value can never
-    # change the path it is sent to.
-    try:
-        return quote(value, safe="")
-    except UnicodeEncodeError:
-        raise UsageError(f"{name} is not valid text (lone surrogate)") from None
+    check_field_types(model)
+    return model
 
 
 class AsyncDing:
@@ -147,9 +141,20 @@ class AsyncDing:
         max_retries: How many times a safely retryable failure is retried
             (default 2). See `ding._retry` for exactly what is retried.
         default_headers: Extra headers sent with every request.
+        allow_insecure_http: Accept a plain ``http://`` server URL to a host
+            that is not loopback (the key then crosses the network
+            unencrypted); ``DING_ALLOW_INSECURE_HTTP=1`` does the same.
+            Loopback (``localhost``, ``127.0.0.1``, ``::1``) is always
+            accepted.
+        max_response_size: The most bytes of a response body read, once
+            decoded (default 1 MiB; Ding's answers are a few hundred bytes).
+            A longer success raises `ding.ResponseTooLargeError` without
+            reading the rest; a longer error answer keeps its first bytes.
 
     Raises:
-        UsageError: No API key was given or found, or a setting is invalid.
+        UsageError: No API key was given or found, or a setting is invalid
+            (including a server URL with credentials, a query or a
+            fragment, or plain http elsewhere than loopback).
     """
 
     otp: AsyncOtp
@@ -168,6 +173,8 @@ class AsyncDing:
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
+        allow_insecure_http: bool = False,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         key = resolve_api_key(api_key)
         if not isinstance(cast("object", client), httpx.AsyncClient | None):
@@ -189,7 +196,14 @@ class AsyncDing:
         self._bind(
             Pipeline(
                 api_key=key,
-                server_url=resolve_server_url(server_url, server_idx, url_params),
+                server_url=resolve_server_url(
+                    server_url,
+                    server_idx,
+                    url_params,
+                    allow_insecure_http=allow_insecure_http,
+                ),
+                allow_insecure_http=allow_insecure_http,
+                max_response_size=check_max_response_size(max_response_size),
                 customer_uuid=customer_uuid or env(ENV_CUSTOMER_UUID),
                 timeout=timeout_,
                 policy=(
@@ -231,12 +245,15 @@ class AsyncDing:
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
+        allow_insecure_http: bool | None = None,
+        max_response_size: int | None = None,
     ) -> AsyncDing:
         """Return a copy with some settings changed, sharing the connection pool.
 
         Arguments left out keep this client's value; ``default_headers`` are
         merged over this client's headers. Closing any copy closes the shared
-        pool.
+        pool. The server URL is checked again (see `AsyncDing`) when it or
+        ``allow_insecure_http`` changes.
 
         Returns:
             The new client.
@@ -251,8 +268,19 @@ class AsyncDing:
             changes["api_key"] = Secret(api_key)
         if customer_uuid is not None:
             changes["customer_uuid"] = customer_uuid
-        if server_url is not None:
-            changes["server_url"] = resolve_server_url(server_url, None, None)
+        if allow_insecure_http is not None:
+            changes["allow_insecure_http"] = allow_insecure_http
+        if max_response_size is not None:
+            changes["max_response_size"] = check_max_response_size(max_response_size)
+        if server_url is not None or allow_insecure_http is not None:
+            changes["server_url"] = resolve_server_url(
+                pipeline.server_url if server_url is None else server_url,
+                None,
+                None,
+                allow_insecure_http=changes.get(
+                    "allow_insecure_http", pipeline.allow_insecure_http
+                ),
+            )
         if not isinstance(timeout, NotGiven):
             changes["timeout"] = to_timeout(timeout)
         if max_retries is not None:
@@ -492,7 +520,7 @@ class AsyncOtp:
             APIConnectionError: The request failed in transit.
             UsageError: The arguments are invalid; nothing was sent.
         """
-        segment = _path_segment("auth_uuid", auth_uuid)
+        segment = path_segment("auth_uuid", auth_uuid)
         response, body = await self._pipeline.send(
             "GET",
             f"/authentication/{segment}",
@@ -580,7 +608,7 @@ class AsyncLookup:
             APIConnectionError: The request failed in transit.
             UsageError: The arguments are invalid; nothing was sent.
         """
-        segment = _path_segment("phone_number", phone_number)
+        segment = path_segment("phone_number", phone_number)
         customer = self._pipeline.customer(customer_uuid)
         check_header_value("customer_uuid", customer)
         params: dict[str, str | Sequence[str]] | None = None

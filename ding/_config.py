@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import ipaddress
 import math
 import os
 import re
@@ -32,6 +33,7 @@ DEFAULT_BASE_URL: Final = SERVERS[0]
 ENV_API_KEY: Final = "DING_API_KEY"
 ENV_CUSTOMER_UUID: Final = "DING_CUSTOMER_UUID"
 ENV_BASE_URL: Final = "DING_BASE_URL"
+ENV_ALLOW_INSECURE_HTTP: Final = "DING_ALLOW_INSECURE_HTTP"
 
 #: Per-attempt timeouts: 5 s to connect, 15 s for each read, write and pool wait.
 DEFAULT_TIMEOUT: Final = httpx.Timeout(15.0, connect=5.0)
@@ -42,6 +44,9 @@ DEFAULT_TIMEOUT: Final = httpx.Timeout(15.0, connect=5.0)
 LIMITS: Final = httpx.Limits(max_connections=100, keepalive_expiry=5.0)
 #: Retries after the first attempt, for failures that are safe to retry.
 DEFAULT_MAX_RETRIES: Final = 2
+#: The most bytes of a response body read (once decoded): Ding's answers are
+#: a few hundred bytes; 1 MiB leaves room for any of them and bounds memory.
+DEFAULT_MAX_RESPONSE_SIZE: Final = 1 << 20
 
 USER_AGENT: Final = f"ding-python/{__version__} httpx/{httpx.__version__}"
 
@@ -190,6 +195,17 @@ def merge_headers(
     return merged
 
 
+def check_max_response_size(value: object) -> int:
+    """Return *value* if it is a usable body size bound.
+
+    Raises:
+        UsageError: It is not a positive integer.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UsageError("max_response_size must be a positive integer (bytes)")
+    return value
+
+
 def check_max_retries(value: object) -> None:
     """Refuse anything but a non-negative integer.
 
@@ -204,18 +220,29 @@ def resolve_server_url(
     server_url: str | None,
     server_idx: int | None,
     url_params: Mapping[str, str] | None,
+    *,
+    allow_insecure_http: bool = False,
 ) -> str:
     """Return the base URL requests go to, without a trailing slash.
 
     The first of *server_url*, ``SERVERS[server_idx]``, ``DING_BASE_URL`` and
     the default wins; ``{name}`` placeholders are filled from *url_params*.
 
+    The URL is refused when it carries credentials (they would show in every
+    repr and log), a query or a fragment (the operation's path would land in
+    them), or when it is plain ``http://`` to a host that is not loopback (the
+    key would cross the network in clear) unless *allow_insecure_http* or
+    ``DING_ALLOW_INSECURE_HTTP`` (``1``, ``true`` or ``yes``) says the network
+    is trusted.
+
     Raises:
         UsageError: A setting has the wrong type, the index is out of range,
-            or the result is not an absolute http(s) URL.
+            or the URL is not one requests may go to (see above).
     """
     if server_url is not None and not isinstance(cast("object", server_url), str):
         raise UsageError("server_url must be a string")
+    if not isinstance(cast("object", allow_insecure_http), bool):
+        raise UsageError("allow_insecure_http must be True or False")
     if server_url is None and server_idx is not None:
         if isinstance(server_idx, bool) or not isinstance(
             cast("object", server_idx), int
@@ -232,10 +259,61 @@ def resolve_server_url(
             if not isinstance(cast("object", value), str):
                 raise UsageError(f"url_params[{key!r}] must be a string")
             url = url.replace("{" + key + "}", value)
+    return _checked_url(url, allow_insecure_http=allow_insecure_http)
+
+
+def _checked_url(url: str, *, allow_insecure_http: bool) -> str:
+    """Return *url* without its trailing slash once it passed every check.
+
+    Raises:
+        UsageError: The URL is not one requests may go to.
+    """
     try:
         parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise UsageError(f"server_url is not a valid URL: {url!r}") from exc
+    except httpx.InvalidURL:
+        # httpx's message may quote the URL, credentials included.
+        raise UsageError("server_url is not a valid URL") from None
+    if parsed.userinfo:
+        raise UsageError(
+            "server_url must not contain credentials (user:password@): they "
+            "would show wherever the URL does; the API key goes in api_key="
+        )
+    shown = str(parsed)
     if parsed.scheme not in {"http", "https"} or not parsed.host:
-        raise UsageError(f"server_url must be an absolute http(s) URL, got {url!r}")
+        raise UsageError(f"server_url must be an absolute http(s) URL, got {shown!r}")
+    if parsed.query or "?" in url:
+        raise UsageError(
+            f"server_url must not contain a query ('?...'), got {shown!r}: the "
+            "operation's path would be appended after it"
+        )
+    if parsed.fragment or "#" in url:
+        raise UsageError(
+            f"server_url must not contain a fragment ('#...'), got {shown!r}"
+        )
+    if (
+        parsed.scheme == "http"
+        and not is_loopback(parsed.host)
+        and not (allow_insecure_http or _truthy(env(ENV_ALLOW_INSECURE_HTTP)))
+    ):
+        raise UsageError(
+            f"server_url {shown!r} is plain http to a host that is not loopback: "
+            "the API key would cross the network unencrypted. Use https, or, "
+            "for a trusted network (a fake Ding server in a container, say), "
+            f"pass allow_insecure_http=True or set {ENV_ALLOW_INSECURE_HTTP}=1"
+        )
     return url.rstrip("/")
+
+
+def _truthy(value: str | None) -> bool:
+    return value is not None and value.strip().lower() in {"1", "true", "yes"}
+
+
+def is_loopback(host: str) -> bool:
+    """Return whether *host* (a name or an IP address) is this machine."""
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

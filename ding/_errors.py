@@ -9,6 +9,8 @@ The tree::
     └── APIError                      the server answered; `status_code`, `body`, `raw_response`
         └── SDKError                  any failed answer (the seed SDK's generic error)
             ├── MalformedResponseError  a 2xx whose body is not the JSON the operation returns
+            │   └── ResponseTooLargeError   a 2xx longer than max_response_size (the rest unread)
+            ├── RedirectError           3xx: never followed (the request carries the key)
             ├── ClientError             4xx
             │   ├── BadRequestError       400
             │   │   └── ErrorResponse       400 with a Ding error body (`code`, `message`, `doc_url`)
@@ -34,12 +36,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Final
 
+import httpx
+
 from ding._converter import decode_error_body, is_json
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-
-    import httpx
 
     from ding._models import Code
 
@@ -58,6 +60,8 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedirectError",
+    "ResponseTooLargeError",
     "SDKError",
     "ServerError",
     "UsageError",
@@ -151,7 +155,7 @@ class SDKError(APIError):
 
     def __str__(self) -> str:
         text = f"{self.message}: Status {self.status_code}"
-        return f"{text}\n{self.body}" if self.body else text
+        return f"{text}\n{shorten(self.body)}" if self.body else text
 
     def __repr__(self) -> str:
         return (
@@ -167,6 +171,41 @@ class MalformedResponseError(SDKError):
     (for example a string where an object was due). An unknown enum value or
     an unknown field is *not* malformed: those decode normally.
     """
+
+
+class ResponseTooLargeError(MalformedResponseError):
+    """A success answer longer than ``max_response_size`` once decoded.
+
+    Only the first ``max_response_size`` bytes were read; the connection was
+    closed rather than reused. ``body`` is empty.
+    """
+
+
+class RedirectError(SDKError):
+    """The server answered 3xx: a redirect, which the SDK never follows.
+
+    Following it would send the API key wherever the ``Location`` header
+    points, whatever `httpx.AsyncClient` the caller injected. If the API
+    moved, set ``server_url`` to its new address.
+
+    Attributes:
+        location: The ``Location`` header (without any credentials in it),
+            or None when the answer had none.
+    """
+
+    location: str | None
+
+    def __init__(
+        self,
+        message: str,
+        status_code: int,
+        body: str,
+        raw_response: httpx.Response,
+        *,
+        location: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code, body, raw_response)
+        self.location = location
 
 
 class ClientError(SDKError):
@@ -217,12 +256,15 @@ class ErrorResponse(BadRequestError):  # noqa: N818 - the seed SDK's name
     def __str__(self) -> str:
         # The seed SDK's form: the JSON of the fields that are set.
         fields = {"code": self.code, "doc_url": self.doc_url, "message": self.message}
-        return json.dumps({k: str(v) for k, v in fields.items() if v is not None})
+        return json.dumps(
+            {k: shorten(str(v)) for k, v in fields.items() if v is not None}
+        )
 
     def __repr__(self) -> str:
         return (
-            f"ErrorResponse(status_code={self.status_code}, code={str(self.code)!r}, "
-            f"message={self.message!r})"
+            f"ErrorResponse(status_code={self.status_code}, "
+            f"code={shorten(str(self.code))!r}, "
+            f"message={None if self.message is None else shorten(self.message)!r})"
         )
 
 
@@ -281,6 +323,17 @@ _STATUS_ERRORS: Final[Mapping[int, type[SDKError]]] = {
 }
 
 
+#: The most characters of a body (or of a server's message) an error shows.
+SHOWN_BODY: Final = 1000
+
+
+def shorten(text: str, limit: int = SHOWN_BODY) -> str:
+    """Return *text*, cut to *limit* characters with a note of what was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... [{len(text) - limit:,} more characters]"
+
+
 def error_for_status(response: httpx.Response, message: str) -> SDKError:
     """Return the error class for the answer's status, built with *message*."""
     status = response.status_code
@@ -316,4 +369,33 @@ def error_from_response(response: httpx.Response) -> SDKError:
                 doc_url=body.doc_url,
                 raw_response=response,
             )
+    if 300 <= response.status_code < 400:  # noqa: PLR2004
+        return _redirect_error(response)
     return error_for_status(response, "API error occurred")
+
+
+def _redirect_error(response: httpx.Response) -> RedirectError:
+    location = response.headers.get("location")
+    shown: str | None = None
+    if location is not None:
+        try:
+            url = response.request.url.join(location)
+            shown = str(url.copy_with(username=None, password=None))
+        except (httpx.InvalidURL, ValueError):
+            shown = "an invalid URL"
+    request = response.request
+    where = (
+        f"a redirect to {shorten(shown, 300)}"
+        if shown
+        else "a redirect without a Location"
+    )
+    return RedirectError(
+        f"{request.method} {request.url.path}: the server answered "
+        f"{response.status_code} with {where}; the SDK does not follow "
+        "redirects, since the request carries the API key. If the API moved, "
+        "set server_url to its new address",
+        response.status_code,
+        response.text,
+        response,
+        location=shown,
+    )

@@ -25,7 +25,9 @@ import attrs
 import httpx
 from attrs import AttrsInstance
 
+from ding._body import ACCEPT_ENCODING, read_bounded
 from ding._config import (
+    DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
     ENV_CUSTOMER_UUID,
     LIMITS,
@@ -41,6 +43,7 @@ from ding._errors import (
     APIConnectionError,
     APITimeoutError,
     MalformedResponseError,
+    ResponseTooLargeError,
     UsageError,
     error_from_response,
 )
@@ -60,7 +63,7 @@ _FORKED_AWAY: Final[list[httpx.AsyncClient]] = []
 # What httpx.AsyncClient adds to each request it builds, for requests built
 # without it (accept and user-agent come from the client's settings).
 _DIRECT_HEADERS: Final = {
-    "accept-encoding": "gzip, deflate",
+    "accept-encoding": ACCEPT_ENCODING,
     "connection": "keep-alive",
 }
 
@@ -219,6 +222,8 @@ class Pipeline:
     policy: RetryPolicy
     default_headers: Mapping[str, str]
     pool: Pool
+    allow_insecure_http: bool = False
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
     # The headers a JSON body sent direct starts with, the key and the
     # length left out; built on first use (None: a default header sets one
     # of those, so every request is built in full).
@@ -337,7 +342,9 @@ class Pipeline:
         while True:
             failure: httpx.Response | Exception
             try:
-                response = await send_once(client, direct, request)
+                response = await send_once(
+                    client, direct, request, self.max_response_size
+                )
             except (httpx.HTTPError, OSError) as exc:
                 failure = exc
             except RuntimeError as exc:
@@ -416,6 +423,9 @@ class Pipeline:
             result["content-type"] = "application/json"
         if headers:
             result.update(headers)
+        # Only what `read_bounded` can decode within its bound, whatever
+        # the client or the caller would ask for.
+        result["accept-encoding"] = ACCEPT_ENCODING
         result["x-api-key"] = self.api_key.value
         return result
 
@@ -508,11 +518,14 @@ async def send_once(
     client: httpx.AsyncClient,
     direct: httpx.AsyncBaseTransport | None,
     request: httpx.Request,
+    max_size: int,
 ) -> httpx.Response:
-    """Send once and read the whole body, mapping what only a response can mean.
+    """Send once and read the body, mapping what only a response can mean.
 
     Through *direct*, the client's own transport, when given; else through
-    the client.
+    the client. At most *max_size* decoded bytes of the body are read: a
+    longer error answer keeps its first *max_size* bytes, a longer success
+    raises `ResponseTooLargeError`.
     """
     started = time.perf_counter()
     try:
@@ -520,13 +533,15 @@ async def send_once(
             response = await direct.handle_async_request(request)
             response.request = request  # as the client would
         else:
-            response = await client.send(request, stream=True)
+            # Never follow a redirect, whatever the injected client says:
+            # the request carries the key (a 3xx becomes RedirectError).
+            response = await client.send(request, stream=True, follow_redirects=False)
     except httpx.HTTPStatusError as exc:
         # Raised by an event hook of an injected client (raise_for_status):
         # the answer is mapped like any other error status.
         response = _unread_body_dropped(exc.response)
     try:
-        await response.aread()
+        too_large = await read_bounded(response, max_size)
         if direct is not None:
             response.elapsed = dt.timedelta(seconds=time.perf_counter() - started)
     except httpx.DecodingError as exc:
@@ -538,6 +553,15 @@ async def send_once(
         ) from exc
     finally:
         await response.aclose()
+    if too_large and 200 <= response.status_code < 300:  # noqa: PLR2004
+        raise ResponseTooLargeError(
+            f"{request.method} {request.url.path}: the answer is longer than "
+            f"max_response_size ({max_size:,} bytes once decoded); the rest was "
+            "not read",
+            response.status_code,
+            "",
+            response,
+        )
     return response
 
 

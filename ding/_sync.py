@@ -18,6 +18,7 @@ import httpx
 from ding import _portal
 from ding._client import AsyncDing, AsyncLookup, AsyncOtp
 from ding._config import (
+    DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_RETRIES,
     NOT_GIVEN,
     NotGiven,
@@ -75,9 +76,20 @@ class Ding:
         max_retries: How many times a safely retryable failure is retried
             (default 2). See `ding._retry` for exactly what is retried.
         default_headers: Extra headers sent with every request.
+        allow_insecure_http: Accept a plain ``http://`` server URL to a host
+            that is not loopback (the key then crosses the network
+            unencrypted); ``DING_ALLOW_INSECURE_HTTP=1`` does the same.
+            Loopback (``localhost``, ``127.0.0.1``, ``::1``) is always
+            accepted.
+        max_response_size: The most bytes of a response body read, once
+            decoded (default 1 MiB; Ding's answers are a few hundred bytes).
+            A longer success raises `ding.ResponseTooLargeError` without
+            reading the rest; a longer error answer keeps its first bytes.
 
     Raises:
-        UsageError: No API key was given or found, or a setting is invalid.
+        UsageError: No API key was given or found, or a setting is invalid
+            (including a server URL with credentials, a query or a
+            fragment, or plain http elsewhere than loopback).
     """
 
     _async: AsyncDing
@@ -97,6 +109,8 @@ class Ding:
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
+        allow_insecure_http: bool = False,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         self._bind(
             AsyncDing(
@@ -110,6 +124,8 @@ class Ding:
                 timeout=timeout,
                 max_retries=max_retries,
                 default_headers=default_headers,
+                allow_insecure_http=allow_insecure_http,
+                max_response_size=max_response_size,
             )
         )
 
@@ -137,12 +153,15 @@ class Ding:
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
+        allow_insecure_http: bool | None = None,
+        max_response_size: int | None = None,
     ) -> Ding:
         """Return a copy with some settings changed, sharing the connection pool.
 
         Arguments left out keep this client's value; ``default_headers`` are
         merged over this client's headers. Closing any copy closes the shared
-        pool.
+        pool. The server URL is checked again (see `Ding`) when it or
+        ``allow_insecure_http`` changes.
 
         Returns:
             The new client.
@@ -158,6 +177,8 @@ class Ding:
                 timeout=timeout,
                 max_retries=max_retries,
                 default_headers=default_headers,
+                allow_insecure_http=allow_insecure_http,
+                max_response_size=max_response_size,
             )
         )
 

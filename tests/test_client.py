@@ -275,8 +275,18 @@ async def test_missing_customer_uuid_is_a_usage_error(
 
 
 async def test_unserialisable_field_is_a_usage_error(client: ding.AsyncDing) -> None:
-    with pytest.raises(ding.UsageError, match="JSON"):
+    with pytest.raises(ding.UsageError, match="phone_number must be a string"):
         await client.otp.create_authentication(phone_number=object())  # type: ignore[arg-type]
+    # Past the type check (which every operation runs first), the encoder's
+    # own refusal is a UsageError too.
+    with pytest.raises(ding.UsageError, match="JSON"):
+        await client._pipeline.post(
+            "/authentication",
+            shared.CreateAuthenticationRequest(phone_number=object()),  # type: ignore[arg-type]
+            components.CreateAuthenticationResponse,
+            timeout=ding.NOT_GIVEN,
+            extra_headers=None,
+        )
 
 
 async def test_check_and_post_check(client: ding.AsyncDing, stub: StubDing) -> None:

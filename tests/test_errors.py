@@ -106,7 +106,6 @@ async def test_403_forbidden_is_an_sdk_error_in_seed_form(
         (500, ding.ServerError),
         (502, ding.ServerError),
         (503, ding.ServerError),
-        (302, errors.SDKError),
     ],
 )
 async def test_status_families(

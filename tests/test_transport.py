@@ -199,7 +199,9 @@ async def test_a_proxy_from_the_environment_is_used_on_every_backend(
         monkeypatch.setenv("HTTP_PROXY", proxy.url.removesuffix("/v1"))
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
-        async with make_client("http://ding-api.invalid/v1") as client:
+        async with make_client(
+            "http://ding-api.invalid/v1", allow_insecure_http=True
+        ) as client:
             res = await client.otp.create_authentication(phone_number="+14155550123")
     assert res.status_code == 200
     assert proxy.request_lines == [

@@ -24,7 +24,7 @@ DEFAULT_CUSTOMER_UUID: Final = "28591d9e-a825-47f6-ab11-1a61726305bf"
 #: The API key the ready-made clients send in open mode.
 DEFAULT_API_KEY: Final = "fake-ding-api-key"
 #: The base URL of the in-process fake (no DNS lookup ever happens).
-IN_PROCESS_URL: Final = "http://ding.fake/v1"
+IN_PROCESS_URL: Final = "https://ding.fake/v1"
 
 
 class FakeDing(FakeState):

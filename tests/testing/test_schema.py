@@ -253,7 +253,7 @@ class Probe:
         self.webhooks: list[dict[str, Any]] = []
         fake.webhook_sink = lambda _url, payload: self.webhooks.append(payload)
         self.http = httpx.AsyncClient(
-            transport=fake.transport(), base_url="http://ding.fake/v1"
+            transport=fake.transport(), base_url="https://ding.fake/v1"
         )
         self.answers: list[tuple[str, int]] = []
 

@@ -1,0 +1,140 @@
+"""Reading a response body with a bound on its decoded size.
+
+Ding's answers are a few hundred bytes. A server (or whatever answers in its
+place) may send megabytes, or a small gzip body that inflates to gigabytes;
+`read_bounded` reads and decodes at most ``limit`` bytes and stops there,
+whichever transport delivers the bytes. It decodes ``gzip`` and ``deflate``
+itself, with zlib's output bound, because httpx's decoders inflate a whole
+chunk at once. The SDK asks for nothing else (``Accept-Encoding: gzip,
+deflate``); any other encoding is refused as undecodable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import zlib
+from typing import TYPE_CHECKING, Final, cast
+
+import httpx
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator, AsyncIterator
+
+__all__ = ["ACCEPT_ENCODING", "read_bounded"]
+
+#: What the SDK accepts, on every request it sends.
+ACCEPT_ENCODING: Final = "gzip, deflate"
+
+
+class _Inflate:
+    """A gzip or deflate decoder that never produces more than asked."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self._gzip = encoding in {"gzip", "x-gzip"}
+        self._zlib = zlib.decompressobj(
+            zlib.MAX_WBITS | 16 if self._gzip else zlib.MAX_WBITS
+        )
+        self._started = False
+
+    def take(self, data: bytes, room: int) -> bytes:
+        """Decode *data*, returning at most *room* bytes (room >= 1).
+
+        Raises:
+            zlib.error: The data is not valid for the encoding.
+        """
+        try:
+            out = self._zlib.decompress(data, room)
+        except zlib.error:
+            if self._gzip or self._started:
+                raise
+            # Some servers send raw deflate without the zlib wrapper.
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._zlib.decompress(data, room)
+        self._started = True
+        # Output held back by the bound, while there is room for it.
+        while len(out) < room and self._zlib.unconsumed_tail:
+            out += self._zlib.decompress(self._zlib.unconsumed_tail, room - len(out))
+        return out
+
+
+async def read_bounded(response: httpx.Response, limit: int) -> bool:
+    """Read *response*'s decoded body, keeping at most *limit* bytes.
+
+    The body is left on the response as `Response.aread` leaves it (so
+    ``response.content`` and ``response.text`` work), cut at *limit* bytes
+    when it was longer (empty when its ``Content-Length`` already said so);
+    the rest is not read, and the connection is closed rather than reused.
+
+    Returns:
+        True when the body was longer than *limit*.
+
+    Raises:
+        httpx.DecodingError: An unsupported or broken ``Content-Encoding``.
+        httpx.HTTPError: The transport failed while reading.
+    """
+    try:
+        content = response.content  # read already (the transport's fast path)
+    except httpx.ResponseNotRead:
+        pass
+    else:
+        if len(content) <= limit:
+            return False
+        _keep(response, content[:limit])
+        return True
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        # Longer than the bound before any decoding: not read at all.
+        await response.aclose()
+        _keep(response, b"")
+        return True
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    inflate: _Inflate | None = None
+    if encoding in {"gzip", "x-gzip", "deflate"}:
+        inflate = _Inflate(encoding)
+    elif encoding not in {"identity", ""}:
+        await response.aclose()
+        raise httpx.DecodingError(
+            f"unsupported Content-Encoding {encoding!r}", request=response.request
+        )
+    try:
+        # aclosing: returning early must close the generator now (trio warns
+        # about one left to the garbage collector).
+        raws = cast("AsyncGenerator[bytes]", response.aiter_raw())
+        async with contextlib.aclosing(raws):
+            content, longer = await _read(raws, inflate, limit, response.request)
+    finally:
+        await response.aclose()
+    _keep(response, content)
+    return longer
+
+
+async def _read(
+    raws: AsyncIterator[bytes],
+    inflate: _Inflate | None,
+    limit: int,
+    request: httpx.Request,
+) -> tuple[bytes, bool]:
+    """Return the first *limit* decoded bytes and whether there were more."""
+    chunks: list[bytes] = []
+    size = 0
+    async for raw in raws:
+        try:
+            data = raw if inflate is None else inflate.take(raw, limit - size + 1)
+        except zlib.error as exc:
+            raise httpx.DecodingError(
+                f"the body is not valid {inflate.encoding if inflate else ''}: {exc}",
+                request=request,
+            ) from None
+        size += len(data)
+        chunks.append(data)
+        if size > limit:
+            return b"".join(chunks)[:limit], True
+    return b"".join(chunks), False
+
+
+def _keep(response: httpx.Response, content: bytes) -> None:
+    """Leave *content* on *response* as `Response.aread` would."""
+    response._content = content  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - what aread() sets
+    response.is_stream_consumed = True
+    response.is_closed = True
