@@ -22,6 +22,7 @@ from ding._config import (
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    DEFAULT_TOTAL_TIMEOUT,
     ENV_CUSTOMER_UUID,
     NOT_GIVEN,
     USER_AGENT,
@@ -31,6 +32,7 @@ from ding._config import (
     check_header_value,
     check_max_response_size,
     check_max_retries,
+    check_total_timeout,
     env,
     merge_headers,
     resolve_api_key,
@@ -137,7 +139,13 @@ class AsyncDing:
             Defaults to ``DING_CUSTOMER_UUID``.
         timeout: Per-attempt timeout: seconds, an `httpx.Timeout`, or None
             for none. Defaults to 5 s to connect and 15 s per read or write
-            (or the injected client's timeout).
+            (or the injected client's timeout). The largest of its values
+            also bounds each whole attempt, body included (15 s by default),
+            so a server sending a byte at a time cannot stretch it.
+        total_timeout: The most seconds one call takes, its attempts and the
+            waits between them included (default 60; None for no bound).
+            Past it the call raises `ding.APITimeoutError`. For one call,
+            use ``client.with_options(total_timeout=...)``.
         max_retries: How many times a safely retryable failure is retried
             (default 2). See `ding._retry` for exactly what is retried.
         default_headers: Extra headers sent with every request.
@@ -175,6 +183,7 @@ class AsyncDing:
         default_headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool = False,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT,
     ) -> None:
         key = resolve_api_key(api_key)
         if not isinstance(cast("object", client), httpx.AsyncClient | None):
@@ -204,6 +213,7 @@ class AsyncDing:
                 ),
                 allow_insecure_http=allow_insecure_http,
                 max_response_size=check_max_response_size(max_response_size),
+                total_timeout=check_total_timeout(total_timeout),
                 customer_uuid=customer_uuid or env(ENV_CUSTOMER_UUID),
                 timeout=timeout_,
                 policy=(
@@ -247,6 +257,7 @@ class AsyncDing:
         default_headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool | None = None,
         max_response_size: int | None = None,
+        total_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> AsyncDing:
         """Return a copy with some settings changed, sharing the connection pool.
 
@@ -272,6 +283,8 @@ class AsyncDing:
             changes["allow_insecure_http"] = allow_insecure_http
         if max_response_size is not None:
             changes["max_response_size"] = check_max_response_size(max_response_size)
+        if not isinstance(total_timeout, NotGiven):
+            changes["total_timeout"] = check_total_timeout(total_timeout)
         if server_url is not None or allow_insecure_http is not None:
             changes["server_url"] = resolve_server_url(
                 pipeline.server_url if server_url is None else server_url,

@@ -35,8 +35,11 @@ ENV_CUSTOMER_UUID: Final = "DING_CUSTOMER_UUID"
 ENV_BASE_URL: Final = "DING_BASE_URL"
 ENV_ALLOW_INSECURE_HTTP: Final = "DING_ALLOW_INSECURE_HTTP"
 
-#: Per-attempt timeouts: 5 s to connect, 15 s for each read, write and pool wait.
+#: Per-attempt timeouts: 5 s to connect, 15 s for each read, write and pool
+#: wait, and 15 s (the largest) for the whole attempt, body included.
 DEFAULT_TIMEOUT: Final = httpx.Timeout(15.0, connect=5.0)
+#: The most one call takes, its attempts and the waits between them included.
+DEFAULT_TOTAL_TIMEOUT: Final = 60.0
 #: The aiohttp pool of the SDK on asyncio: at most 100 connections, idle ones
 #: kept 5 s. (On trio httpx's own defaults stay: its pool scans every kept
 #: connection for every request, and at concurrency 100 keeping 100 alive
@@ -193,6 +196,24 @@ def merge_headers(
         check_header_value(f"header {name!r}", value)
         merged[name.lower()] = value
     return merged
+
+
+def check_total_timeout(value: object) -> float | None:
+    """Return *value* if it is a usable ``total_timeout``.
+
+    Raises:
+        UsageError: It is not None or a positive, finite number of seconds.
+    """
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise UsageError("total_timeout must be None or a positive number of seconds")
+    return float(value)
 
 
 def check_max_response_size(value: object) -> int:

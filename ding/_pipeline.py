@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import math
 import os
 import sys
 import time
@@ -29,6 +30,7 @@ from ding._body import ACCEPT_ENCODING, read_bounded
 from ding._config import (
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
+    DEFAULT_TOTAL_TIMEOUT,
     ENV_CUSTOMER_UUID,
     LIMITS,
     NotGiven,
@@ -154,6 +156,21 @@ class Pool:
                 await client.aclose()
 
 
+def attempt_bound(timeout: httpx.Timeout) -> float | None:
+    """Return the seconds one whole attempt may take: the largest of *timeout*'s.
+
+    httpx applies each value to one operation (connect, one read, one write,
+    a pool wait); a server that trickles a byte at a time would meet every
+    one of them forever. None when the timeout sets no value at all.
+    """
+    values = [
+        v
+        for v in (timeout.connect, timeout.read, timeout.write, timeout.pool)
+        if v is not None
+    ]
+    return max(values) if values else None
+
+
 def running_loop() -> object:
     """Return the running event loop: the asyncio loop, or the trio token.
 
@@ -224,6 +241,7 @@ class Pipeline:
     pool: Pool
     allow_insecure_http: bool = False
     max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
+    total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT
     # The headers a JSON body sent direct starts with, the key and the
     # length left out; built on first use (None: a default header sets one
     # of those, so every request is built in full).
@@ -322,7 +340,13 @@ class Pipeline:
         except (httpx.InvalidURL, UnicodeError) as exc:
             raise UsageError(f"cannot build the request for {method} {path}") from exc
         try:
-            response = await self._send_with_retries(client, direct, request, path)
+            response = await self._send_with_retries(
+                client,
+                direct,
+                request,
+                path,
+                attempt_bound(per_try if per_try is not None else client.timeout),
+            )
         finally:
             # The key has been sent. The request object outlives this call (on
             # the response and on errors), so it must not show the key.
@@ -335,15 +359,23 @@ class Pipeline:
         direct: httpx.AsyncBaseTransport | None,
         request: httpx.Request,
         path: str,
+        per_attempt: float | None,
     ) -> httpx.Response:
-        """Send until an attempt succeeds or the retry policy gives up."""
+        """Send until an attempt succeeds or the retry policy gives up.
+
+        Each attempt, reading its body included, ends within *per_attempt*
+        seconds, and the whole call within ``total_timeout``: an attempt cut
+        by the first fails as a read timeout would (a GET may be retried, a
+        POST not); the second raises `APITimeoutError` at once.
+        """
         started = time.monotonic()
+        deadline = None if self.total_timeout is None else started + self.total_timeout
         retry = 0
         while True:
             failure: httpx.Response | Exception
             try:
-                response = await send_once(
-                    client, direct, request, self.max_response_size
+                response = await self._attempt(
+                    client, direct, request, per_attempt, deadline
                 )
             except (httpx.HTTPError, OSError) as exc:
                 failure = exc
@@ -365,6 +397,12 @@ class Pipeline:
                 method=request.method,
                 elapsed=time.monotonic() - started,
             )
+            if (
+                wait is not None
+                and deadline is not None
+                and time.monotonic() + wait >= deadline
+            ):
+                wait = None  # the retry would start past the deadline
             if wait is None:
                 if isinstance(failure, httpx.Response):
                     raise error_from_response(failure)
@@ -380,6 +418,38 @@ class Pipeline:
                     wait,
                 )
             await anyio.sleep(wait)
+
+    async def _attempt(
+        self,
+        client: httpx.AsyncClient,
+        direct: httpx.AsyncBaseTransport | None,
+        request: httpx.Request,
+        per_attempt: float | None,
+        deadline: float | None,
+    ) -> httpx.Response:
+        """Send once within the attempt's bound and the call's deadline.
+
+        Raises:
+            httpx.ReadTimeout: The attempt took longer than *per_attempt*.
+            APITimeoutError: The call's deadline passed.
+        """
+        limit = math.inf if per_attempt is None else per_attempt
+        if deadline is not None:
+            limit = min(limit, deadline - time.monotonic())
+        with anyio.move_on_after(limit):
+            return await send_once(client, direct, request, self.max_response_size)
+        if deadline is not None and time.monotonic() >= deadline:
+            raise self._total_timeout_error(request)
+        raise httpx.ReadTimeout(
+            f"the attempt took longer than {per_attempt:g} s", request=request
+        )
+
+    def _total_timeout_error(self, request: httpx.Request) -> APITimeoutError:
+        return APITimeoutError(
+            f"{request.method} {request.url.path}: total timeout: the call took "
+            f"longer than total_timeout ({self.total_timeout:g} s), retries included",
+            request=request,
+        )
 
     async def post(
         self,

@@ -20,6 +20,7 @@ from ding._client import AsyncDing, AsyncLookup, AsyncOtp
 from ding._config import (
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_RETRIES,
+    DEFAULT_TOTAL_TIMEOUT,
     NOT_GIVEN,
     NotGiven,
     TimeoutTypes,
@@ -72,7 +73,13 @@ class Ding:
             Defaults to ``DING_CUSTOMER_UUID``.
         timeout: Per-attempt timeout: seconds, an `httpx.Timeout`, or None
             for none. Defaults to 5 s to connect and 15 s per read or write
-            (or the injected client's timeout).
+            (or the injected client's timeout). The largest of its values
+            also bounds each whole attempt, body included (15 s by default),
+            so a server sending a byte at a time cannot stretch it.
+        total_timeout: The most seconds one call takes, its attempts and the
+            waits between them included (default 60; None for no bound).
+            Past it the call raises `ding.APITimeoutError`. For one call,
+            use ``client.with_options(total_timeout=...)``.
         max_retries: How many times a safely retryable failure is retried
             (default 2). See `ding._retry` for exactly what is retried.
         default_headers: Extra headers sent with every request.
@@ -111,6 +118,7 @@ class Ding:
         default_headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool = False,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT,
     ) -> None:
         self._bind(
             AsyncDing(
@@ -126,6 +134,7 @@ class Ding:
                 default_headers=default_headers,
                 allow_insecure_http=allow_insecure_http,
                 max_response_size=max_response_size,
+                total_timeout=total_timeout,
             )
         )
 
@@ -155,6 +164,7 @@ class Ding:
         default_headers: Mapping[str, str] | None = None,
         allow_insecure_http: bool | None = None,
         max_response_size: int | None = None,
+        total_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Ding:
         """Return a copy with some settings changed, sharing the connection pool.
 
@@ -179,6 +189,7 @@ class Ding:
                 default_headers=default_headers,
                 allow_insecure_http=allow_insecure_http,
                 max_response_size=max_response_size,
+                total_timeout=total_timeout,
             )
         )
 

@@ -1,0 +1,188 @@
+"""Real deadlines: a whole attempt, and a whole call, end on time.
+
+httpx's timeouts bound each socket operation; a server that trickles a byte
+every fraction of a second meets every one of them forever. The SDK bounds
+each attempt (body included) by the largest of its ``timeout`` values and
+each call (attempts and waits) by ``total_timeout``. The margins asserted
+here are generous on purpose: they tell a deadline that works from one that
+does not (the trickle below would take 20 s), not how fast the machine is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+import ding
+from tests._stub import AUTH_UUID, CUSTOMER_UUID
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+pytestmark = pytest.mark.anyio
+
+HEAD = (
+    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n"
+)
+RETRY_LATER = (
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
+    b"retry-after: 1\r\ncontent-length: 2\r\n\r\n{}"
+)
+
+
+def read_head(conn: socket.socket) -> bool:
+    """Read one request head; False when the client closed."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return False
+        data += chunk
+    return True
+
+
+def serve(
+    conn: socket.socket, answer: str, stop: threading.Event, arrivals: list[float]
+) -> None:
+    """Answer the requests of one connection, as `server` describes."""
+    with conn, contextlib.suppress(OSError):
+        while not stop.is_set() and read_head(conn):
+            arrivals.append(time.monotonic())
+            if answer == "503":
+                conn.sendall(RETRY_LATER)
+                continue
+            conn.sendall(HEAD)
+            for _ in range(100):
+                if stop.wait(0.2):
+                    return
+                conn.sendall(b" ")
+            return
+
+
+@contextlib.contextmanager
+def server(answer: str) -> Generator[tuple[str, list[float]]]:
+    """A server that trickles a byte every 0.2 s, or answers 503 Retry-After: 1.
+
+    Yields its base URL and the times requests arrived.
+    """
+    sock = socket.create_server(("127.0.0.1", 0))
+    sock.settimeout(0.05)
+    stop = threading.Event()
+    arrivals: list[float] = []
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(
+                target=serve, args=(conn, answer, stop, arrivals), daemon=True
+            ).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/v1", arrivals
+    finally:
+        stop.set()
+        sock.close()
+        thread.join(5)
+
+
+def make(url: str, *, injected: bool, **kwargs: object) -> ding.AsyncDing:
+    return ding.AsyncDing(
+        api_key="k",
+        server_url=url,
+        customer_uuid=CUSTOMER_UUID,
+        client=httpx.AsyncClient() if injected else None,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize("injected", [False, True], ids=["own-pool", "injected"])
+async def test_a_trickling_answer_cannot_stretch_an_attempt(injected: bool) -> None:
+    with server("trickle") as (url, arrivals):
+        async with make(url, injected=injected, timeout=1.0) as client:
+            started = time.monotonic()
+            with pytest.raises(ding.APITimeoutError, match="read timeout"):
+                await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+            took = time.monotonic() - started
+    assert 0.9 < took < 4  # the whole attempt: 1 s, not 20 s of trickle
+    assert len(arrivals) == 1  # a POST that may have arrived is not retried
+
+
+async def test_a_get_retries_each_cut_attempt_within_the_total() -> None:
+    with server("trickle") as (url, arrivals):
+        async with make(url, injected=False, timeout=1.0, total_timeout=2.5) as client:
+            started = time.monotonic()
+            with pytest.raises(ding.APITimeoutError) as info:
+                await client.otp.get_authentication_status(AUTH_UUID)
+            took = time.monotonic() - started
+    # Two attempts of 1 s and a 0.5 s backoff fit in 2.5 s; the third would
+    # not, so the call ends at 2.5 s at the latest, not at 3 x 20 s.
+    assert took < 5
+    assert len(arrivals) >= 2
+    assert "timeout" in str(info.value)
+
+
+async def test_the_total_deadline_cuts_an_attempt_in_flight() -> None:
+    with server("trickle") as (url, _):
+        async with make(url, injected=False, timeout=30, total_timeout=1.0) as client:
+            started = time.monotonic()
+            with pytest.raises(ding.APITimeoutError, match="total_timeout") as info:
+                await client.otp.get_authentication_status(AUTH_UUID)
+            took = time.monotonic() - started
+    assert 0.9 < took < 4
+    assert "total timeout" in str(info.value)
+
+
+async def test_no_retry_is_made_that_would_end_past_the_deadline() -> None:
+    # The server asks to retry after 1 s; with 1.5 s in all, one retry fits
+    # (at about 1 s) and a second would not.
+    with server("503") as (url, arrivals):
+        async with make(url, injected=False, total_timeout=1.5) as client:
+            started = time.monotonic()
+            with pytest.raises(ding.ServerError):
+                await client.otp.get_authentication_status(AUTH_UUID)
+            took = time.monotonic() - started
+    assert len(arrivals) == 2
+    assert took < 1.5
+
+
+async def test_total_timeout_per_call_through_with_options() -> None:
+    with server("trickle") as (url, _):
+        async with make(url, injected=False, timeout=30, total_timeout=None) as client:
+            started = time.monotonic()
+            with pytest.raises(ding.APITimeoutError, match="total_timeout"):
+                await client.with_options(total_timeout=0.5).otp.check(
+                    authentication_uuid=AUTH_UUID, check_code="1"
+                )
+            assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("inf"), float("nan"), "60", True])
+def test_total_timeout_must_be_positive_seconds_or_none(bad: object) -> None:
+    with pytest.raises(ding.UsageError, match="total_timeout"):
+        ding.AsyncDing(api_key="k", total_timeout=bad)  # type: ignore[arg-type]
+
+
+def test_the_defaults_are_documented_numbers() -> None:
+    client = ding.AsyncDing(api_key="k")
+    assert client._pipeline.total_timeout == 60.0
+    timeout = client._pipeline.timeout
+    assert timeout is not None
+    assert (timeout.connect, timeout.read, timeout.write, timeout.pool) == (
+        5,
+        15,
+        15,
+        15,
+    )
