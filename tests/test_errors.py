@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import TYPE_CHECKING
 
 import httpx
@@ -327,12 +328,17 @@ async def any_answer_is_an_envelope_or_a_ding_error(
         assert 200 <= outcome.status_code < 300
 
 
+# 150 answers in the suite; the `fuzz` nox session runs 2,000 (CI) and
+# `nox -s fuzz -- --answers N` more.
+FUZZ_EXAMPLES = int(os.environ.get("DING_FUZZ_EXAMPLES", "150"))
+
+
 @pytest.mark.in_process_only(
     reason="the search itself, 150 answers; over sockets the next test sends 25 "
     "on each transport, which keeps the suite within CI's time"
 )
 @settings(
-    max_examples=150,
+    max_examples=FUZZ_EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
