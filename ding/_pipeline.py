@@ -30,7 +30,9 @@ from ding._config import (
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
     ENV_CUSTOMER_UUID,
+    HTTPX_LIMITS,
     LIMITS,
+    MAX_CONNECTIONS,
     NotGiven,
     Secret,
     TimeoutTypes,
@@ -47,6 +49,7 @@ from ding._errors import (
     UsageError,
     error_from_response,
 )
+from ding._queue import Queue
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -91,11 +94,14 @@ class Pool:
 
     The client is created on first use. A client the SDK created is replaced
     (never closed) when the process forked or the event loop changed, since
-    its connections belong to the parent process or to a dead loop.
+    its connections belong to the parent process or to a dead loop. In front
+    of it, a `Queue` of as many slots as it has connections (none in front
+    of an injected client: its pool is the caller's).
     """
 
     injected: httpx.AsyncClient | None
     client: httpx.AsyncClient | None = None
+    queue: Queue | None = None
     owner_pid: int = 0
     owner_loop: object = None
     closed: bool = False
@@ -135,9 +141,32 @@ class Pool:
                 # kept from the garbage collector, which would log them.
                 _FORKED_AWAY.append(self.client)
             self.client = _new_client(loop)
+            self.queue = Queue(MAX_CONNECTIONS)
             self.owner_pid = os.getpid()
             self.owner_loop = loop
         return self.client
+
+    async def send(
+        self,
+        client: httpx.AsyncClient,
+        direct: httpx.AsyncBaseTransport | None,
+        request: httpx.Request,
+        max_size: int,
+    ) -> httpx.Response:
+        """`send_once`, queued for a connection when the client is the SDK's.
+
+        Raises:
+            httpx.PoolTimeout: No connection came free within the pool timeout.
+        """
+        queue = self.queue
+        if queue is None or self.injected is not None:
+            return await send_once(client, direct, request, max_size)
+        if not queue.take():
+            await queue.wait(request)
+        try:
+            return await send_once(client, direct, request, max_size)
+        finally:
+            queue.give()
 
     async def aclose(self) -> None:
         """Close the pool; later calls raise `UsageError`."""
@@ -198,6 +227,7 @@ def _new_client(loop: object) -> httpx.AsyncClient:
         verify=shared_ssl_context(),
         timeout=DEFAULT_TIMEOUT,
         follow_redirects=False,
+        limits=HTTPX_LIMITS,
         transport=transport,
     )
 
@@ -342,7 +372,7 @@ class Pipeline:
         while True:
             failure: httpx.Response | Exception
             try:
-                response = await send_once(
+                response = await self.pool.send(
                     client, direct, request, self.max_response_size
                 )
             except (httpx.HTTPError, OSError) as exc:
