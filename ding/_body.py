@@ -20,7 +20,7 @@ import httpx
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator
 
-__all__ = ["ACCEPT_ENCODING", "read_bounded"]
+__all__ = ["ACCEPT_ENCODING", "read_bounded", "unread_body_dropped"]
 
 #: What the SDK accepts, on every request it sends.
 ACCEPT_ENCODING: Final = "gzip, deflate"
@@ -138,3 +138,26 @@ def _keep(response: httpx.Response, content: bytes) -> None:
     response._content = content  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - what aread() sets
     response.is_stream_consumed = True
     response.is_closed = True
+
+
+def unread_body_dropped(response: httpx.Response) -> httpx.Response:
+    """Return *response*, or a bodiless copy if httpx closed it unread.
+
+    httpx closes the response when one of the client's response hooks raises,
+    before anything has read its body (unless the hook did): the status and
+    headers are still known, the body is lost.
+    """
+    try:
+        response.content  # noqa: B018 - raises when the body was never read
+    except httpx.ResponseNotRead:
+        headers = httpx.Headers(response.headers)
+        for name in ("content-encoding", "content-length", "transfer-encoding"):
+            headers.pop(name, None)
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=b"",
+            request=response.request,
+            extensions=response.extensions,
+        )
+    return response

@@ -40,11 +40,19 @@ ENV_ALLOW_INSECURE_HTTP: Final = "DING_ALLOW_INSECURE_HTTP"
 DEFAULT_TIMEOUT: Final = httpx.Timeout(15.0, connect=5.0)
 #: The most one call takes, its attempts and the waits between them included.
 DEFAULT_TOTAL_TIMEOUT: Final = 60.0
-#: The aiohttp pool of the SDK on asyncio: at most 100 connections, idle ones
-#: kept 5 s. (On trio httpx's own defaults stay: its pool scans every kept
-#: connection for every request, and at concurrency 100 keeping 100 alive
-#: instead of 20 made it about 5 times slower, measured here.)
-LIMITS: Final = httpx.Limits(max_connections=100, keepalive_expiry=5.0)
+#: The connections of the SDK's own pool, on every transport. As many calls
+#: use the pool at once; the others wait in the queue in front of it
+#: (`ding._queue`), for at most the pool timeout.
+MAX_CONNECTIONS: Final = 100
+#: The aiohttp pool of the SDK on asyncio: idle connections kept 5 s.
+LIMITS: Final = httpx.Limits(max_connections=MAX_CONNECTIONS, keepalive_expiry=5.0)
+#: The httpx pool of the SDK on trio (or behind a proxy): httpx's defaults,
+#: 20 idle connections kept 5 s. (Its pool scans every kept connection for
+#: every request, and at concurrency 100 keeping 100 alive instead of 20 made
+#: it about 5 times slower, measured here.)
+HTTPX_LIMITS: Final = httpx.Limits(
+    max_connections=MAX_CONNECTIONS, max_keepalive_connections=20, keepalive_expiry=5.0
+)
 #: Retries after the first attempt, for failures that are safe to retry.
 DEFAULT_MAX_RETRIES: Final = 2
 #: The most bytes of a response body read (once decoded): Ding's answers are

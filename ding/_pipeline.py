@@ -26,13 +26,15 @@ import attrs
 import httpx
 from attrs import AttrsInstance
 
-from ding._body import ACCEPT_ENCODING, read_bounded
+from ding._body import ACCEPT_ENCODING, read_bounded, unread_body_dropped
 from ding._config import (
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
     DEFAULT_TOTAL_TIMEOUT,
     ENV_CUSTOMER_UUID,
+    HTTPX_LIMITS,
     LIMITS,
+    MAX_CONNECTIONS,
     NotGiven,
     Secret,
     TimeoutTypes,
@@ -49,6 +51,7 @@ from ding._errors import (
     UsageError,
     error_from_response,
 )
+from ding._queue import Queue
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -93,11 +96,14 @@ class Pool:
 
     The client is created on first use. A client the SDK created is replaced
     (never closed) when the process forked or the event loop changed, since
-    its connections belong to the parent process or to a dead loop.
+    its connections belong to the parent process or to a dead loop. In front
+    of it, a `Queue` of as many slots as it has connections (none in front
+    of an injected client: its pool is the caller's).
     """
 
     injected: httpx.AsyncClient | None
     client: httpx.AsyncClient | None = None
+    queue: Queue | None = None
     owner_pid: int = 0
     owner_loop: object = None
     closed: bool = False
@@ -137,9 +143,32 @@ class Pool:
                 # kept from the garbage collector, which would log them.
                 _FORKED_AWAY.append(self.client)
             self.client = _new_client(loop)
+            self.queue = Queue(MAX_CONNECTIONS)
             self.owner_pid = os.getpid()
             self.owner_loop = loop
         return self.client
+
+    async def send(
+        self,
+        client: httpx.AsyncClient,
+        direct: httpx.AsyncBaseTransport | None,
+        request: httpx.Request,
+        max_size: int,
+    ) -> httpx.Response:
+        """`send_once`, queued for a connection when the client is the SDK's.
+
+        Raises:
+            httpx.PoolTimeout: No connection came free within the pool timeout.
+        """
+        queue = self.queue
+        if queue is None or self.injected is not None:
+            return await send_once(client, direct, request, max_size)
+        if not queue.take():
+            await queue.wait(request)
+        try:
+            return await send_once(client, direct, request, max_size)
+        finally:
+            queue.give()
 
     async def aclose(self) -> None:
         """Close the pool; later calls raise `UsageError`."""
@@ -215,6 +244,7 @@ def _new_client(loop: object) -> httpx.AsyncClient:
         verify=shared_ssl_context(),
         timeout=DEFAULT_TIMEOUT,
         follow_redirects=False,
+        limits=HTTPX_LIMITS,
         transport=transport,
     )
 
@@ -437,7 +467,7 @@ class Pipeline:
         if deadline is not None:
             limit = min(limit, deadline - time.monotonic())
         with anyio.move_on_after(limit):
-            return await send_once(client, direct, request, self.max_response_size)
+            return await self.pool.send(client, direct, request, self.max_response_size)
         if deadline is not None and time.monotonic() >= deadline:
             raise self._total_timeout_error(request)
         raise httpx.ReadTimeout(
@@ -609,7 +639,7 @@ async def send_once(
     except httpx.HTTPStatusError as exc:
         # Raised by an event hook of an injected client (raise_for_status):
         # the answer is mapped like any other error status.
-        response = _unread_body_dropped(exc.response)
+        response = unread_body_dropped(exc.response)
     try:
         too_large = await read_bounded(response, max_size)
         if direct is not None:
@@ -631,29 +661,6 @@ async def send_once(
             response.status_code,
             "",
             response,
-        )
-    return response
-
-
-def _unread_body_dropped(response: httpx.Response) -> httpx.Response:
-    """Return *response*, or a bodiless copy if httpx closed it unread.
-
-    httpx closes the response when one of the client's response hooks raises,
-    before anything has read its body (unless the hook did): the status and
-    headers are still known, the body is lost.
-    """
-    try:
-        response.content  # noqa: B018 - raises when the body was never read
-    except httpx.ResponseNotRead:
-        headers = httpx.Headers(response.headers)
-        for name in ("content-encoding", "content-length", "transfer-encoding"):
-            headers.pop(name, None)
-        return httpx.Response(
-            response.status_code,
-            headers=headers,
-            content=b"",
-            request=response.request,
-            extensions=response.extensions,
         )
     return response
 

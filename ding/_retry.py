@@ -8,7 +8,12 @@ key, so a retried POST can send a second SMS):
 * A 429 or 503 that carries ``Retry-After`` is retried after the delay the
   server asked for, when that delay is at most `MAX_RETRY_AFTER` seconds.
 * GET operations (status, lookup) also retry 5xx answers, 429 without
-  ``Retry-After``, read timeouts and connections dropped mid-request.
+  ``Retry-After``, read and write timeouts and connections dropped
+  mid-request.
+* A pool timeout (every connection stayed busy for the whole pool wait) is
+  never retried: nothing was sent, but the client is saturated by its own
+  callers, and a retry would queue behind them again, past the wait the
+  caller set.
 * Nothing else is retried: a POST that may have reached the server is not.
 
 Between attempts the client sleeps ``initial * exponent ** n`` seconds
@@ -173,8 +178,10 @@ class RetryPolicy(_Record):
         if isinstance(failure, httpx.ConnectError | httpx.ConnectTimeout):
             # The request never reached the server: always safe to retry.
             return self.delay(retry) if self.retry_connection_errors else None
-        if is_get and isinstance(
-            failure, httpx.TimeoutException | httpx.TransportError
+        if (
+            is_get
+            and isinstance(failure, httpx.TimeoutException | httpx.TransportError)
+            and not isinstance(failure, httpx.PoolTimeout)
         ):
             return self.delay(retry)
         return None

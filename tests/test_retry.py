@@ -214,3 +214,22 @@ def test_parse_retry_after_http_date() -> None:
         parse_retry_after(email.utils.formatdate(999_000, usegmt=True), now=1_000_000)
         == 0.0
     )
+
+
+@CONNECT_ERRORS
+@pytest.mark.parametrize("operation", ["get", "post"])
+async def test_a_pool_timeout_is_never_retried(
+    retrying: ding.AsyncDing, stub: StubDing, operation: str
+) -> None:
+    # Nothing was sent, but every connection stayed busy for the whole pool
+    # wait: a retry would queue behind the same callers again.
+    stub.script.append(httpx.PoolTimeout("busy"))
+
+    async def call() -> object:
+        if operation == "get":
+            return await retrying.otp.get_authentication_status(AUTH_UUID)
+        return await retrying.otp.create_authentication(phone_number="+1234567890")
+
+    with pytest.raises(ding.APITimeoutError, match="pool timeout"):
+        await call()
+    assert len(stub.requests) == 1
