@@ -26,6 +26,7 @@ import httpx
 from attrs import AttrsInstance
 
 from ding._body import ACCEPT_ENCODING, read_bounded
+from ding._cleanup import watch
 from ding._config import (
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
@@ -135,6 +136,8 @@ class Pool:
                 # kept from the garbage collector, which would log them.
                 _FORKED_AWAY.append(self.client)
             self.client = _new_client(loop)
+            # Closed on its own loop when collected unclosed (ding._cleanup).
+            watch(self.client, self.client._transport, loop)  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - the SDK created this client
             self.owner_pid = os.getpid()
             self.owner_loop = loop
         return self.client

@@ -181,6 +181,8 @@ def serve_fake() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def timed(label: str, step: Callable[[], None]) -> None:
