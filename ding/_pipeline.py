@@ -48,6 +48,7 @@ from ding._errors import (
     UsageError,
     error_from_response,
 )
+from ding._log import log_attempt
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -342,11 +343,16 @@ class Pipeline:
         """Send until an attempt succeeds or the retry policy gives up."""
         started = time.monotonic()
         retry = 0
+        log = _logger.isEnabledFor(logging.INFO)
         while True:
             failure: httpx.Response | Exception
             try:
-                response = await send_once(
-                    client, direct, request, self.max_response_size
+                response = await (
+                    logged_send_once(
+                        client, direct, request, self.max_response_size, retry + 1
+                    )
+                    if log
+                    else send_once(client, direct, request, self.max_response_size)
                 )
             except (httpx.HTTPError, OSError) as exc:
                 failure = exc
@@ -515,6 +521,24 @@ def _failure_name(failure: httpx.Response | Exception) -> str:
     if isinstance(failure, httpx.Response):
         return type(error_from_response(failure)).__name__
     return type(failure).__name__
+
+
+async def logged_send_once(
+    client: httpx.AsyncClient,
+    direct: httpx.AsyncBaseTransport | None,
+    request: httpx.Request,
+    max_size: int,
+    attempt: int,
+) -> httpx.Response:
+    """`send_once`, and one log line for the attempt (`ding._log`)."""
+    started = time.perf_counter()
+    try:
+        response = await send_once(client, direct, request, max_size)
+    except Exception as exc:
+        log_attempt(request, exc, attempt, started)
+        raise
+    log_attempt(request, response, attempt, started)
+    return response
 
 
 async def send_once(
