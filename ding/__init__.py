@@ -36,6 +36,7 @@ from ding._errors import (
     ServerError,
     UsageError,
 )
+from ding._log import setup_from_env as _setup_logging
 from ding._retry import BackoffStrategy, RetryConfig
 from ding._version import __version__
 from ding.models import shared
@@ -100,3 +101,6 @@ if not _typing.TYPE_CHECKING:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_SYNC_NAMES})
+
+
+_setup_logging()  # DING_LOG, read once, here

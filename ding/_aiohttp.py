@@ -266,6 +266,18 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if session is not None:
             await session.close()
 
+    def close_now(self) -> None:
+        """Close the connections without awaiting, on the loop's own thread.
+
+        What a client nobody closed gets (`ding._cleanup`): each connection's
+        socket is closed by the loop on its next turn, and the session counts
+        as closed, so that aiohttp has nothing to warn about.
+        """
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            with contextlib.suppress(Exception):
+                session.connector._close()  # type: ignore[union-attr]  # noqa: SLF001 - synchronous
+
     def __del__(self) -> None:
         # A client never closed, whose event loop has ended (asyncio.run()
         # returned): nothing can be closed on a dead loop, but aiohttp would

@@ -27,6 +27,7 @@ import httpx
 from attrs import AttrsInstance
 
 from ding._body import ACCEPT_ENCODING, read_bounded, unread_body_dropped
+from ding._cleanup import watch
 from ding._config import (
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
@@ -51,6 +52,7 @@ from ding._errors import (
     UsageError,
     error_from_response,
 )
+from ding._log import logged
 from ding._queue import Queue
 
 if TYPE_CHECKING:
@@ -144,6 +146,8 @@ class Pool:
                 _FORKED_AWAY.append(self.client)
             self.client = _new_client(loop)
             self.queue = Queue(MAX_CONNECTIONS)
+            # Closed on its own loop when collected unclosed (ding._cleanup).
+            watch(self.client, self.client._transport, loop)  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - the SDK created this client
             self.owner_pid = os.getpid()
             self.owner_loop = loop
         return self.client
@@ -401,11 +405,13 @@ class Pipeline:
         started = time.monotonic()
         deadline = None if self.total_timeout is None else started + self.total_timeout
         retry = 0
+        log = _logger.isEnabledFor(logging.INFO)
         while True:
             failure: httpx.Response | Exception
             try:
-                response = await self._attempt(
-                    client, direct, request, per_attempt, deadline
+                sending = self._attempt(client, direct, request, per_attempt, deadline)
+                response = await (
+                    logged(sending, request, retry + 1) if log else sending
                 )
             except (httpx.HTTPError, OSError) as exc:
                 failure = exc

@@ -7,7 +7,8 @@ Against ``python -m ding.testing`` in a child process, this runs
   and dropped unclosed for the garbage collector;
 * calls (default 100,000): one shared `ding.AsyncDing` from 100 concurrent
   asyncio tasks and one shared `ding.Ding` from 16 threads, cycling through
-  create, check (a wrong code), status and lookup;
+  create, check (of an unknown authentication, so that the one whose status
+  is read does not grow with every call), status and lookup;
 
 and prints threads, open file descriptors and resident memory before (after
 a warm-up call, so lazy imports and the sync client's loop thread are not
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 import warnings
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -92,7 +94,7 @@ def sync_call(client: ding.Ding, i: int, auth: str, tally: Tally) -> None:
         if kind == "create":
             client.otp.create_authentication(phone_number=phone(i))
         elif kind == "check":
-            client.otp.check(authentication_uuid=auth, check_code="000000")
+            client.otp.check(authentication_uuid=str(uuid.uuid4()), check_code="000000")
         elif kind == "status":
             client.otp.get_authentication_status(auth)
         else:
@@ -111,7 +113,9 @@ async def async_call(client: ding.AsyncDing, i: int, auth: str, tally: Tally) ->
         if kind == "create":
             await client.otp.create_authentication(phone_number=phone(i))
         elif kind == "check":
-            await client.otp.check(authentication_uuid=auth, check_code="000000")
+            await client.otp.check(
+                authentication_uuid=str(uuid.uuid4()), check_code="000000"
+            )
         elif kind == "status":
             await client.otp.get_authentication_status(auth)
         else:
@@ -181,6 +185,8 @@ def serve_fake() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def timed(label: str, step: Callable[[], None]) -> None:

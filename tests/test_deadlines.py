@@ -59,7 +59,7 @@ def serve(
                 continue
             conn.sendall(HEAD)
             for _ in range(100):
-                if stop.wait(0.2):
+                if stop.wait(0.1):
                     return
                 conn.sendall(b" ")
             return
@@ -67,7 +67,7 @@ def serve(
 
 @contextlib.contextmanager
 def server(answer: str) -> Generator[tuple[str, list[float]]]:
-    """A server that trickles a byte every 0.2 s, or answers 503 Retry-After: 1.
+    """A server that trickles a byte every 0.1 s, or answers 503 Retry-After: 1.
 
     Yields its base URL and the times requests arrived.
     """
@@ -111,37 +111,37 @@ def make(url: str, *, injected: bool, **kwargs: object) -> ding.AsyncDing:
 @pytest.mark.parametrize("injected", [False, True], ids=["own-pool", "injected"])
 async def test_a_trickling_answer_cannot_stretch_an_attempt(injected: bool) -> None:
     with server("trickle") as (url, arrivals):
-        async with make(url, injected=injected, timeout=1.0) as client:
+        async with make(url, injected=injected, timeout=0.5) as client:
             started = time.monotonic()
             with pytest.raises(ding.APITimeoutError, match="read timeout"):
                 await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
             took = time.monotonic() - started
-    assert 0.9 < took < 4  # the whole attempt: 1 s, not 20 s of trickle
+    assert 0.45 < took < 3  # the whole attempt: 0.5 s, not 10 s of trickle
     assert len(arrivals) == 1  # a POST that may have arrived is not retried
 
 
 async def test_a_get_retries_each_cut_attempt_within_the_total() -> None:
     with server("trickle") as (url, arrivals):
-        async with make(url, injected=False, timeout=1.0, total_timeout=2.5) as client:
+        async with make(url, injected=False, timeout=0.5, total_timeout=1.4) as client:
             started = time.monotonic()
             with pytest.raises(ding.APITimeoutError) as info:
                 await client.otp.get_authentication_status(AUTH_UUID)
             took = time.monotonic() - started
-    # Two attempts of 1 s and a 0.5 s backoff fit in 2.5 s; the third would
-    # not, so the call ends at 2.5 s at the latest, not at 3 x 20 s.
-    assert took < 5
+    # Two attempts of 0.5 s and a backoff of at most 0.5 s fit in 1.4 s; the
+    # third would not, so the call ends by 1.4 s, not after 3 x 10 s.
+    assert took < 4
     assert len(arrivals) >= 2
     assert "timeout" in str(info.value)
 
 
 async def test_the_total_deadline_cuts_an_attempt_in_flight() -> None:
     with server("trickle") as (url, _):
-        async with make(url, injected=False, timeout=30, total_timeout=1.0) as client:
+        async with make(url, injected=False, timeout=30, total_timeout=0.5) as client:
             started = time.monotonic()
             with pytest.raises(ding.APITimeoutError, match="total_timeout") as info:
                 await client.otp.get_authentication_status(AUTH_UUID)
             took = time.monotonic() - started
-    assert 0.9 < took < 4
+    assert 0.45 < took < 3
     assert "total timeout" in str(info.value)
 
 

@@ -1,0 +1,130 @@
+"""Closing the connections of an SDK-made httpx client nobody closed.
+
+A client that is garbage-collected unclosed, or whose event loop ends while
+it is still open, leaves sockets behind: aiohttp then warns "Unclosed client
+session" and "Unclosed connector", asyncio "unclosed transport" and the
+socket module "unclosed <socket.socket ...>" (all `ResourceWarning`), and
+the file descriptors stay open until the collector gets to each socket.
+
+`watch` ties the client's transport to an async generator started on the
+event loop that owns its connections. Both asyncio and trio finalize such
+a generator on their own loop (PEP 525's hooks): when it is collected, on
+whatever thread the collector runs, the loop is asked to close it
+(``call_soon_threadsafe`` on asyncio, trio's entry queue on trio); when the
+loop ends first, the loop closes it before it stops (``shutdown_asyncgens``
+in `asyncio.run`, the end of `trio.run`). Its ``finally`` then closes the
+connections synchronously, on the loop's own thread, so that no cancelled
+task and no pending callback can leave one open.
+
+In a process forked from the one that made the client nothing is closed:
+the sockets, and the event-loop selector they are registered with, are the
+parent's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import weakref
+from typing import TYPE_CHECKING, Final, cast
+
+if TYPE_CHECKING:
+    from asyncio import AbstractEventLoop
+    from collections.abc import AsyncGenerator
+
+    import httpx
+
+__all__ = ["close_now", "watch"]
+
+# Transports inherited by a forked child: never closed there, and kept from
+# the collector, which would warn about their sockets.
+_FORKED_AWAY: Final[list[object]] = []
+
+
+def watch(
+    client: httpx.AsyncClient, transport: httpx.AsyncBaseTransport, loop: object
+) -> None:
+    """Close *transport*'s connections once *client* is collected or *loop* ends.
+
+    Called in a task on *loop*'s thread, right after *client* was made.
+    """
+    closer = _close_when_finalized(transport, os.getpid())
+    # Runs up to the `yield`: the loop's first-iteration hook registers it,
+    # and finalizes it when the loop ends.
+    with contextlib.suppress(StopIteration):
+        closer.asend(None).send(None)
+    # The closer is finished by hand when the client goes, on the loop's
+    # thread: trio warns about an async generator collected unfinished.
+    finalizer = weakref.finalize(client, _finish_on_loop, closer, loop, os.getpid())
+    finalizer.atexit = False
+
+
+def _finish_on_loop(closer: AsyncGenerator[None, None], loop: object, pid: int) -> None:
+    """Finish *closer* on *loop*'s thread (this one, or by asking the loop)."""
+    if os.getpid() != pid:
+        _FORKED_AWAY.append(closer)  # not this process's loop
+        return
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None and isinstance(loop, asyncio.AbstractEventLoop):
+        owner = cast("AbstractEventLoop", loop)
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is not owner and owner.is_running():
+            with contextlib.suppress(RuntimeError):  # closed meanwhile
+                owner.call_soon_threadsafe(_finish, closer)
+                return
+    elif loop is not None:
+        import trio  # noqa: PLC0415 - only a trio token gets here
+
+        try:
+            here = trio.lowlevel.current_trio_token()
+        except RuntimeError:
+            here = None
+        if here is not loop:
+            with contextlib.suppress(trio.RunFinishedError):
+                loop.run_sync_soon(_finish, closer)  # type: ignore[attr-defined]
+                return
+    # This thread runs the loop, or the loop has ended (and finished the
+    # closer already, unless it was closed by hand).
+    _finish(closer)
+
+
+def _finish(closer: AsyncGenerator[None, None]) -> None:
+    # Its `finally` awaits nothing: one step finishes it.
+    with contextlib.suppress(StopIteration, RuntimeError):
+        closer.aclose().send(None)
+
+
+async def _close_when_finalized(
+    transport: httpx.AsyncBaseTransport, pid: int
+) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        if os.getpid() == pid:
+            close_now(transport)
+        else:
+            _FORKED_AWAY.append(transport)
+
+
+def close_now(transport: httpx.AsyncBaseTransport) -> None:
+    """Close *transport*'s connections without awaiting, on the loop's thread."""
+    from ding._aiohttp import AiohttpTransport  # noqa: PLC0415 - aiohttp is imported on first use
+
+    if isinstance(transport, AiohttpTransport):
+        transport.close_now()
+        return
+    # httpx's own transport (httpcore). Its pool closes only when awaited;
+    # the sockets under its connections are closed here instead.
+    pool = getattr(transport, "_pool", None)
+    for connection in getattr(pool, "connections", ()):
+        inner = getattr(connection, "_connection", None)
+        stream = getattr(inner, "_network_stream", None)
+        with contextlib.suppress(Exception):
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            close = getattr(sock, "close", None)
+            if close is not None:
+                close()

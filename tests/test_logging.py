@@ -1,0 +1,150 @@
+"""The SDK's log lines: off by default, DING_LOG, one line per attempt, masked."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import httpx
+import pytest
+
+from ding._log import mask
+from ding.utils import BackoffStrategy, RetryConfig
+from tests._stub import AUTH_UUID, CUSTOMER_UUID, json_reply
+
+if TYPE_CHECKING:
+    from tests._stub import StubDing
+    from tests.conftest import Connect
+
+pytestmark = pytest.mark.anyio
+
+ROOT: Final = str(Path(__file__).resolve().parents[1])
+KEY: Final = "sk-live-do-not-log"
+PHONE: Final = "+14155550123"
+CODE: Final = "864209"
+FAST: Final = RetryConfig(
+    "backoff", BackoffStrategy(1, 5, 1.5, 5_000), retry_connection_errors=True
+)
+
+
+def run_with_log(url: str, value: str | None) -> subprocess.CompletedProcess[str]:
+    code = f"""
+        import ding
+        with ding.Ding(api_key={KEY!r}, server_url={url!r},
+                       customer_uuid={CUSTOMER_UUID!r}) as client:
+            client.otp.create_authentication(phone_number={PHONE!r})
+            client.otp.check(authentication_uuid={AUTH_UUID!r}, check_code={CODE!r})
+            client.otp.get_authentication_status({AUTH_UUID!r})
+            client.lookup.lookup({PHONE!r})
+    """
+    env = {**os.environ, "PYTHONPATH": ROOT}
+    env.pop("DING_LOG", None)
+    if value is not None:
+        env["DING_LOG"] = value
+    return subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("value", [None, "", "off", "warning", "verbose", "1"])
+def test_off_unless_asked(tcp_stub: tuple[StubDing, str], value: str | None) -> None:
+    result = run_with_log(tcp_stub[1], value)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("value", ["info", "INFO", "debug", " Debug "])
+def test_ding_log_prints_one_masked_line_per_call(
+    tcp_stub: tuple[StubDing, str], value: str
+) -> None:
+    result = run_with_log(tcp_stub[1], value)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 4, result.stderr
+    assert all(" INFO ding: " in line for line in lines)
+    assert "POST /v1/authentication 200 attempt 1 " in lines[0]
+    assert "POST /v1/check 200 attempt 1 " in lines[1]
+    assert f"GET /v1/authentication/{AUTH_UUID[:4]}… 200 attempt 1 " in lines[2]
+    assert "GET /v1/lookup/+*********23 200 attempt 1 " in lines[3]
+    assert all(line.endswith(" ms") for line in lines)
+    for secret in (KEY, PHONE, PHONE[1:], PHONE[2:], CODE, AUTH_UUID, CUSTOMER_UUID):
+        assert secret not in result.stderr
+
+
+def test_ding_log_leaves_a_configured_logger_alone() -> None:
+    code = """
+        import logging, sys
+        logging.basicConfig(stream=sys.stdout, level=logging.WARNING)
+        import ding
+        assert not logging.getLogger("ding").handlers
+        assert logging.getLogger("ding").level == logging.INFO
+    """
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "PYTHONPATH": ROOT, "DING_LOG": "info"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.in_process_only(
+    reason="scripts an httpx connect error, which only a transport can raise"
+)
+async def test_one_line_per_attempt_with_retries(
+    connect: Connect, stub: StubDing, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = connect(api_key=KEY, max_retries=3, retry_config=FAST)
+    stub.script.extend(
+        [
+            json_reply(503, {"code": "busy", "message": "busy"}),
+            httpx.ConnectError("refused"),
+        ]
+    )
+    with caplog.at_level(logging.DEBUG, logger="ding"):
+        await client.otp.get_authentication_status(AUTH_UUID)
+    attempts = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert [m.split(" ms")[0].rsplit(" ", 1)[0] for m in attempts] == [
+        "GET /v1/authentication/b96e… 503 attempt 1",
+        "GET /v1/authentication/b96e… ConnectError attempt 2",
+        "GET /v1/authentication/b96e… 200 attempt 3",
+    ]
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in (KEY, AUTH_UUID):
+        assert secret not in text
+
+
+async def test_no_line_when_off(
+    connect: Connect, stub: StubDing, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = connect(api_key=KEY, max_retries=0)
+    with caplog.at_level(logging.WARNING, logger="ding"):
+        await client.otp.create_authentication(phone_number=PHONE)
+    assert caplog.records == []
+    assert stub.requests
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (f"/v1/lookup/{CUSTOMER_UUID}/{PHONE}", "/v1/lookup/2859…/+*********23"),
+        ("/v1/lookup/c/%2B14155550123", "/v1/lookup/c/+*********23"),
+        ("/v1/lookup/c/33612345678", "/v1/lookup/c/+*********78"),
+        (f"/v1/authentication/{AUTH_UUID.upper()}", "/v1/authentication/B96E…"),
+        ("/v1/check", "/v1/check"),
+    ],
+)
+def test_mask(text: str, masked: str) -> None:
+    assert mask(text) == masked
