@@ -11,8 +11,6 @@ does not (the trickle below would take 20 s), not how fast the machine is.
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -20,9 +18,12 @@ import httpx
 import pytest
 
 import ding
+from tests._listen import listening
 from tests._stub import AUTH_UUID, CUSTOMER_UUID
 
 if TYPE_CHECKING:
+    import socket
+    import threading
     from collections.abc import Generator
 
 pytestmark = pytest.mark.anyio
@@ -71,31 +72,13 @@ def server(answer: str) -> Generator[tuple[str, list[float]]]:
 
     Yields its base URL and the times requests arrived.
     """
-    sock = socket.create_server(("127.0.0.1", 0))
-    sock.settimeout(0.05)
-    stop = threading.Event()
     arrivals: list[float] = []
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(
-                target=serve, args=(conn, answer, stop, arrivals), daemon=True
-            ).start()
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
+        serve(conn, answer, stop, arrivals)
 
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/v1", arrivals
-    finally:
-        stop.set()
-        sock.close()
-        thread.join(5)
+    with listening(handle) as origin:
+        yield f"{origin}/v1", arrivals
 
 
 def make(url: str, *, injected: bool, **kwargs: object) -> ding.AsyncDing:

@@ -8,8 +8,6 @@ naming the location, and nothing is sent to it.
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
 import traceback
 from typing import TYPE_CHECKING
 
@@ -17,9 +15,12 @@ import httpx
 import pytest
 
 import ding
+from tests._listen import listening
 from tests._stub import AUTH_UUID, CUSTOMER_UUID, json_reply
 
 if TYPE_CHECKING:
+    import socket
+    import threading
     from collections.abc import Generator
 
     from tests._stub import StubDing
@@ -33,32 +34,16 @@ SECRET = "redirect-secret-key"  # noqa: S105 - a test key
 @contextlib.contextmanager
 def listener() -> Generator[tuple[str, list[bytes]]]:
     """A TCP port that records what arrives on it and answers nothing."""
-    sock = socket.create_server(("127.0.0.1", 0))
-    sock.settimeout(0.05)
     received: list[bytes] = []
-    stop = threading.Event()
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(1)
-                with contextlib.suppress(OSError):
-                    received.append(conn.recv(65536))
+    def handle(conn: socket.socket, _stop: threading.Event) -> None:
+        with conn:
+            conn.settimeout(1)
+            with contextlib.suppress(OSError):
+                received.append(conn.recv(65536))
 
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}", received
-    finally:
-        stop.set()
-        sock.close()
-        thread.join(5)
+    with listening(handle) as origin:
+        yield origin, received
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
