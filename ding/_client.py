@@ -40,28 +40,7 @@ from ding._config import (
     to_timeout,
 )
 from ding._errors import UsageError
-from ding._models import (
-    AuthenticationStatusResponse,
-    CreateAuthenticationRequest,
-    CreateAuthenticationResponse,
-    CreateCheckRequest,
-    CreateCheckResponse,
-    DeviceType,
-    FeedbackRequest,
-    FeedbackRequestStatus,
-    FeedbackResponse,
-    GetAuthenticationStatusResponse,
-    LookupRequest,
-    LookupResponse,
-    LookupType,
-    PostAuthenticationResponse,
-    PostCheckResponse,
-    PostFeedbackResponse,
-    PostLookupResponse,
-    PostRetryResponse,
-    RetryAuthenticationRequest,
-    RetryAuthenticationResponse,
-)
+from ding._lazy import lazy_module
 from ding._pipeline import Pipeline, Pool
 from ding._retry import RetryConfig, RetryPolicy
 from ding._validate import check_field_types, path_segment
@@ -70,6 +49,27 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from typing_extensions import Self
+
+    from ding import _models
+    from ding._models import (
+        CreateAuthenticationRequest,
+        CreateCheckRequest,
+        DeviceType,
+        FeedbackRequest,
+        FeedbackRequestStatus,
+        GetAuthenticationStatusResponse,
+        LookupRequest,
+        LookupType,
+        PostAuthenticationResponse,
+        PostCheckResponse,
+        PostFeedbackResponse,
+        PostLookupResponse,
+        PostRetryResponse,
+        RetryAuthenticationRequest,
+    )
+else:
+    # Built on the first call: see ding._lazy.
+    _models = lazy_module("ding._models")
 
 __all__ = ["AsyncDing", "AsyncLookup", "AsyncOtp"]
 
@@ -390,7 +390,7 @@ class AsyncOtp:
             UsageError: The arguments are invalid; nothing was sent.
         """
         req = _build_request(
-            CreateAuthenticationRequest,
+            _models.CreateAuthenticationRequest,
             request,
             {
                 "phone_number": phone_number,
@@ -413,11 +413,11 @@ class AsyncOtp:
         response, body = await self._pipeline.post(
             "/authentication",
             req,
-            CreateAuthenticationResponse,
+            _models.CreateAuthenticationResponse,
             timeout=timeout,
             extra_headers=extra_headers,
         )
-        return PostAuthenticationResponse(
+        return _models.PostAuthenticationResponse(
             **_meta(response), create_authentication_response=body
         )
 
@@ -450,7 +450,7 @@ class AsyncOtp:
             UsageError: The arguments are invalid; nothing was sent.
         """
         req = _build_request(
-            CreateCheckRequest,
+            _models.CreateCheckRequest,
             request,
             {
                 "authentication_uuid": authentication_uuid,
@@ -461,11 +461,11 @@ class AsyncOtp:
         response, body = await self._pipeline.post(
             "/check",
             req,
-            CreateCheckResponse,
+            _models.CreateCheckResponse,
             timeout=timeout,
             extra_headers=extra_headers,
         )
-        return PostCheckResponse(**_meta(response), create_check_response=body)
+        return _models.PostCheckResponse(**_meta(response), create_check_response=body)
 
     #: The seed SDK's name for `check`.
     post_check = check
@@ -493,7 +493,7 @@ class AsyncOtp:
             UsageError: The arguments are invalid; nothing was sent.
         """
         req = _build_request(
-            RetryAuthenticationRequest,
+            _models.RetryAuthenticationRequest,
             request,
             {
                 "authentication_uuid": authentication_uuid,
@@ -503,11 +503,13 @@ class AsyncOtp:
         response, body = await self._pipeline.post(
             "/retry",
             req,
-            RetryAuthenticationResponse,
+            _models.RetryAuthenticationResponse,
             timeout=timeout,
             extra_headers=extra_headers,
         )
-        return PostRetryResponse(**_meta(response), retry_authentication_response=body)
+        return _models.PostRetryResponse(
+            **_meta(response), retry_authentication_response=body
+        )
 
     #: The seed SDK's name for `retry`.
     post_retry = retry
@@ -537,11 +539,11 @@ class AsyncOtp:
         response, body = await self._pipeline.send(
             "GET",
             f"/authentication/{segment}",
-            AuthenticationStatusResponse,
+            _models.AuthenticationStatusResponse,
             timeout=timeout,
             extra_headers=extra_headers,
         )
-        return GetAuthenticationStatusResponse(
+        return _models.GetAuthenticationStatusResponse(
             **_meta(response), authentication_status_response=body
         )
 
@@ -568,7 +570,7 @@ class AsyncOtp:
             UsageError: The arguments are invalid; nothing was sent.
         """
         req = _build_request(
-            FeedbackRequest,
+            _models.FeedbackRequest,
             request,
             {
                 "phone_number": phone_number,
@@ -579,11 +581,11 @@ class AsyncOtp:
         response, body = await self._pipeline.post(
             "/authentication/feedback",
             req,
-            FeedbackResponse,
+            _models.FeedbackResponse,
             timeout=timeout,
             extra_headers=extra_headers,
         )
-        return PostFeedbackResponse(**_meta(response), feedback_response=body)
+        return _models.PostFeedbackResponse(**_meta(response), feedback_response=body)
 
 
 class AsyncLookup:
@@ -638,13 +640,13 @@ class AsyncLookup:
         response, body = await self._pipeline.send(
             "GET",
             f"/lookup/{segment}",
-            LookupResponse,
+            _models.LookupResponse,
             params=params,
             headers={"customer-uuid": customer},
             timeout=timeout,
             extra_headers=extra_headers,
         )
-        return PostLookupResponse(**_meta(response), lookup_response=body)
+        return _models.PostLookupResponse(**_meta(response), lookup_response=body)
 
     async def post_lookup(
         self,
@@ -668,7 +670,7 @@ class AsyncLookup:
             APIConnectionError: The request failed in transit.
             UsageError: No phone number was given; nothing was sent.
         """
-        req = _build_request(LookupRequest, lookup_request, {})
+        req = _build_request(_models.LookupRequest, lookup_request, {})
         return await self.lookup(
             req.phone_number,
             customer_uuid,

@@ -2,7 +2,7 @@
 
 Shaped like cattrs' ``preconf`` modules: `configure_converter` installs the
 hooks on any `cattrs.Converter`, `make_converter` builds a configured one, and
-`CONVERTER` is the instance the SDK uses. This module owns the whole boundary
+`converter()` returns the instance the SDK uses, built on first use. This module owns the whole boundary
 between bytes and models; the HTTP layer calls:
 
 * `encode_request`: a request model to the JSON bytes of a request body;
@@ -45,17 +45,21 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from cattrs.v import transform_error
 
-from ding import _models
+from ding._lazy import lazy_module
 from ding._timestamps import format_timestamp, parse_timestamp
 
 if typing.TYPE_CHECKING:
     from collections.abc import Callable
 
+    from ding import _models
+else:
+    _models = lazy_module("ding._models")
+
 __all__ = [
-    "CONVERTER",
     "MAX_JSON_DEPTH",
     "DecodeError",
     "configure_converter",
+    "converter",
     "decode_error_body",
     "decode_response",
     "encode_request",
@@ -323,12 +327,14 @@ def _make_attrs_unstructure_factory(
 # Events
 # --------------------------------------------------------------------------
 
-_EVENT_CLASSES: Final[dict[str, type[Any]]] = {
-    _models.EventType.ATTEMPT.value: _models.Attempt,
-    _models.EventType.CHECK.value: _models.Check,
-    _models.EventType.DELIVERY_STATUS.value: _models.DeliveryStatus,
-    _models.EventType.BALANCE_UPDATE.value: _models.BalanceUpdate,
-}
+
+def _event_classes() -> dict[str, type[Any]]:
+    return {
+        _models.EventType.ATTEMPT.value: _models.Attempt,
+        _models.EventType.CHECK.value: _models.Check,
+        _models.EventType.DELIVERY_STATUS.value: _models.DeliveryStatus,
+        _models.EventType.BALANCE_UPDATE.value: _models.BalanceUpdate,
+    }
 
 
 def _structure_unknown_event(value: object, _: object) -> _models.UnknownEvent:
@@ -381,7 +387,7 @@ def _make_event_structure_factory(
     def factory(_: Any) -> _StructureHook:  # noqa: ANN401
         hooks = {
             event_type: (converter.get_structure_hook(cls), cls)
-            for event_type, cls in _EVENT_CLASSES.items()
+            for event_type, cls in _event_classes().items()
         }
 
         def structure_event(value: object, _: object) -> object:
@@ -400,23 +406,6 @@ def _make_event_structure_factory(
 # The converter
 # --------------------------------------------------------------------------
 
-_ENUMS: Final[tuple[type[enum.Enum], ...]] = (
-    _models.AttemptStatus,
-    _models.BalanceUpdateType,
-    _models.Capability,
-    _models.CheckStatus,
-    _models.Code,
-    _models.DeliveryStatusStatus,
-    _models.DeviceType,
-    _models.EventType,
-    _models.FeedbackRequestStatus,
-    _models.LineType,
-    _models.LookupType,
-    _models.RetryAuthenticationResponseStatus,
-    _models.SignalsDeviceType,
-    _models.Status,
-)
-
 
 def configure_converter(converter: cattrs.Converter) -> None:
     """Install the SDK's JSON hooks on a converter.
@@ -432,7 +421,23 @@ def configure_converter(converter: cattrs.Converter) -> None:
     converter.register_structure_hook(float, _structure_float)
     converter.register_structure_hook(dt.datetime, _structure_datetime)
     converter.register_unstructure_hook(dt.datetime, format_timestamp)
-    for enum_cls in _ENUMS:
+    enums: tuple[type[enum.Enum], ...] = (
+        _models.AttemptStatus,
+        _models.BalanceUpdateType,
+        _models.Capability,
+        _models.CheckStatus,
+        _models.Code,
+        _models.DeliveryStatusStatus,
+        _models.DeviceType,
+        _models.EventType,
+        _models.FeedbackRequestStatus,
+        _models.LineType,
+        _models.LookupType,
+        _models.RetryAuthenticationResponseStatus,
+        _models.SignalsDeviceType,
+        _models.Status,
+    )
+    for enum_cls in enums:
         converter.register_structure_hook(
             enum_cls, _make_open_enum_hook(enum_cls, nullable=False)
         )
@@ -476,8 +481,10 @@ def make_converter() -> cattrs.Converter:
     return converter
 
 
-CONVERTER: Final = make_converter()
-"""The converter the SDK uses."""
+@functools.cache
+def converter() -> cattrs.Converter:
+    """Return the converter the SDK uses, built on first use."""
+    return make_converter()
 
 
 def _format_exception(exc: BaseException, _: object) -> str:
@@ -506,7 +513,7 @@ def unstructure_request(model: object) -> dict[str, Any]:
     """
     if not attrs.has(type(model)):
         raise TypeError(f"expected an attrs model, got {type(model).__name__}")
-    result = CONVERTER.unstructure(model)
+    result = converter().unstructure(model)
     return typing.cast("dict[str, Any]", result)
 
 
@@ -525,7 +532,7 @@ def structure_response(data: object, cls: type[T]) -> T:
             exception escapes.
     """
     try:
-        return CONVERTER.structure(data, cls)
+        return converter().structure(data, cls)
     except Exception as exc:
         try:
             errors = tuple(transform_error(exc, "$", _format_exception))
@@ -647,7 +654,7 @@ def _make_lenient_structure(
     """Build a structure function for *cls* that drops ill-typed fields."""
     hints = typing.get_type_hints(cls)
     fields = [
-        (a.name, hints[a.name], CONVERTER.get_structure_hook(hints[a.name]))
+        (a.name, hints[a.name], converter().get_structure_hook(hints[a.name]))
         for a in attrs.fields(cls)
     ]
 

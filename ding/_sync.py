@@ -25,28 +25,29 @@ from ding._config import (
     NotGiven,
     TimeoutTypes,
 )
-from ding._models import (
-    CreateAuthenticationRequest,
-    CreateCheckRequest,
-    DeviceType,
-    FeedbackRequest,
-    FeedbackRequestStatus,
-    GetAuthenticationStatusResponse,
-    LookupRequest,
-    LookupType,
-    PostAuthenticationResponse,
-    PostCheckResponse,
-    PostFeedbackResponse,
-    PostLookupResponse,
-    PostRetryResponse,
-    RetryAuthenticationRequest,
-)
 from ding._retry import RetryConfig
 
 if TYPE_CHECKING:
     from types import TracebackType
 
     from typing_extensions import Self
+
+    from ding._models import (
+        CreateAuthenticationRequest,
+        CreateCheckRequest,
+        DeviceType,
+        FeedbackRequest,
+        FeedbackRequestStatus,
+        GetAuthenticationStatusResponse,
+        LookupRequest,
+        LookupType,
+        PostAuthenticationResponse,
+        PostCheckResponse,
+        PostFeedbackResponse,
+        PostLookupResponse,
+        PostRetryResponse,
+        RetryAuthenticationRequest,
+    )
 
 __all__ = ["Ding", "Lookup", "Otp"]
 

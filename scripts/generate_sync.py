@@ -283,8 +283,11 @@ def render(source: str) -> str:
     ]
     imports.append("from ding import _portal")
     imports.append(f"from ding._client import {', '.join(sorted(names))}")
+    # The TYPE_CHECKING imports, without an ``else:`` (the async module's
+    # run-time stand-ins, such as its lazy `ding._models`, which the sync
+    # module does not use).
     imports += [
-        ast.unparse(node)
+        ast.unparse(ast.If(test=node.test, body=node.body, orelse=[]))
         for node in tree.body
         if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
     ]

@@ -14,13 +14,15 @@ from hypothesis import strategies as st
 
 from ding import _models
 from ding._converter import (
-    CONVERTER,
     DecodeError,
     format_timestamp,
     make_converter,
     parse_timestamp,
     structure_response,
     unstructure_request,
+)
+from ding._converter import (
+    converter as ding_converter,
 )
 
 UTC = dt.timezone.utc
@@ -249,7 +251,7 @@ def test_round_trip_concrete_status_response() -> None:
 
 def test_make_converter_builds_an_equivalent_converter() -> None:
     converter = make_converter()
-    assert converter is not CONVERTER
+    assert converter is not ding_converter()
     model = _models.CreateCheckResponse(status=_models.CheckStatus.VALID)
     assert (
         converter.structure({"status": "valid"}, _models.CreateCheckResponse) == model

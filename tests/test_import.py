@@ -17,11 +17,13 @@ import ding
 
 ROOT = str(Path(ding.__file__).resolve().parents[1])
 
-#: Modules a plain ``import ding`` must not import: the sync client and its
+#: Modules a plain ``import ding`` must not import: the data model (built on
+#: the first call or the first read of a model name), the sync client and its
 #: background event loop, the model namespaces kept for old import paths
 #: (but ``ding.shared``), the fake server, the optional aiohttp transport,
 #: and the event loops themselves.
 NOT_IMPORTED = (
+    "ding._models",
     "ding._sync",
     "ding._portal",
     "anyio.from_thread",
@@ -116,5 +118,72 @@ def test_an_unknown_name_is_still_an_attribute_error() -> None:
             assert "NoSuchName" in str(exc)
         else:
             raise AssertionError("no AttributeError")
+        """
+    )
+
+
+def test_the_models_load_on_the_first_read_of_a_model_name() -> None:
+    loaded = modules_after(
+        """
+        import sys
+        import ding
+        assert "ding._models" not in sys.modules
+        assert ding.shared.Status.PENDING == "pending"
+        assert ding.shared.Status is sys.modules["ding._models"].Status
+        """
+    )
+    assert "ding._models" in loaded
+
+
+def test_the_first_call_builds_the_models_it_needs() -> None:
+    modules_after(
+        """
+        import sys
+        import anyio, httpx
+        import ding
+
+        def answer(request):
+            return httpx.Response(200, json={"authentication_uuid": "a-1", "status": "pending"})
+
+        async def main():
+            http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+            async with ding.AsyncDing(
+                api_key="k", customer_uuid="c", server_url="https://x.test/v1", client=http
+            ) as client:
+                assert "ding._models" not in sys.modules
+                res = await client.otp.create_authentication(phone_number="+14155550123")
+            assert res.create_authentication_response.status is ding.shared.Status.PENDING
+
+        anyio.run(main)
+        """
+    )
+
+
+def test_threads_racing_for_the_first_model_all_see_it() -> None:
+    # The models load under the interpreter's import lock: no thread may see
+    # a half-built module (an AttributeError) while another one builds it.
+    modules_after(
+        """
+        import sys, threading
+        import ding
+        from ding import _client
+        assert "ding._models" not in sys.modules
+        start = threading.Barrier(16)
+        seen, failed = [], []
+
+        def first_read():
+            start.wait()
+            try:
+                seen.append(_client._models.AuthenticationStatusResponse)
+            except BaseException as exc:
+                failed.append(exc)
+
+        threads = [threading.Thread(target=first_read) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert failed == [], failed
+        assert len(set(seen)) == 1 and len(seen) == 16
         """
     )
