@@ -499,3 +499,15 @@ def sync_client_on_stub(
     sync_client: ding.Ding, tcp_stub: tuple[StubDing, str]
 ) -> tuple[ding.Ding, StubDing]:
     return sync_client, tcp_stub[0]
+
+
+@pytest.mark.parametrize(
+    ("url", "word"),
+    [("https://api.example.com/v1?v=1", "query"), ("https://h/v1#top", "fragment")],
+)
+def test_sync_a_server_url_with_a_query_or_fragment_is_refused(
+    url: str, word: str
+) -> None:
+    # Credentials and plain http: tests/test_server_url.py runs both classes.
+    with pytest.raises(ding.UsageError, match=word):
+        ding.Ding(api_key="k", server_url=url)
