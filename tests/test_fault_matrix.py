@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import time
 import traceback
+from pathlib import Path
 from typing import TYPE_CHECKING, Final, cast, get_args
 
 import attrs
@@ -377,6 +379,21 @@ def test_the_table_agrees_with_the_fakes_own(fault: str) -> None:
     # Never twice; sent again only after an answer that performed nothing.
     assert once.performed in {0, 1}
     assert once.sent == 1 or (once.performed, always.performed) == (1, 0)
+
+
+def test_the_readme_map_names_tests_that_exist() -> None:
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Reliability") : readme.index("## Performance")]
+    named = 0
+    module = ""
+    for found in re.finditer(r"`(test_\w+\.py)?(?:::(test_\w+))?`", section):
+        module = found[1] or module
+        if found[2]:
+            source = (root / "tests" / module).read_text(encoding="utf-8")
+            assert f"def {found[2]}(" in source, f"{module}::{found[2]}"
+            named += 1
+    assert named >= 10
 
 
 # ---------------------------------------------------------------------------
