@@ -53,6 +53,7 @@ from ding._errors import (
     error_from_response,
 )
 from ding._log import logged
+from ding._loops import asyncio_timeout, attempt_bound, running_loop
 from ding._queue import Queue
 
 if TYPE_CHECKING:
@@ -187,42 +188,6 @@ class Pool:
                 same_loop = False
             if same_loop:
                 await client.aclose()
-
-
-def attempt_bound(timeout: httpx.Timeout) -> float | None:
-    """Return the seconds one whole attempt may take: the largest of *timeout*'s.
-
-    httpx applies each value to one operation (connect, one read, one write,
-    a pool wait); a server that trickles a byte at a time would meet every
-    one of them forever. None when the timeout sets no value at all.
-    """
-    values = [
-        v
-        for v in (timeout.connect, timeout.read, timeout.write, timeout.pool)
-        if v is not None
-    ]
-    return max(values) if values else None
-
-
-def running_loop() -> object:
-    """Return the running event loop: the asyncio loop, or the trio token.
-
-    The same object as ``anyio.lowlevel.current_token().native_token``, which
-    costs several microseconds per call (and an import); on asyncio, the
-    common case, this asks asyncio directly.
-
-    Raises:
-        RuntimeError: No event loop is running in this thread.
-    """
-    asyncio = sys.modules.get("asyncio")  # not imported: not an asyncio loop
-    if asyncio is not None:
-        try:
-            return asyncio.get_running_loop()
-        except RuntimeError:
-            pass  # trio, or no loop at all
-    import anyio.lowlevel  # noqa: PLC0415 - only off asyncio
-
-    return anyio.lowlevel.current_token().native_token
 
 
 def _new_client(loop: object) -> httpx.AsyncClient:
@@ -472,8 +437,21 @@ class Pipeline:
         limit = math.inf if per_attempt is None else per_attempt
         if deadline is not None:
             limit = min(limit, deadline - time.monotonic())
-        with anyio.move_on_after(limit):
-            return await self.pool.send(client, direct, request, self.max_response_size)
+        bound = asyncio_timeout(limit)
+        if bound is not None:
+            try:
+                async with bound:
+                    return await self.pool.send(
+                        client, direct, request, self.max_response_size
+                    )
+            except TimeoutError:
+                if not bound.expired():
+                    raise  # not the bound's: the transport's own
+        else:
+            with anyio.move_on_after(limit):
+                return await self.pool.send(
+                    client, direct, request, self.max_response_size
+                )
         if deadline is not None and time.monotonic() >= deadline:
             raise self._total_timeout_error(request)
         raise httpx.ReadTimeout(

@@ -14,6 +14,7 @@ import contextlib
 import time
 from typing import TYPE_CHECKING
 
+import anyio
 import httpx
 import pytest
 
@@ -82,11 +83,12 @@ def server(answer: str) -> Generator[tuple[str, list[float]]]:
 
 
 def make(url: str, *, injected: bool, **kwargs: object) -> ding.AsyncDing:
+    if injected:
+        kwargs["client"] = httpx.AsyncClient()
     return ding.AsyncDing(
         api_key="k",
         server_url=url,
         customer_uuid=CUSTOMER_UUID,
-        client=httpx.AsyncClient() if injected else None,
         **kwargs,  # type: ignore[arg-type]
     )
 
@@ -150,6 +152,35 @@ async def test_total_timeout_per_call_through_with_options() -> None:
                     authentication_uuid=AUTH_UUID, check_code="1"
                 )
             assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize("injected", [False, True], ids=["own-pool", "injected"])
+async def test_a_cancel_from_outside_is_not_taken_for_the_bound(injected: bool) -> None:
+    # The caller's own deadline ends the call as a cancellation: no error,
+    # not a timeout of the SDK's, whatever bounds the attempt inside.
+    with server("trickle") as (url, _):
+        async with make(url, injected=injected, timeout=30) as client:
+            started = time.monotonic()
+            with anyio.move_on_after(0.3) as scope:
+                # A POST: a cancellation taken for a timeout would raise.
+                await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+            took = time.monotonic() - started
+    assert scope.cancelled_caught
+    assert took < 3
+
+
+async def test_a_timeout_error_of_the_transport_is_not_taken_for_the_bound() -> None:
+    # A TimeoutError raised inside an attempt is the transport's failure, not
+    # the attempt running out of time: it reads the same on both backends.
+    def fail(_: httpx.Request) -> httpx.Response:
+        raise TimeoutError("the transport gave up")
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(fail))
+    async with http, make("https://x.test/v1", injected=False, client=http) as client:
+        with pytest.raises(ding.DingError) as info:
+            await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert type(info.value) is ding.APIConnectionError
+    assert "took longer" not in str(info.value)
 
 
 @pytest.mark.parametrize("bad", [0, -1, float("inf"), float("nan"), "60", True])

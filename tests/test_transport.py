@@ -433,6 +433,6 @@ async def test_the_pool_keys_its_client_on_the_running_loop() -> None:
     # must be the one anyio sees, on asyncio and on trio.
     import anyio.lowlevel  # noqa: PLC0415
 
-    from ding._pipeline import running_loop  # noqa: PLC0415
+    from ding._loops import running_loop  # noqa: PLC0415
 
     assert running_loop() is anyio.lowlevel.current_token().native_token
