@@ -10,13 +10,19 @@ Against ``python -m ding.testing`` in a child process, this runs
   create, check (of an unknown authentication, so that the one whose status
   is read does not grow with every call), status and lookup;
 
-and prints threads, open file descriptors and resident memory before (after
-a warm-up call, so lazy imports and the sync client's loop thread are not
-counted) and after (clients closed, garbage collected). Every exception that
-is not a `ding.DingError`, every warning, and any thread or file descriptor
-left over fail the run (exit status 1).
+and prints threads, open file descriptors, resident memory and the objects
+the garbage collector tracks, before (after a warm-up call, so lazy imports
+and the sync client's loop thread are not counted) and after each round
+(clients closed, garbage collected). Every exception that is not a
+`ding.DingError`, every warning, and any thread or file descriptor left over
+fail the run (exit status 1).
 
-Usage: python scripts/soak.py [--lifecycles N] [--calls N]
+Rounds tell growth that comes once from growth that accumulates: the first
+round raises the process's high-water mark (100 calls in flight, 16 threads,
+the allocator's arenas, caches filled on first use), which later rounds
+reuse; a leak would add about as much in every round.
+
+Usage: python scripts/soak.py [--lifecycles N] [--calls N] [--rounds N]
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ CYCLE = ("create", "check", "status", "lookup")
 
 
 def resources() -> dict[str, float]:
-    """Threads, open file descriptors and resident memory (MiB) right now."""
+    """Threads, open file descriptors, resident memory (MiB), tracked objects."""
     rss = 0.0
     status = Path("/proc/self/status")
     if status.exists():
@@ -60,7 +66,12 @@ def resources() -> dict[str, float]:
                 rss = int(line.split()[1]) / 1024
     fd_dir = Path("/proc/self/fd")
     fds = len(list(fd_dir.iterdir())) if fd_dir.exists() else -1
-    return {"threads": threading.active_count(), "fds": fds, "rss_mib": rss}
+    return {
+        "threads": threading.active_count(),
+        "fds": fds,
+        "rss_mib": rss,
+        "objects": len(gc.get_objects()),
+    }
 
 
 def phone(i: int) -> str:
@@ -201,10 +212,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Soak the SDK; count what is left.")
     parser.add_argument("--lifecycles", type=int, default=10_000)
     parser.add_argument("--calls", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     tally = Tally()
     warnings.simplefilter("always")
-    before = after = resources()
+    before = resources()
+    rounds: list[dict[str, float]] = []
     with warnings.catch_warnings(record=True) as caught:
         for url in serve_fake():
             os.environ.update(
@@ -219,31 +232,35 @@ def main() -> int:
                 return 1
             gc.collect()
             before = resources()
-            timed(
-                f"{args.lifecycles:,} client lifecycles",
-                functools.partial(lifecycles, args.lifecycles, auth, tally),
-            )
-            timed(
-                f"{args.calls:,} calls",
-                functools.partial(calls, args.calls, auth, tally),
-            )
-            gc.collect()
-            time.sleep(0.5)  # let closed sockets and finished threads go
-            gc.collect()
-            after = resources()
-    return report(before, after, tally, caught)
+            for number in range(1, args.rounds + 1):
+                timed(
+                    f"round {number}: {args.lifecycles:,} client lifecycles",
+                    functools.partial(lifecycles, args.lifecycles, auth, tally),
+                )
+                timed(
+                    f"round {number}: {args.calls:,} calls",
+                    functools.partial(calls, args.calls, auth, tally),
+                )
+                gc.collect()
+                time.sleep(0.5)  # let closed sockets and finished threads go
+                gc.collect()
+                rounds.append(resources())
+    return report(before, rounds, tally, caught)
 
 
 def report(
     before: dict[str, float],
-    after: dict[str, float],
+    rounds: list[dict[str, float]],
     tally: Tally,
     caught: list[warnings.WarningMessage],
 ) -> int:
     """Print the figures and the problems; return the exit status."""
-    print(f"{'':10} {'before':>10} {'after':>10}")
+    after = rounds[-1] if rounds else before
+    heads = "".join(f"{f'round {n}':>10}" for n in range(1, len(rounds) + 1))
+    print(f"{'':10} {'before':>10}{heads}")
     for key, value in before.items():
-        print(f"{key:10} {value:>10,.1f} {after[key]:>10,.1f}")
+        cells = "".join(f"{r[key]:>10,.1f}" for r in rounds)
+        print(f"{key:10} {value:>10,.1f}{cells}")
     print("outcomes:", dict(tally.counts))
     problems = [*tally.failures[:SHOWN]]
     problems += [f"warning: {w.category.__name__}: {w.message}" for w in caught[:SHOWN]]
