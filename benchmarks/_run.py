@@ -321,7 +321,7 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         help=(
             "seconds per scenario after which no new round starts, once the "
-            "minimum rounds are done (default 20, quick 5)"
+            "minimum rounds are done (default 30, quick 5)"
         ),
     )
     parser.add_argument(
@@ -333,7 +333,7 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         help=(
             "calls per round in the concurrency scenarios, at least one per task "
-            "(default 600, quick 200)"
+            "(default 2000, quick 200)"
         ),
     )
     parser.add_argument(

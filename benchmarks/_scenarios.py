@@ -65,9 +65,13 @@ class Settings:
     rounds: int = 5
     min_rounds: int = 3
     heavy_min_rounds: int = 2
-    budget: float = 20.0
-    sequential_calls: int = 300
-    concurrent_calls: int = 600
+    budget: float = 30.0
+    # Rounds long enough that one scheduling hiccup of the shared 2-core
+    # machine moves a median little: at 600 calls, a round of `AsyncDing`
+    # at concurrency 100 lasted 0.15 s, and two runs minutes apart differed
+    # by a quarter.
+    sequential_calls: int = 1000
+    concurrent_calls: int = 2000
     levels: tuple[int, ...] = (10, 100, 1000)
     threads: int = 16
     thread_calls: int = 800
