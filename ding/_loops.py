@@ -97,7 +97,8 @@ def asyncio_timeout(limit: float) -> Bound | None:
         return None
     aio = cast("Any", module)
     try:
-        aio.current_task()
+        if aio.current_task() is None:  # a coroutine driven by hand, not a task
+            return None
     except RuntimeError:  # trio, in this thread
         return None
     bound: Bound = aio.timeout(None if limit == math.inf else limit)
