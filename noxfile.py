@@ -24,6 +24,7 @@ nox.options.sessions = [
     "generated",
     "examples",
     "conformance",
+    "mixed-install",
     "fuzz",
 ]
 
@@ -37,6 +38,8 @@ ROOT = Path(__file__).resolve().parent
 COVERAGE_ENV = {"COVERAGE_FILE": str(ROOT / ".nox" / ".coverage")}
 # The one `tests` session that runs under coverage.
 COVERED_PYTHON = "3.12"
+# The official SDK's last release; it installs a package named `ding` too.
+OFFICIAL_SDK = "ding-api-client==3.9.120"
 
 
 def install_groups(session: nox.Session, *groups: str) -> None:
@@ -141,9 +144,26 @@ def conformance(session: nox.Session) -> None:
     """Run the official SDK (ding-api-client 3.9.120) through the flow against the fake."""
     # Both packages are named `ding`: the official one is installed, this
     # project only provides the fake, from the source tree, in its own process.
-    session.install("ding-api-client==3.9.120", *PYPROJECT["project"]["dependencies"])
+    session.install(OFFICIAL_SDK, *PYPROJECT["project"]["dependencies"])
     with fake_server(session) as url:
         session.run("python", "tests/conformance/official_sdk_flow.py", url)
+
+
+@nox.session(python="3.12", name="mixed-install", reuse_venv=False)
+def mixed_install(session: nox.Session) -> None:
+    """Install this project over ding-api-client: `import ding` must say how to fix it.
+
+    In a fresh environment each time: pip installs both without a word, and
+    the mix used to fail only on the first call, with an AttributeError.
+    Then runs the fix the message gives, and imports again.
+    """
+    script = "tests/conformance/mixed_install.py"
+    session.install(OFFICIAL_SDK)
+    session.install(".")
+    session.run("python", script, "mixed")
+    session.run("python", "-m", "pip", "uninstall", "--yes", "ding-api-client", "ding")
+    session.install(".")
+    session.run("python", script, "fixed")
 
 
 # The checks `nox -s fuzz` runs on every response schemathesis provokes.
@@ -240,7 +260,7 @@ def bench(session: nox.Session) -> None:
         if dep.startswith("trio")
     ]
     extra = {
-        "official": ["ding-api-client==3.9.120"],
+        "official": [OFFICIAL_SDK],
         "trio": ["-e", str(ROOT), *trio],
     }
     pythons: dict[str, str] = {}
