@@ -15,8 +15,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 import ding
-from ding._mixed_install import OTHER_SDK_FILES, MixedInstallError
+from ding._mixed_install import OTHER_SDK_FILES, MixedInstallError, from_direct_url
 
 PACKAGE = Path(ding.__file__).resolve().parent
 
@@ -77,7 +79,7 @@ def test_a_mixed_install_fails_to_import_with_the_fix(tmp_path: Path) -> None:
     assert "ding-api-client" in message
     assert "sdkconfiguration.py, sdk.py, utils/utils.py" in message
     assert "-m pip uninstall -y ding-api-client ding\n" in message
-    assert "-m pip install ding\n" in message
+    assert "-m pip install " in message
     assert "Migration" in message
 
 
@@ -85,3 +87,41 @@ def test_the_error_is_an_import_error() -> None:
     error = MixedInstallError("/nowhere/ding")
     assert isinstance(error, ImportError)
     assert error.path == "/nowhere/ding"
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "argument"),
+    [
+        ({"url": "file:///src/ding", "dir_info": {}}, "/src/ding"),
+        ({"url": "file:///my%20src", "dir_info": {}}, "'/my src'"),
+        (
+            {"url": "file:///src/ding", "dir_info": {"editable": True}},
+            "-e /src/ding",
+        ),
+        (
+            {
+                "url": "https://example.test/ding.git",
+                "vcs_info": {"vcs": "git", "commit_id": "abc123"},
+            },
+            "git+https://example.test/ding.git@abc123",
+        ),
+        (
+            {
+                "url": "https://example.test/ding-1.0-py3-none-any.whl",
+                "archive_info": {},
+            },
+            "https://example.test/ding-1.0-py3-none-any.whl",
+        ),
+        ({"dir_info": {}}, None),
+        ([], None),
+    ],
+)
+def test_the_fix_reinstalls_from_where_pip_installed_it(
+    direct_url: object, argument: str | None
+) -> None:
+    assert from_direct_url(json.dumps(direct_url)) == argument
+
+
+@pytest.mark.parametrize("text", [None, "", "{not json"])
+def test_no_direct_url_names_nothing(text: str | None) -> None:
+    assert from_direct_url(text) is None

@@ -6,8 +6,9 @@ Run by ``nox -s mixed-install``, twice, in one fresh environment:
   project. pip warns of nothing, both put files in ``ding/``; ``import ding``
   must raise ``MixedInstallError`` with the way out, not the
   ``AttributeError`` the mix used to give on the first call.
-* ``fixed``: after the commands that message gives (uninstall both, install
-  this project again); ``import ding`` must work, and the first call too.
+* ``fixed``: after the two commands that message gives, run as given
+  (uninstall both, install this project again from where it came);
+  ``import ding`` must work, and the first call too.
 
 Usage: python tests/conformance/mixed_install.py mixed|fixed
 """
@@ -29,7 +30,7 @@ def mixed() -> int:
             "ding-api-client",
             "sdkconfiguration.py",
             "-m pip uninstall -y ding-api-client ding\n",
-            "-m pip install ding\n",
+            "-m pip install ",
         ]
         missing = [text for text in expected if text not in message]
         if type(exc).__name__ != "MixedInstallError" or missing:
