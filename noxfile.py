@@ -41,8 +41,6 @@ ROOT = Path(__file__).resolve().parent
 # true`); the `coverage` session combines them into .nox/.coverage. (Not a
 # folder under .nox/: nox would take one named like a session for its venv.)
 COVERAGE_ENV = {"COVERAGE_FILE": str(ROOT / ".nox" / ".coverage")}
-
-
 # Where it is found, every session but `tests` runs on it.
 PREFERRED_PYTHON = "3.12"
 
@@ -66,10 +64,10 @@ def python_found(version: str) -> bool:
 def tools_python() -> str:
     """The Python every session but `tests` runs on.
 
-    PREFERRED_PYTHON where it is found, as on the CI machine; else the one nox runs on,
-    which is always there, if it is a supported one; else the newest
-    supported one found. So a machine with a single Python still runs lint,
-    types and the rest, not only its `tests` session.
+    PREFERRED_PYTHON where it is found, as on the CI machine; else the one
+    nox runs on, which is always there, if it is a supported one; else the
+    newest supported one found. So a machine with a single Python still runs
+    lint, types and the rest, not only its `tests` session.
     """
     running = f"{sys.version_info.major}.{sys.version_info.minor}"
     found = [version for version in PYTHONS if python_found(version)]
