@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import nox
+import platformdirs
+from nox.logger import logger
+from python_discovery import DiskCache, get_interpreter
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -24,6 +29,7 @@ nox.options.sessions = [
     "generated",
     "examples",
     "conformance",
+    "mixed-install",
     "fuzz",
 ]
 
@@ -35,8 +41,60 @@ ROOT = Path(__file__).resolve().parent
 # true`); the `coverage` session combines them into .nox/.coverage. (Not a
 # folder under .nox/: nox would take one named like a session for its venv.)
 COVERAGE_ENV = {"COVERAGE_FILE": str(ROOT / ".nox" / ".coverage")}
+# Where it is found, every session but `tests` runs on it.
+PREFERRED_PYTHON = "3.12"
+
+
+def python_found(version: str) -> bool:
+    """Whether nox finds an interpreter for *version*.
+
+    Asks python-discovery, nox's own way of finding interpreters (PATH,
+    pyenv, mise, asdf, uv), through the cache nox keeps, so that nox's own
+    lookup afterwards costs nothing.
+    """
+    try:
+        cache = DiskCache(
+            root=Path(platformdirs.user_cache_dir("nox")) / "python-discovery"
+        )
+        return get_interpreter(version, cache=cache) is not None
+    except OSError:  # an unwritable cache directory
+        return get_interpreter(version) is not None
+
+
+def tools_python() -> str:
+    """The Python every session but `tests` runs on.
+
+    PREFERRED_PYTHON where it is found, as on the CI machine; else the one
+    nox runs on, which is always there, if it is a supported one; else the
+    newest supported one found. So a machine with a single Python still runs
+    lint, types and the rest, not only its `tests` session.
+    """
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    found = [version for version in PYTHONS if python_found(version)]
+    missing = [version for version in PYTHONS if version not in found]
+    if PREFERRED_PYTHON in found:
+        chosen = PREFERRED_PYTHON
+    elif running in PYTHONS:
+        chosen = running
+    else:
+        chosen = found[-1] if found else PREFERRED_PYTHON
+    if missing:
+        skipped = ", ".join(f"tests-{version}" for version in missing)
+        logger.warning(
+            f"Python {', '.join(missing)} not found: {skipped} cannot run here "
+            "(nox skips them, or fails with --error-on-missing-interpreters, as "
+            f"in CI). The other sessions run on Python {chosen}."
+        )
+    return chosen
+
+
+# lint, types, generated, examples, conformance, mixed-install, fuzz,
+# coverage, generate and bench run on this one interpreter.
+TOOLS_PYTHON = tools_python()
 # The one `tests` session that runs under coverage.
-COVERED_PYTHON = "3.12"
+COVERED_PYTHON = TOOLS_PYTHON
+# The official SDK's last release; it installs a package named `ding` too.
+OFFICIAL_SDK = "ding-api-client==3.9.120"
 
 
 def install_groups(session: nox.Session, *groups: str) -> None:
@@ -68,15 +126,15 @@ def tests(session: nox.Session) -> None:
         session.run(pytest, *session.posargs)
 
 
-@nox.session(python="3.12")
+@nox.session(python=TOOLS_PYTHON)
 def coverage(session: nox.Session) -> None:
-    """Combine the data of tests-3.12 (the session under coverage); fail under the floor."""
+    """Combine the data of the tests session under coverage; fail under the floor."""
     install_groups(session, "coverage")
     session.run("coverage", "combine", env=COVERAGE_ENV)
     session.run("coverage", "report", env=COVERAGE_ENV)
 
 
-@nox.session(python="3.12")
+@nox.session(python=TOOLS_PYTHON)
 def lint(session: nox.Session) -> None:
     """Lint and check formatting with ruff."""
     install_groups(session, "lint")
@@ -84,7 +142,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
 
 
-@nox.session(python="3.12")
+@nox.session(python=TOOLS_PYTHON)
 def types(session: nox.Session) -> None:
     """Type-check the package, tests, examples and scripts with mypy and pyright (strict)."""
     install_groups(session, "typing")
@@ -93,21 +151,21 @@ def types(session: nox.Session) -> None:
     session.run("pyright")
 
 
-@nox.session(python="3.12")
+@nox.session(python=TOOLS_PYTHON)
 def generated(session: nox.Session) -> None:
     """Fail when ding/_sync.py differs from a fresh generation."""
     install_groups(session, "lint")
     session.run("python", "scripts/generate_sync.py", "--check")
 
 
-@nox.session(python="3.12")
+@nox.session(python=TOOLS_PYTHON)
 def generate(session: nox.Session) -> None:
     """Regenerate ding/_sync.py from ding/_client.py."""
     install_groups(session, "lint")
     session.run("python", "scripts/generate_sync.py")
 
 
-@nox.session(python="3.12")
+@nox.session(python=TOOLS_PYTHON)
 def examples(session: nox.Session) -> None:
     """Run every example against the embedded fake, as a newcomer would."""
     session.install(".")
@@ -136,14 +194,38 @@ def fake_server(session: nox.Session) -> Generator[str]:
         process.wait(timeout=10)
 
 
-@nox.session(python="3.12")
+@nox.session(python=TOOLS_PYTHON)
 def conformance(session: nox.Session) -> None:
     """Run the official SDK (ding-api-client 3.9.120) through the flow against the fake."""
     # Both packages are named `ding`: the official one is installed, this
     # project only provides the fake, from the source tree, in its own process.
-    session.install("ding-api-client==3.9.120", *PYPROJECT["project"]["dependencies"])
+    session.install(OFFICIAL_SDK, *PYPROJECT["project"]["dependencies"])
     with fake_server(session) as url:
         session.run("python", "tests/conformance/official_sdk_flow.py", url)
+
+
+@nox.session(python=TOOLS_PYTHON, name="mixed-install", reuse_venv=False)
+def mixed_install(session: nox.Session) -> None:
+    """Install this project over ding-api-client: `import ding` must say how to fix it.
+
+    In a fresh environment each time: pip installs both without a word, and
+    the mix used to fail only on the first call, with an AttributeError.
+    Then runs the commands the message gives, as given, and imports again.
+    """
+    script = "tests/conformance/mixed_install.py"
+    session.install(OFFICIAL_SDK)
+    session.install(".")
+    message = session.run("python", script, "mixed", silent=True)
+    assert isinstance(message, str)  # noqa: S101 - silent=True returns the output
+    print(message)  # noqa: T201 - the error a user would see
+    fix = [
+        shlex.split(line) for line in message.splitlines() if line.startswith("    ")
+    ]
+    if len(fix) != 2:  # noqa: PLR2004 - uninstall, then install
+        session.error(f"expected two commands in the message, found {fix}")
+    for command in fix:
+        session.run(*command, silent=True)
+    session.run("python", script, "fixed")
 
 
 # The checks `nox -s fuzz` runs on every response schemathesis provokes.
@@ -170,7 +252,7 @@ schemathesis.openapi.format(
 """
 
 
-@nox.session(python="3.12")
+@nox.session(python=TOOLS_PYTHON)
 def fuzz(session: nox.Session) -> None:
     """Fuzz the fake with schemathesis, and the client with arbitrary answers.
 
@@ -221,7 +303,7 @@ def fuzz(session: nox.Session) -> None:
     )
 
 
-@nox.session(python="3.12")
+@nox.session(python=TOOLS_PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmark ding against plain httpx, requests, aiohttp and the official SDK.
 
@@ -240,7 +322,7 @@ def bench(session: nox.Session) -> None:
         if dep.startswith("trio")
     ]
     extra = {
-        "official": ["ding-api-client==3.9.120"],
+        "official": [OFFICIAL_SDK],
         "trio": ["-e", str(ROOT), *trio],
     }
     pythons: dict[str, str] = {}

@@ -10,6 +10,21 @@ Send a one-time code, check what the user typed, retry the send::
 `ding.Ding` is the same client for synchronous code.
 """
 
+# Before anything else is imported (an import could fail on the other
+# package's files first): the official generated SDK, `ding-api-client`,
+# installs a package named `ding` too, and pip lets one be installed over the
+# other. One stat of a file that ding-api-client puts there, and this project
+# never has, tells the mix; see ding/_mixed_install.py. (os.path, not
+# pathlib: os is loaded before any program starts, pathlib not yet.)
+import os as _os
+
+_here = _os.path.dirname(__file__)  # noqa: PTH120 - see above
+if _os.path.exists(_os.path.join(_here, "sdkconfiguration.py")):  # noqa: PTH110, PTH118
+    from ding._mixed_install import MixedInstallError as _MixedInstallError
+
+    raise _MixedInstallError(_here)
+del _here, _os
+
 import typing as _typing
 
 from ding import models, utils

@@ -4,8 +4,10 @@ Without ``DING_API_KEY`` this runs against the fake Ding API that ships in
 the package (``ding.testing``): no account, no network, no SMS. It reads the
 code the fake "sent" from its outbox, where a real user would type it.
 
-With ``DING_API_KEY`` and ``DING_CUSTOMER_UUID`` set it talks to the real
-API: it sends one SMS to ``DING_PHONE_NUMBER`` and asks you for the code.
+With ``DING_API_KEY`` and ``DING_CUSTOMER_UUID`` set it talks to the v1
+server at ``DING_BASE_URL`` (by default Ding's own, whose removal Ding
+announced for April 2026): it sends one SMS to ``DING_PHONE_NUMBER`` and asks
+you for the code.
 
 Run it: ``python examples/quickstart.py``
 """
@@ -110,8 +112,8 @@ def sync_flow(client: ding.Ding, fake: FakeDing) -> None:
     )
 
 
-async def on_real_api() -> None:
-    """Send one real SMS and check the code you type."""
+async def on_server() -> None:
+    """Send one SMS through the server and check the code you type."""
     async with ding.AsyncDing() as client:
         await async_flow(client, None)
 
@@ -123,10 +125,11 @@ async def on_fake(fake: FakeDing) -> None:
 
 
 def main() -> None:
-    """Run the walk-through on the real API or on the embedded fake."""
+    """Run the walk-through on a v1 server or on the embedded fake."""
     if os.environ.get("DING_API_KEY"):
-        print(f"ding {ding.__version__}: talking to the real Ding API\n")
-        anyio.run(on_real_api)
+        server = os.environ.get("DING_BASE_URL", ding.SERVERS[0])
+        print(f"ding {ding.__version__}: talking to {server}\n")
+        anyio.run(on_server)
         return
     print(
         f"ding {ding.__version__}: no DING_API_KEY set, using the embedded fake Ding API\n"
@@ -138,7 +141,8 @@ def main() -> None:
     with fake.client() as client:
         sync_flow(client, fake)
     print(
-        "\nDone. Set DING_API_KEY and DING_CUSTOMER_UUID to run this against the real API."
+        "\nDone. Set DING_API_KEY, DING_CUSTOMER_UUID and DING_BASE_URL to run this"
+        " against a server that speaks the v1 API."
     )
 
 

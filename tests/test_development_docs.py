@@ -46,10 +46,10 @@ def session_names(
         str(name_node.value) if isinstance(name_node, ast.Constant) else function.name
     )
     python = values.get("python")
-    if isinstance(python, ast.Name):
+    if isinstance(python, ast.Name) and python.id == "PYTHONS":
         # python=PYTHONS: one session per classifier.
-        assert python.id == "PYTHONS"
         return name, [f"{name}-{v}" for v in classifier_pythons()]
+    # One interpreter (python=TOOLS_PYTHON): the session keeps its name.
     return name, [name]
 
 

@@ -20,7 +20,8 @@ ROOT = str(Path(ding.__file__).resolve().parents[1])
 #: Modules a plain ``import ding`` must not import: the data model (built on
 #: the first call or the first read of a model name), the sync client and its
 #: background event loop, the model namespaces kept for old import paths
-#: (but ``ding.shared``), the fake server, the optional aiohttp transport,
+#: (but ``ding.shared``), the fake server, the error for a package directory
+#: shared with ding-api-client, the optional aiohttp transport,
 #: and the event loops themselves.
 NOT_IMPORTED = (
     "ding._models",
@@ -32,6 +33,7 @@ NOT_IMPORTED = (
     "ding.models.errors",
     "ding.models.operations",
     "ding.testing",
+    "ding._mixed_install",
     "ding._aiohttp",
     "aiohttp",
     "asyncio",

@@ -1,7 +1,8 @@
 """A faithful fake of the Ding v1 API, for the quickstart, tests and benchmarks.
 
-The real v1 API has been retired; `FakeDing` answers every operation as the
-contract describes, from memory: codes land in ``fake.outbox``, time and
+`FakeDing` answers every operation of the v1 API as the contract describes,
+from memory, and serves as a v1 server wherever one is needed (Ding
+announced the removal of its own by April 2026): codes land in ``fake.outbox``, time and
 codes are injectable, faults are scriptable, webhooks are delivered. Run it:
 
 * in-process: ``fake.async_client()`` / ``fake.client()`` give ready clients
