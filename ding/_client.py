@@ -262,8 +262,10 @@ class AsyncDing:
         """Return a copy with some settings changed, sharing the connection pool.
 
         Arguments left out keep this client's value; ``default_headers`` are
-        merged over this client's headers. Closing any copy closes the shared
-        pool. The server URL is checked again (see `AsyncDing`) when it or
+        merged over this client's headers. The copy borrows this client's
+        pool: closing the copy (or leaving its ``async with``) ends the copy
+        only, and closing this client closes the pool for every copy. The
+        server URL is checked again (see `AsyncDing`) when it or
         ``allow_insecure_http`` changes.
 
         Returns:
@@ -304,6 +306,7 @@ class AsyncDing:
                 pipeline.default_headers,
                 default_headers,
             )
+        changes["pool"] = pipeline.pool.borrow()
         new = object.__new__(type(self))
         new._bind(attrs.evolve(pipeline, **changes))
         return new
@@ -311,7 +314,9 @@ class AsyncDing:
     async def aclose(self) -> None:
         """Close the connection pool, unless it was injected by the caller.
 
-        Safe to call more than once. The client cannot be used afterwards.
+        On a `with_options` copy, end the copy only: the pool it borrowed
+        stays open for the client it was made from. Safe to call more than
+        once. The client cannot be used afterwards.
         """
         await self._pipeline.pool.aclose()
 

@@ -97,7 +97,9 @@ class RequestModel(AttrsInstance, Protocol):
 class Pool:
     """The httpx client a family of `with_options` copies shares.
 
-    The client is created on first use. A client the SDK created is replaced
+    The original client owns it; each copy holds a pool *borrowed* from it
+    (`borrow`), which sends through the owner's and whose `aclose` ends
+    only the copy. The client is created on first use. A client the SDK created is replaced
     (never closed) when the process forked or the event loop changed, since
     its connections belong to the parent process or to a dead loop. In front
     of it, a `Queue` of as many slots as it has connections (none in front
@@ -110,6 +112,11 @@ class Pool:
     owner_pid: int = 0
     owner_loop: object = None
     closed: bool = False
+    lender: Pool | None = None
+
+    def borrow(self) -> Pool:
+        """Return a pool for a `with_options` copy: the same connections, its own close."""
+        return Pool(injected=self.injected, lender=self.lender or self)
 
     def direct(self, client: httpx.AsyncClient) -> httpx.AsyncBaseTransport | None:
         """Return the transport to send through directly, if *client* is the SDK's.
@@ -129,6 +136,8 @@ class Pool:
         """
         if self.closed:
             raise UsageError("this client is closed; create a new one")
+        if self.lender is not None:
+            return self.lender.get()
         if self.injected is not None:
             if self.injected.is_closed:
                 raise UsageError("the httpx.AsyncClient passed as client= is closed")
@@ -165,6 +174,8 @@ class Pool:
         Raises:
             httpx.PoolTimeout: No connection came free within the pool timeout.
         """
+        if self.lender is not None:
+            return await self.lender.send(client, direct, request, max_size)
         queue = self.queue
         if queue is None or self.injected is not None:
             return await send_once(client, direct, request, max_size)
@@ -176,8 +187,10 @@ class Pool:
             queue.give()
 
     async def aclose(self) -> None:
-        """Close the pool; later calls raise `UsageError`."""
+        """Close the pool (a borrowed one: only the copy); later calls raise `UsageError`."""
         self.closed = True
+        if self.lender is not None:
+            return
         client, self.client = self.client, None
         # Only a client the SDK created, on this process and this loop, is
         # closed: an injected one belongs to the caller.
