@@ -37,6 +37,7 @@ from ding._config import (
     merge_headers,
     resolve_api_key,
     resolve_server_url,
+    server_url_source,
     to_timeout,
 )
 from ding._errors import UsageError
@@ -211,6 +212,7 @@ class AsyncDing:
                     url_params,
                     allow_insecure_http=allow_insecure_http,
                 ),
+                server_url_source=server_url_source(server_url, server_idx),
                 allow_insecure_http=allow_insecure_http,
                 max_response_size=check_max_response_size(max_response_size),
                 total_timeout=check_total_timeout(total_timeout),
@@ -278,7 +280,9 @@ class AsyncDing:
         changes: dict[str, Any] = {}
         if api_key is not None:
             check_header_value("api_key", api_key)
-            changes["api_key"] = Secret(api_key)
+            changes["api_key"] = Secret(
+                api_key, "the api_key argument of with_options()"
+            )
         if customer_uuid is not None:
             changes["customer_uuid"] = customer_uuid
         if allow_insecure_http is not None:
@@ -288,6 +292,11 @@ class AsyncDing:
         if not isinstance(total_timeout, NotGiven):
             changes["total_timeout"] = check_total_timeout(total_timeout)
         if server_url is not None or allow_insecure_http is not None:
+            changes["server_url_source"] = (
+                pipeline.server_url_source
+                if server_url is None
+                else "the server_url argument of with_options()"
+            )
             changes["server_url"] = resolve_server_url(
                 pipeline.server_url if server_url is None else server_url,
                 None,

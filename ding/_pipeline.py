@@ -52,6 +52,7 @@ from ding._errors import (
     UsageError,
     error_from_response,
 )
+from ding._explain import add_hint, connection_error
 from ding._log import logged
 from ding._loops import asyncio_timeout, attempt_bound, running_loop
 from ding._queue import Queue
@@ -61,7 +62,7 @@ if TYPE_CHECKING:
 
     from ding._retry import RetryPolicy
 
-__all__ = ["REDACTED", "Pipeline", "Pool", "RequestModel", "connection_error"]
+__all__ = ["REDACTED", "Pipeline", "Pool", "RequestModel"]
 
 _logger: Final = logging.getLogger("ding")
 
@@ -251,6 +252,7 @@ class Pipeline:
     policy: RetryPolicy
     default_headers: Mapping[str, str]
     pool: Pool
+    server_url_source: str = "the server_url argument"
     allow_insecure_http: bool = False
     max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
     total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT
@@ -419,7 +421,12 @@ class Pipeline:
                 wait = None  # the retry would start past the deadline
             if wait is None:
                 if isinstance(failure, httpx.Response):
-                    raise error_from_response(failure)
+                    raise add_hint(
+                        error_from_response(failure),
+                        api_key=self.api_key,
+                        server_url=self.server_url,
+                        server_url_source=self.server_url_source,
+                    )
                 raise connection_error(failure, request) from _cause(failure)
             retry += 1
             if _logger.isEnabledFor(logging.DEBUG):
@@ -666,23 +673,3 @@ def _cause(exc: Exception) -> Exception | None:
     # h11 quotes the offending header in a LocalProtocolError, and a header
     # can hold the key: such a cause is dropped rather than shown.
     return None if isinstance(exc, httpx.LocalProtocolError) else exc
-
-
-def connection_error(exc: Exception, request: httpx.Request) -> APIConnectionError:
-    """Map a failed send (no usable answer) to `APIConnectionError` or a timeout."""
-    if isinstance(exc, httpx.LocalProtocolError):
-        return APIConnectionError(
-            f"{request.method} {request.url.path}: the request could not be sent "
-            "(invalid HTTP); check the headers and the server URL",
-            request=request,
-        )
-    if isinstance(exc, httpx.TimeoutException):
-        kind = type(exc).__name__.removesuffix("Timeout").lower() or "request"
-        return APITimeoutError(
-            f"{request.method} {request.url.path}: {kind} timeout",
-            request=request,
-        )
-    return APIConnectionError(
-        f"{request.method} {request.url.path}: {type(exc).__name__}: {exc}",
-        request=request,
-    )

@@ -313,10 +313,12 @@ def test_strict_mode() -> None:
         with pytest.raises(ding.AuthenticationError) as denied:
             bad.otp.create_authentication(phone_number=PHONE)
         assert denied.value.status_code == 403
-        assert (
-            str(denied.value)
-            == 'API error occurred: Status 403\n{"message":"Forbidden"}'
-        )
+        # The seed SDK's str() first, then the hint on a line of its own.
+        seed, hint = str(denied.value).rsplit("\n", 1)
+        assert seed == 'API error occurred: Status 403\n{"message":"Forbidden"}'
+        assert hint == denied.value.hint
+        assert hint.startswith("The API key was refused; it came from the api_key")
+        assert "bad-key" not in hint
 
 
 def test_open_mode_accepts_the_seed_documents_request(fake: FakeDing) -> None:
