@@ -265,9 +265,9 @@ class AsyncDing:
 
         Arguments left out keep this client's value; ``default_headers`` are
         merged over this client's headers. The copy borrows this client's
-        pool: closing the copy (or leaving its ``async with``) ends the copy
-        only, and closing this client closes the pool for every copy. The
-        server URL is checked again (see `AsyncDing`) when it or
+        pool: closing the copy, or the end of its context manager, ends the
+        copy only, and closing this client closes the pool for every copy.
+        The server URL is checked again (see `AsyncDing`) when it or
         ``allow_insecure_http`` changes.
 
         Returns:

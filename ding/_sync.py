@@ -171,9 +171,9 @@ class Ding:
 
         Arguments left out keep this client's value; ``default_headers`` are
         merged over this client's headers. The copy borrows this client's
-        pool: closing the copy (or leaving its ``with``) ends the copy
-        only, and closing this client closes the pool for every copy. The
-        server URL is checked again (see `Ding`) when it or
+        pool: closing the copy, or the end of its context manager, ends the
+        copy only, and closing this client closes the pool for every copy.
+        The server URL is checked again (see `Ding`) when it or
         ``allow_insecure_http`` changes.
 
         Returns:
