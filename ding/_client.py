@@ -37,6 +37,7 @@ from ding._config import (
     merge_headers,
     resolve_api_key,
     resolve_server_url,
+    server_url_source,
     to_timeout,
 )
 from ding._errors import UsageError
@@ -211,6 +212,7 @@ class AsyncDing:
                     url_params,
                     allow_insecure_http=allow_insecure_http,
                 ),
+                server_url_source=server_url_source(server_url, server_idx),
                 allow_insecure_http=allow_insecure_http,
                 max_response_size=check_max_response_size(max_response_size),
                 total_timeout=check_total_timeout(total_timeout),
@@ -262,8 +264,10 @@ class AsyncDing:
         """Return a copy with some settings changed, sharing the connection pool.
 
         Arguments left out keep this client's value; ``default_headers`` are
-        merged over this client's headers. Closing any copy closes the shared
-        pool. The server URL is checked again (see `AsyncDing`) when it or
+        merged over this client's headers. The copy borrows this client's
+        pool: closing the copy, or the end of its context manager, ends the
+        copy only, and closing this client closes the pool for every copy.
+        The server URL is checked again (see `AsyncDing`) when it or
         ``allow_insecure_http`` changes.
 
         Returns:
@@ -276,7 +280,9 @@ class AsyncDing:
         changes: dict[str, Any] = {}
         if api_key is not None:
             check_header_value("api_key", api_key)
-            changes["api_key"] = Secret(api_key)
+            changes["api_key"] = Secret(
+                api_key, "the api_key argument of with_options()"
+            )
         if customer_uuid is not None:
             changes["customer_uuid"] = customer_uuid
         if allow_insecure_http is not None:
@@ -286,6 +292,11 @@ class AsyncDing:
         if not isinstance(total_timeout, NotGiven):
             changes["total_timeout"] = check_total_timeout(total_timeout)
         if server_url is not None or allow_insecure_http is not None:
+            changes["server_url_source"] = (
+                pipeline.server_url_source
+                if server_url is None
+                else "the server_url argument of with_options()"
+            )
             changes["server_url"] = resolve_server_url(
                 pipeline.server_url if server_url is None else server_url,
                 None,
@@ -304,6 +315,7 @@ class AsyncDing:
                 pipeline.default_headers,
                 default_headers,
             )
+        changes["pool"] = pipeline.pool.borrow()
         new = object.__new__(type(self))
         new._bind(attrs.evolve(pipeline, **changes))
         return new
@@ -311,7 +323,9 @@ class AsyncDing:
     async def aclose(self) -> None:
         """Close the connection pool, unless it was injected by the caller.
 
-        Safe to call more than once. The client cannot be used afterwards.
+        On a `with_options` copy, end the copy only: the pool it borrowed
+        stays open for the client it was made from. Safe to call more than
+        once. The client cannot be used afterwards.
         """
         await self._pipeline.pool.aclose()
 

@@ -132,10 +132,12 @@ def to_timeout(value: TimeoutTypes) -> httpx.Timeout:
 class Secret:
     """A string that never shows itself in a repr, a log or a traceback."""
 
-    __slots__ = ("value",)
+    __slots__ = ("source", "value")
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str, source: str = "the api_key argument") -> None:
         self.value = value
+        #: Where the value came from, for messages (never the value itself).
+        self.source = source
 
     def __repr__(self) -> str:
         return "<redacted>"
@@ -154,15 +156,17 @@ def resolve_api_key(api_key: str | None) -> Secret:
     Raises:
         UsageError: There is no key, or it cannot be sent as a header.
     """
+    source = "the api_key argument"
     if api_key is None:
         api_key = os.environ.get(ENV_API_KEY)
+        source = f"the {ENV_API_KEY} environment variable"
     if api_key is None:
         raise UsageError(
             f"no API key: pass api_key=... or set the {ENV_API_KEY} "
             "environment variable",
         )
     check_header_value("api_key", api_key)
-    return Secret(api_key)
+    return Secret(api_key, source)
 
 
 def check_header_value(name: str, value: object) -> None:
@@ -243,6 +247,17 @@ def check_max_retries(value: object) -> None:
     """
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise UsageError("max_retries must be a non-negative integer")
+
+
+def server_url_source(server_url: str | None, server_idx: int | None) -> str:
+    """Return where `resolve_server_url` takes the URL from, for messages."""
+    if server_url is not None:
+        return "the server_url argument"
+    if server_idx is not None:
+        return "server_idx"
+    if env(ENV_BASE_URL):
+        return f"the {ENV_BASE_URL} environment variable"
+    return "the default"
 
 
 def resolve_server_url(

@@ -134,11 +134,17 @@ class SDKError(APIError):
     """The server answered with an error status or an unreadable body.
 
     ``str()`` keeps the seed SDK's form: ``"<message>: Status <code>"``
-    followed by a newline and the body when there is one.
+    followed by a newline and the body when there is one, then, when the
+    SDK knows a likely cause, a newline and the hint.
 
     Attributes:
         message: A short description ("API error occurred" for an error status).
+        hint: What probably went wrong and how to fix it, or None: a 401 or
+            403 says where the refused API key came from (never the key), a
+            404 whether the server URL lacks ``/v1``.
     """
+
+    hint: str | None = None
 
     def __init__(
         self,
@@ -155,7 +161,9 @@ class SDKError(APIError):
 
     def __str__(self) -> str:
         text = f"{self.message}: Status {self.status_code}"
-        return f"{text}\n{shorten(self.body)}" if self.body else text
+        if self.body:
+            text = f"{text}\n{shorten(self.body)}"
+        return f"{text}\n{self.hint}" if self.hint else text
 
     def __repr__(self) -> str:
         return (

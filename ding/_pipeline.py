@@ -52,6 +52,7 @@ from ding._errors import (
     UsageError,
     error_from_response,
 )
+from ding._explain import add_hint, connection_error
 from ding._log import logged
 from ding._loops import asyncio_timeout, attempt_bound, running_loop
 from ding._queue import Queue
@@ -61,7 +62,7 @@ if TYPE_CHECKING:
 
     from ding._retry import RetryPolicy
 
-__all__ = ["REDACTED", "Pipeline", "Pool", "RequestModel", "connection_error"]
+__all__ = ["REDACTED", "Pipeline", "Pool", "RequestModel"]
 
 _logger: Final = logging.getLogger("ding")
 
@@ -97,7 +98,9 @@ class RequestModel(AttrsInstance, Protocol):
 class Pool:
     """The httpx client a family of `with_options` copies shares.
 
-    The client is created on first use. A client the SDK created is replaced
+    The original client owns it; each copy holds a pool *borrowed* from it
+    (`borrow`), which sends through the owner's and whose `aclose` ends
+    only the copy. The client is created on first use. A client the SDK created is replaced
     (never closed) when the process forked or the event loop changed, since
     its connections belong to the parent process or to a dead loop. In front
     of it, a `Queue` of as many slots as it has connections (none in front
@@ -110,6 +113,11 @@ class Pool:
     owner_pid: int = 0
     owner_loop: object = None
     closed: bool = False
+    lender: Pool | None = None
+
+    def borrow(self) -> Pool:
+        """Return a pool for a `with_options` copy: the same connections, its own close."""
+        return Pool(injected=self.injected, lender=self.lender or self)
 
     def direct(self, client: httpx.AsyncClient) -> httpx.AsyncBaseTransport | None:
         """Return the transport to send through directly, if *client* is the SDK's.
@@ -129,6 +137,8 @@ class Pool:
         """
         if self.closed:
             raise UsageError("this client is closed; create a new one")
+        if self.lender is not None:
+            return self.lender.get()
         if self.injected is not None:
             if self.injected.is_closed:
                 raise UsageError("the httpx.AsyncClient passed as client= is closed")
@@ -165,6 +175,8 @@ class Pool:
         Raises:
             httpx.PoolTimeout: No connection came free within the pool timeout.
         """
+        if self.lender is not None:
+            return await self.lender.send(client, direct, request, max_size)
         queue = self.queue
         if queue is None or self.injected is not None:
             return await send_once(client, direct, request, max_size)
@@ -176,8 +188,10 @@ class Pool:
             queue.give()
 
     async def aclose(self) -> None:
-        """Close the pool; later calls raise `UsageError`."""
+        """Close the pool (a borrowed one: only the copy); later calls raise `UsageError`."""
         self.closed = True
+        if self.lender is not None:
+            return
         client, self.client = self.client, None
         # Only a client the SDK created, on this process and this loop, is
         # closed: an injected one belongs to the caller.
@@ -238,6 +252,7 @@ class Pipeline:
     policy: RetryPolicy
     default_headers: Mapping[str, str]
     pool: Pool
+    server_url_source: str = "the server_url argument"
     allow_insecure_http: bool = False
     max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
     total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT
@@ -406,7 +421,12 @@ class Pipeline:
                 wait = None  # the retry would start past the deadline
             if wait is None:
                 if isinstance(failure, httpx.Response):
-                    raise error_from_response(failure)
+                    raise add_hint(
+                        error_from_response(failure),
+                        api_key=self.api_key,
+                        server_url=self.server_url,
+                        server_url_source=self.server_url_source,
+                    )
                 raise connection_error(failure, request) from _cause(failure)
             retry += 1
             if _logger.isEnabledFor(logging.DEBUG):
@@ -653,23 +673,3 @@ def _cause(exc: Exception) -> Exception | None:
     # h11 quotes the offending header in a LocalProtocolError, and a header
     # can hold the key: such a cause is dropped rather than shown.
     return None if isinstance(exc, httpx.LocalProtocolError) else exc
-
-
-def connection_error(exc: Exception, request: httpx.Request) -> APIConnectionError:
-    """Map a failed send (no usable answer) to `APIConnectionError` or a timeout."""
-    if isinstance(exc, httpx.LocalProtocolError):
-        return APIConnectionError(
-            f"{request.method} {request.url.path}: the request could not be sent "
-            "(invalid HTTP); check the headers and the server URL",
-            request=request,
-        )
-    if isinstance(exc, httpx.TimeoutException):
-        kind = type(exc).__name__.removesuffix("Timeout").lower() or "request"
-        return APITimeoutError(
-            f"{request.method} {request.url.path}: {kind} timeout",
-            request=request,
-        )
-    return APIConnectionError(
-        f"{request.method} {request.url.path}: {type(exc).__name__}: {exc}",
-        request=request,
-    )

@@ -170,8 +170,10 @@ class Ding:
         """Return a copy with some settings changed, sharing the connection pool.
 
         Arguments left out keep this client's value; ``default_headers`` are
-        merged over this client's headers. Closing any copy closes the shared
-        pool. The server URL is checked again (see `Ding`) when it or
+        merged over this client's headers. The copy borrows this client's
+        pool: closing the copy, or the end of its context manager, ends the
+        copy only, and closing this client closes the pool for every copy.
+        The server URL is checked again (see `Ding`) when it or
         ``allow_insecure_http`` changes.
 
         Returns:
@@ -197,7 +199,9 @@ class Ding:
     def close(self) -> None:
         """Close the connection pool, unless it was injected by the caller.
 
-        Safe to call more than once. The client cannot be used afterwards.
+        On a `with_options` copy, end the copy only: the pool it borrowed
+        stays open for the client it was made from. Safe to call more than
+        once. The client cannot be used afterwards.
         """
         return _portal.call(self._async.aclose)
 

@@ -168,7 +168,9 @@ async def test_with_options_shares_the_pool(
     client: ding.AsyncDing, stub: StubDing
 ) -> None:
     other = client.with_options(customer_uuid="c2", api_key="k2", max_retries=5)
-    assert other._pipeline.pool is client._pipeline.pool
+    assert other._pipeline.pool.lender is client._pipeline.pool
+    # A copy of a copy borrows from the owner too.
+    assert other.with_options()._pipeline.pool.lender is client._pipeline.pool
     assert other.max_retries == 5
     assert client.max_retries == 0
     await other.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
@@ -180,6 +182,35 @@ async def test_with_options_shares_the_pool(
     }
     await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
     assert stub.last.headers["x-api-key"] == "test-key"
+
+
+async def test_closing_a_copy_leaves_the_original_working(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    async with client.with_options(max_retries=1) as copy:
+        await copy.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    await client.with_options(timeout=3).aclose()
+    with pytest.raises(ding.UsageError, match="closed"):
+        await copy.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    res = await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert res.status_code == 200
+    assert len(stub.requests) == 2
+
+
+async def test_closing_the_original_closes_the_pool_for_every_copy(
+    client: ding.AsyncDing,
+) -> None:
+    copy = client.with_options(max_retries=1)
+    await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    own = client._pipeline.pool.client
+    await client.aclose()
+    assert own is None or own.is_closed
+    with pytest.raises(ding.UsageError, match="closed"):
+        await copy.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    with pytest.raises(ding.UsageError, match="closed"):
+        await copy.with_options().otp.check(
+            authentication_uuid=AUTH_UUID, check_code="1"
+        )
 
 
 async def test_closed_client_refuses_calls() -> None:

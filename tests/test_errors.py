@@ -23,6 +23,18 @@ pytestmark = pytest.mark.anyio
 SECRET = "sk_live_do_not_leak_0123456789"  # noqa: S105 - a fake key to hunt for
 
 
+KEY_REFUSED = (
+    "The API key was refused; it came from the api_key argument. Check that "
+    "it is a current key of your Ding account (the key itself is never shown)."
+)
+
+
+def where(client: ding.AsyncDing) -> str:
+    """The host:port a client's requests go to, the port spelt out."""
+    url = httpx.URL(client.server_url)
+    return f"{url.host}:{url.port or 443}"
+
+
 def error_body(code: str) -> dict[str, str]:
     return {
         "code": code,
@@ -93,7 +105,10 @@ async def test_403_forbidden_is_an_sdk_error_in_seed_form(
     assert isinstance(err, ding.AuthenticationError)
     assert err.status_code == 403
     assert err.message == "API error occurred"
-    assert str(err) == 'API error occurred: Status 403\n{"message": "Forbidden"}'
+    # The seed SDK's form, then the hint on a line of its own.
+    assert str(err) == (
+        'API error occurred: Status 403\n{"message": "Forbidden"}\n' + KEY_REFUSED
+    )
     assert err.raw_response.status_code == 403
 
 
@@ -117,7 +132,9 @@ async def test_status_families(
         await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
     assert type(info.value) is cls
     assert info.value.status_code == status
-    assert str(info.value) == f"API error occurred: Status {status}\nnope"
+    # Only a refused key has a hint here (the server URL ends in /v1).
+    hint = f"\n{KEY_REFUSED}" if status == 401 else ""
+    assert str(info.value) == f"API error occurred: Status {status}\nnope{hint}"
 
 
 async def test_400_without_a_ding_body(client: ding.AsyncDing, stub: StubDing) -> None:
@@ -181,6 +198,10 @@ async def test_connection_error(client: ding.AsyncDing, stub: StubDing) -> None:
     stub.script.append(httpx.ConnectError("connection refused"))
     with pytest.raises(ding.APIConnectionError) as info:
         await client.otp.create_authentication(phone_number="+1234567890")
+    assert str(info.value) == (
+        "POST /v1/authentication: cannot connect to stub.test:443: "
+        "ConnectError: connection refused"
+    )
     assert not isinstance(info.value, ding.APITimeoutError)
     assert isinstance(info.value.__cause__, httpx.ConnectError)
     assert info.value.request is not None
@@ -192,11 +213,59 @@ async def test_dropped_connection(client: ding.AsyncDing, stub: StubDing) -> Non
         await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
     # The same words on every transport: the SDK's, then the cause's.
     assert str(info.value) == (
-        "POST /v1/check: RemoteProtocolError: "
-        "Server disconnected without sending a response."
+        f"POST /v1/check: no complete answer from {where(client)}: "
+        "RemoteProtocolError: Server disconnected without sending a response."
     )
     assert type(info.value) is ding.APIConnectionError
     assert type(info.value.__cause__) is httpx.RemoteProtocolError
+
+
+def reset_by_peer() -> httpx.ReadError:
+    # What httpcore raises on asyncio when the peer resets: no words of its
+    # own, the operating system's two links down the chain.
+    inner = httpx.ReadError("")
+    inner.__cause__ = ConnectionResetError(104, "Connection reset by peer")
+    outer = httpx.ReadError("")
+    outer.__cause__ = inner
+    return outer
+
+
+READING = "the connection to stub.test:443 broke while reading the answer"
+SENDING = "the connection to stub.test:443 broke while sending the request"
+NO_DETAIL = "(the transport gave no detail)"
+RESET = "[Errno 104] Connection reset by peer"
+
+
+@pytest.mark.parametrize(
+    ("exc", "detail"),
+    [
+        (httpx.ReadError(""), f"{READING}: ReadError {NO_DETAIL}"),
+        (
+            reset_by_peer(),
+            f"{READING}: ReadError: ConnectionResetError: {RESET}",
+        ),
+        (
+            httpx.WriteError(""),
+            f"{SENDING}: WriteError {NO_DETAIL}",
+        ),
+        (
+            httpx.CloseError(""),
+            f"the connection to stub.test:443 failed: CloseError {NO_DETAIL}",
+        ),
+        (OSError(), f"the connection to stub.test:443 failed: OSError {NO_DETAIL}"),
+    ],
+)
+@pytest.mark.in_process_only(
+    reason="a transport exception without words is raised on demand; "
+    "test_transport.py resets real connections"
+)
+async def test_every_connection_error_has_a_detail(
+    client: ding.AsyncDing, stub: StubDing, exc: Exception, detail: str
+) -> None:
+    stub.script.append(exc)
+    with pytest.raises(ding.APIConnectionError) as info:
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert str(info.value) == f"POST /v1/check: {detail}"
 
 
 @pytest.mark.parametrize(
@@ -246,6 +315,86 @@ async def test_connection_refused_for_real() -> None:
         await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
     assert isinstance(info.value.__cause__, httpx.ConnectError)
     await client.aclose()
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_a_refused_key_says_where_it_came_from(
+    connect: Connect,
+    stub: StubDing,
+    monkeypatch: pytest.MonkeyPatch,
+    status: int,
+) -> None:
+    monkeypatch.setenv("DING_API_KEY", SECRET)
+    from_env = connect(max_retries=0)
+    stub.script.append(json_reply(status, {"message": "Forbidden"}))
+    with pytest.raises(ding.AuthenticationError) as info:
+        await from_env.otp.retry(authentication_uuid=AUTH_UUID)
+    assert info.value.hint == (
+        "The API key was refused; it came from the DING_API_KEY environment "
+        "variable. Check that it is a current key of your Ding account (the "
+        "key itself is never shown)."
+    )
+    assert str(info.value).endswith(f"\n{info.value.hint}")
+    stub.script.append(json_reply(status, {"message": "Forbidden"}))
+    with pytest.raises(ding.AuthenticationError) as info:
+        await from_env.with_options(api_key="other").otp.retry(
+            authentication_uuid=AUTH_UUID
+        )
+    assert info.value.hint is not None
+    assert "came from the api_key argument of with_options()." in info.value.hint
+    stub.script.append(json_reply(status, {"message": "Forbidden"}))
+    with pytest.raises(ding.AuthenticationError) as info:
+        await connect(api_key="", max_retries=0).otp.retry(
+            authentication_uuid=AUTH_UUID
+        )
+    assert info.value.hint == (
+        "The API key is empty (from the api_key argument): pass api_key=... "
+        "or set DING_API_KEY to your Ding API key."
+    )
+    assert info.value.message == "API error occurred"
+    assert SECRET not in str(info.value) + repr(info.value)
+
+
+async def test_a_404_says_when_the_server_url_lacks_v1(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    root = client.server_url.removesuffix("/v1")
+    stub.script.append(json_reply(404, {"message": "Not Found"}))
+    with pytest.raises(ding.NotFoundError) as info:
+        await client.with_options(server_url=root + "/").otp.retry(
+            authentication_uuid=AUTH_UUID
+        )
+    hint = (
+        f"The server URL {root} (from the server_url argument of with_options()) "
+        f"does not end in /v1, where the Ding API's operations are: try {root}/v1."
+    )
+    assert info.value.hint == hint
+    assert str(info.value) == (
+        f'API error occurred: Status 404\n{{"message": "Not Found"}}\n{hint}'
+    )
+    stub.script.append(json_reply(404, {"message": "Not Found"}))
+    with pytest.raises(ding.NotFoundError) as info:
+        await client.otp.retry(authentication_uuid=AUTH_UUID)
+    assert info.value.hint is None
+
+
+async def test_a_base_url_from_the_environment_is_named_in_the_404_hint(
+    stub: StubDing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DING_BASE_URL", "https://stub.test/api")
+    stub.script.append((404, {}, b""))
+    async with (
+        httpx.AsyncClient(transport=stub.async_transport()) as http,
+        ding.AsyncDing(api_key="k", customer_uuid=CUSTOMER_UUID, client=http) as c,
+    ):
+        with pytest.raises(ding.NotFoundError) as info:
+            await c.otp.retry(authentication_uuid=AUTH_UUID)
+    assert str(info.value) == (
+        "API error occurred: Status 404\n"
+        "The server URL https://stub.test/api (from the DING_BASE_URL "
+        "environment variable) does not end in /v1, where the Ding API's "
+        "operations are: try https://stub.test/api/v1."
+    )
 
 
 async def test_the_key_never_appears_in_errors(

@@ -128,6 +128,23 @@ def test_close_then_use_is_a_usage_error(tcp_stub: tuple[StubDing, str]) -> None
         client.otp.retry(authentication_uuid=AUTH_UUID)
 
 
+def test_closing_a_sync_copy_leaves_the_original_working(
+    tcp_stub: tuple[StubDing, str],
+) -> None:
+    stub, url = tcp_stub
+    client = ding.Ding(api_key="k", server_url=url, customer_uuid=CUSTOMER_UUID)
+    with client.with_options(max_retries=0) as copy:
+        copy.otp.retry(authentication_uuid=AUTH_UUID)
+    with pytest.raises(ding.UsageError, match="closed"):
+        copy.otp.retry(authentication_uuid=AUTH_UUID)
+    client.otp.retry(authentication_uuid=AUTH_UUID)
+    other = client.with_options(timeout=3)
+    client.close()
+    with pytest.raises(ding.UsageError, match="closed"):
+        other.otp.retry(authentication_uuid=AUTH_UUID)
+    assert len(stub.requests) == 2
+
+
 def test_injected_async_client() -> None:
     stub = StubDing()
     http = httpx.AsyncClient(transport=stub.async_transport())

@@ -16,6 +16,7 @@ import importlib.metadata
 import logging
 import re
 import socket
+import struct
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -105,6 +106,12 @@ class RawServer:
                 self.heads.append(request.partition(b"\r\n\r\n")[0].lower())
                 if self.behaviour == "silent":
                     self.stop.wait(10)
+                    return
+                if self.behaviour == "reset":
+                    # Closed with a reset (RST) instead of a polite FIN.
+                    conn.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
                     return
                 conn.sendall(ANSWERS[self.behaviour])
                 if self.behaviour not in {"ok", "chunked", "gzip", "cookie"}:
@@ -306,6 +313,50 @@ async def test_a_refused_connection_is_retried_even_for_a_post(
         if r.levelno == logging.DEBUG  # the INFO lines are one per attempt
     ]
     assert retries == ["retry 1", "retry 2"]
+    assert_no_key(info)
+
+
+@pytest.mark.parametrize("injected", [False, True], ids=["own", "injected"])
+async def test_a_refused_connection_names_the_host_and_port(injected: bool) -> None:
+    with socket.socket() as placeholder:
+        placeholder.bind(("127.0.0.1", 0))
+        port = placeholder.getsockname()[1]
+        async with (
+            httpx.AsyncClient() as http,
+            make_client(
+                f"http://127.0.0.1:{port}/v1",
+                max_retries=0,
+                client=http if injected else None,
+            ) as client,
+        ):
+            with pytest.raises(ding.APIConnectionError) as info:
+                await client.otp.create_authentication(phone_number="+14155550123")
+    # The SDK's words, the same on each transport, then the transport's.
+    assert str(info.value).startswith(
+        f"POST /v1/authentication: cannot connect to 127.0.0.1:{port}: ConnectError: "
+    )
+    assert_no_key(info)
+
+
+@pytest.mark.parametrize("injected", [False, True], ids=["own", "injected"])
+async def test_a_reset_connection_has_a_detail(injected: bool) -> None:
+    # httpcore on asyncio raises a ReadError without words for a reset.
+    with raw_server("reset") as server:
+        async with (
+            httpx.AsyncClient() as http,
+            make_client(
+                server.url, max_retries=0, client=http if injected else None
+            ) as client,
+        ):
+            with pytest.raises(ding.APIConnectionError) as info:
+                await client.otp.create_authentication(phone_number="+14155550123")
+    port = server.url.removesuffix("/v1").rsplit(":", 1)[1]
+    message = str(info.value)
+    assert message.startswith(
+        f"POST /v1/authentication: the connection to 127.0.0.1:{port} broke "
+        "while reading the answer: ReadError: "
+    )
+    assert message.endswith("Connection reset by peer")
     assert_no_key(info)
 
 

@@ -1,7 +1,8 @@
 """Serve the fake Ding API over HTTP: ``python -m ding.testing --port 8080``.
 
 Prints the API base URL (``http://127.0.0.1:8080/v1``) on the first line of
-standard output once it listens, then serves until Ctrl-C or SIGTERM. Point a
+standard output once it listens, then serves until Ctrl-C or SIGTERM, logging
+one line per request to standard error (``--quiet`` for none). Point a
 client at it with ``DING_BASE_URL`` or ``server_url=``; read the codes it
 "sent" at ``/_fake/outbox``.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
+import logging
 import signal
 import sys
 from typing import TYPE_CHECKING
@@ -94,7 +96,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--seed", type=int, default=None, help="make codes and UUIDs reproducible"
     )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="do not log each request (method, path, status, ms) to standard error",
+    )
     return parser
+
+
+def _log_requests() -> None:
+    """Send the server's one line per request to standard error."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.INFO)
+    logger = logging.getLogger("ding.testing")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 def fake_from_args(args: argparse.Namespace) -> FakeDing:
@@ -136,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         fake = fake_from_args(args)
     except (UsageError, ValueError, OverflowError) as exc:
         parser.error(str(exc))  # exits with status 2 and the usage line
+    if not args.quiet:
+        _log_requests()
     try:
         anyio.run(_main, fake, args.host, args.port)
     except Exception as exc:

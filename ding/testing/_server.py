@@ -19,7 +19,9 @@ uvicorn: enough HTTP/1.1 for clients under test, not a production server.
 * Malformed requests get 400 (431 for an oversized head) and a close.
 * Lifespan events are not sent; ``scope["type"]`` is always ``"http"``.
 
-Only the ``ding.testing`` logger is used, at debug level.
+Only the ``ding.testing`` logger is used: one line per request at info
+level (method, target, status, milliseconds; never a header, so never the
+API key), the rest at debug level.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import functools
 import http
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any, Final, cast
 from urllib.parse import unquote
@@ -303,13 +306,16 @@ class _Connection:
             "server": self.server,
         }
         cycle = _Cycle(self, body)
+        started = time.perf_counter()
         try:
             await self.app(scope, cycle.receive, cycle.send)
         except Exception as exc:
             if _is_drop(exc):
                 await cycle.flush_head()
+                _log_request(request, cycle, started, "dropped")
                 _logger.debug("app dropped the connection from %s", self.client)
             else:
+                _log_request(request, cycle, started, "500")
                 _logger.debug(
                     "app failed on %s %r from %s",
                     scope["method"],
@@ -320,6 +326,7 @@ class _Connection:
                 # Only if nothing was sent yet (the head is held back).
                 await self._send_simple(500, "Internal Server Error")
             return False
+        _log_request(request, cycle, started, None if cycle.complete else "500")
         if not cycle.complete:
             _logger.debug("app returned without completing its response")
             await self._send_simple(500, "Internal Server Error")
@@ -406,6 +413,26 @@ class _Connection:
                     received += len(await stream.receive(_READ_SIZE))
             except _STREAM_ERRORS:
                 pass
+
+
+def _log_request(
+    request: h11.Request, cycle: _Cycle, started: float, outcome: str | None
+) -> None:
+    """Log one request at info level: method, target, status (or *outcome*), ms."""
+    if not _logger.isEnabledFor(logging.INFO):
+        return
+    if outcome is None:
+        outcome = str(cycle.response.status_code) if cycle.response else "-"
+    target = unquote(request.target.decode("latin-1"))
+    # Printable, so that a request cannot forge a line of the log.
+    target = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in target)
+    _logger.info(
+        "%s %s %s %.1f ms",
+        request.method.decode("ascii", "replace"),
+        target,
+        outcome,
+        (time.perf_counter() - started) * 1000,
+    )
 
 
 def _address(lookup: Callable[[], object]) -> tuple[str, int] | None:

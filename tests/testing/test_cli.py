@@ -132,3 +132,37 @@ def test_bad_options_are_usage_errors(options: list[str]) -> None:
     assert result.returncode == 2
     assert "error:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _requests_logged(quiet: bool) -> list[str]:
+    process, url = start(
+        "--strict", "--api-key", "sk_cli_log_secret", *(["--quiet"] if quiet else [])
+    )
+    try:
+        httpx.post(
+            f"{url}/authentication",
+            json={"phone_number": "+14155550123"},
+            headers={"x-api-key": "sk_wrong_log_secret"},
+        )
+        httpx.get(
+            f"{url}/lookup/%2B14155550123", headers={"x-api-key": "sk_cli_log_secret"}
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=10)
+    assert "secret" not in err
+    return [line for line in err.splitlines() if "listening on" not in line]
+
+
+def test_each_request_is_logged_to_stderr() -> None:
+    lines = _requests_logged(quiet=False)
+    assert [line.rsplit(" ", 2)[0] for line in lines] == [
+        "POST /v1/authentication 403",
+        "GET /v1/lookup/+14155550123 400",
+    ]
+    assert all(line.endswith(" ms") for line in lines)
+    assert all(float(line.split()[-2]) >= 0 for line in lines)
+
+
+def test_quiet_logs_no_request() -> None:
+    assert _requests_logged(quiet=True) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -312,10 +313,12 @@ def test_strict_mode() -> None:
         with pytest.raises(ding.AuthenticationError) as denied:
             bad.otp.create_authentication(phone_number=PHONE)
         assert denied.value.status_code == 403
-        assert (
-            str(denied.value)
-            == 'API error occurred: Status 403\n{"message":"Forbidden"}'
-        )
+        # The seed SDK's str() first, then the hint on a line of its own.
+        seed, hint = str(denied.value).rsplit("\n", 1)
+        assert seed == 'API error occurred: Status 403\n{"message":"Forbidden"}'
+        assert hint == denied.value.hint
+        assert hint.startswith("The API key was refused; it came from the api_key")
+        assert "bad-key" not in hint
 
 
 def test_open_mode_accepts_the_seed_documents_request(fake: FakeDing) -> None:
@@ -334,6 +337,29 @@ def test_open_mode_accepts_the_seed_documents_request(fake: FakeDing) -> None:
             ),
         )
     assert res.create_authentication_response is not None
+
+
+def test_the_embedded_server_logs_each_request(
+    fake: FakeDing, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        caplog.at_level(logging.INFO, logger="ding.testing"),
+        fake.serve() as server,
+        fake.client(
+            api_key="sk_embedded_secret", server_url=server.url + "/v1", client=None
+        ) as c,
+    ):
+        fake.faults.inject("lookup", Fault.drop_before_response())
+        c.otp.create_authentication(phone_number=PHONE)
+        with pytest.raises(ding.APIConnectionError):
+            c.with_options(max_retries=0).lookup.lookup(PHONE)
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert [line.rsplit(" ", 2)[0] for line in lines] == [
+        "POST /v1/authentication 200",
+        f"GET /v1/lookup/{PHONE} dropped",
+    ]
+    assert all(r.name == "ding.testing" for r in caplog.records)
+    assert "sk_embedded_secret" not in caplog.text
 
 
 def test_introspection_routes_over_tcp(fake: FakeDing) -> None:

@@ -233,6 +233,17 @@ async def test_path_is_decoded_and_raw_path_is_not() -> None:
     assert info["query_string"] == "x=1&y=%2B"
 
 
+async def test_the_request_log_cannot_be_forged_with_a_line_break(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, logger="ding.testing"):
+        async with running() as url, httpx.AsyncClient() as client:
+            await client.get(url + "/v1/a%0D%0AGET%20/forged%20200?q=%2B1%09")
+    assert [r.getMessage().rsplit(" ", 2)[0] for r in caplog.records] == [
+        "GET /v1/a\\x0d\\x0aGET /forged 200?q=+1\\x09 200"
+    ]
+
+
 async def test_response_without_content_length_is_chunked() -> None:
     async with running() as url, httpx.AsyncClient() as client:
         response = await client.get(url + "/stream")
@@ -384,8 +395,11 @@ async def test_app_failure_before_any_byte_is_a_500(
     assert response.headers["content-type"].startswith("text/plain")
     assert response.headers["connection"] == "close"
     records = [r for r in caplog.records if r.name == "ding.testing"]
-    assert records
-    assert all(r.levelno == logging.DEBUG for r in records)
+    # The failure at debug level; at info, only the one line per request.
+    assert any(r.levelno == logging.DEBUG for r in records)
+    assert [
+        r.getMessage().rsplit(" ", 2)[0] for r in records if r.levelno > logging.DEBUG
+    ] == [f"GET {path} 500", "GET / 200"]
 
 
 async def test_app_failure_mid_response_closes_the_connection() -> None:
