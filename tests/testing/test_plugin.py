@@ -170,11 +170,6 @@ def test_a_wrong_ding_settings_marker_fails_at_setup_saying_why(
                 pass
 
 
-            @pytest.mark.ding_settings(lifetime=60)
-            def test_number_for_a_timedelta(ding_fake):
-                pass
-
-
             @pytest.mark.ding_settings({"max_retries": 0})
             def test_positional(ding_fake):
                 pass
@@ -182,7 +177,7 @@ def test_a_wrong_ding_settings_marker_fails_at_setup_saying_why(
         ),
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
-    result.assert_outcomes(errors=4)
+    result.assert_outcomes(errors=3)
     result.stdout.fnmatch_lines(
         [
             (
@@ -190,10 +185,6 @@ def test_a_wrong_ding_settings_marker_fails_at_setup_saying_why(
                 "known: lifetime, max_invalid_checks, max_retries, *"
             ),
             "*ding_settings: max_retries must be an integer >= 0, got -1",
-            (
-                "*ding_settings: *timedelta* (lifetime and retry_interval are "
-                "datetime.timedelta values)"
-            ),
             (
                 "*ding_settings takes keywords only (FakeSettings fields), "
                 "got 1 positional argument(s)"
