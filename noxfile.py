@@ -144,11 +144,20 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=TOOLS_PYTHON)
 def types(session: nox.Session) -> None:
-    """Type-check the package, tests, examples and scripts with mypy and pyright (strict)."""
+    """Type-check the package, tests, examples, scripts and README blocks (strict)."""
     install_groups(session, "typing")
     session.install("-e", ".")
     session.run("mypy")
     session.run("pyright")
+    # README.md's code blocks, strict too; the `tests` sessions, without the
+    # type checkers installed, skip these two tests.
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "tests/test_readme.py::test_blocks_type_check_under_mypy",
+        "tests/test_readme.py::test_blocks_type_check_under_pyright",
+    )
 
 
 @nox.session(python=TOOLS_PYTHON)
