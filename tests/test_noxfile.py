@@ -53,7 +53,18 @@ def one_python_env(home: Path) -> dict[str, str]:
 
 def nox(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our interpreter, nox and noxfile
-        [sys.executable, "-m", "nox", "-f", str(NOXFILE), *args],
+        # An envdir of its own: a session's virtualenv left in the project's
+        # .nox/ by an earlier run holds its Python, which nox would find.
+        [
+            sys.executable,
+            "-m",
+            "nox",
+            "-f",
+            str(NOXFILE),
+            "--envdir",
+            str(cwd / ".nox"),
+            *args,
+        ],
         capture_output=True,
         text=True,
         timeout=120,
