@@ -11,10 +11,11 @@ from __future__ import annotations
 import random
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
-from typing import Any, Final, TypeAlias, overload
+from typing import Any, Final, TypeAlias, cast, overload
 
 import attrs
 
@@ -111,13 +112,71 @@ def _not_negative(
         raise UsageError(f"{attribute.name} must not be negative, got {value!r}")
 
 
+def _duration(name: str, value: object) -> timedelta:
+    # Seconds, as the CLI and `ManualClock.advance` take them, or a timedelta.
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return timedelta(seconds=value)
+        except (ValueError, OverflowError):  # NaN, infinite, or too many days
+            pass
+    raise UsageError(
+        f"{name} must be a timedelta or a finite number of seconds, got {value!r}"
+    )
+
+
+# One named converter per field: mypy's attrs plugin reads the parameter type
+# of a named function only, and the message names the field.
+def _lifetime(value: timedelta | float) -> timedelta:
+    return _duration("lifetime", value)
+
+
+def _retry_interval(value: timedelta | float) -> timedelta:
+    return _duration("retry_interval", value)
+
+
+def _names(name: str, value: object) -> frozenset[str]:
+    # A str is an iterable of strings: api_keys="secret" would admit "s".
+    # The message never shows the value (an API key).
+    if isinstance(value, str | bytes):
+        raise UsageError(
+            f"{name} must be a collection of strings (a set, list or tuple), "
+            f"not a single {type(value).__name__}; wrap one in a set"
+        )
+    try:
+        names = frozenset(cast("Iterable[object]", value))
+    except TypeError:
+        raise UsageError(
+            f"{name} must be a collection of strings, not {type(value).__name__}"
+        ) from None
+    wrong = sorted({type(n).__name__ for n in names if not isinstance(n, str)})
+    if wrong:
+        raise UsageError(f"{name} must hold strings only, not {', '.join(wrong)}")
+    return cast("frozenset[str]", names)
+
+
+# What type checkers offer callers: a str is none of these, so
+# api_keys="secret" is flagged before it runs.
+_StrCollection: TypeAlias = AbstractSet[str] | list[str] | tuple[str, ...]
+
+
+def _api_keys(value: _StrCollection) -> frozenset[str]:
+    return _names("api_keys", value)
+
+
+def _customer_uuids(value: _StrCollection) -> frozenset[str]:
+    return _names("customer_uuids", value)
+
+
 @attrs.frozen(kw_only=True)
 class FakeSettings:
     """How the fake behaves where the real API's policy is unknown.
 
     Attributes:
         lifetime: How long an authentication can be checked or retried
-            (``expires_at = created_at + lifetime``).
+            (``expires_at = created_at + lifetime``). Like every duration
+            here, a `timedelta` or a number of seconds.
         max_invalid_checks: Wrong codes allowed per authentication; once that
             many were submitted every check and retry answers ``rate_limited``.
         max_retries: Retries approved per authentication.
@@ -128,23 +187,30 @@ class FakeSettings:
             allowed.
         strict: Accept only the API keys and customer UUIDs listed below; in
             open mode (the default) any of them is accepted.
-        api_keys: The API keys accepted in strict mode.
-        customer_uuids: The customer UUIDs accepted in strict mode.
+        api_keys: The API keys accepted in strict mode: a set, list or tuple
+            of strings (a bare string is refused: it would admit each of its
+            characters); kept as a frozenset.
+        customer_uuids: The customer UUIDs accepted in strict mode, the same
+            way.
         code_length: Digits in the codes of the default code generators.
     """
 
     lifetime: timedelta = attrs.field(
-        default=timedelta(minutes=10), validator=_positive
+        default=timedelta(minutes=10), converter=_lifetime, validator=_positive
     )
     max_invalid_checks: int = attrs.field(default=5, validator=_at_least(1))
     max_retries: int = attrs.field(default=3, validator=_at_least(0))
     retry_interval: timedelta = attrs.field(
-        default=timedelta(seconds=30), validator=_not_negative
+        default=timedelta(seconds=30),
+        converter=_retry_interval,
+        validator=_not_negative,
     )
     stateless: bool = False
     strict: bool = False
-    api_keys: frozenset[str] = frozenset()
-    customer_uuids: frozenset[str] = frozenset()
+    api_keys: frozenset[str] = attrs.field(default=frozenset(), converter=_api_keys)
+    customer_uuids: frozenset[str] = attrs.field(
+        default=frozenset(), converter=_customer_uuids
+    )
     code_length: int = attrs.field(default=6, validator=_at_least(1))
 
 
