@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
-from typing import Any, Final, TypeAlias, cast, overload
+from typing import Any, Final, Protocol, TypeAlias, cast, overload, runtime_checkable
 
 import attrs
 
@@ -28,11 +28,15 @@ __all__ = [
     "CodeGenerator",
     "FakeSettings",
     "ManualClock",
+    "MovableClock",
     "Outbox",
     "Reply",
     "SentMessage",
+    "ShiftedClock",
     "WebhookSink",
+    "as_utc",
     "deterministic_codes",
+    "movable",
     "random_codes",
     "rfc3339",
     "webhook_time",
@@ -67,6 +71,17 @@ def _require_aware(when: datetime, what: str) -> datetime:
     if when.tzinfo is None or when.utcoffset() is None:
         raise UsageError(f"{what} must be a timezone-aware datetime, got {when!r}")
     return when.astimezone(UTC)
+
+
+def as_utc(when: datetime) -> datetime:
+    """Return *when* in UTC; a naive time is read as UTC already."""
+    if when.tzinfo is None or when.utcoffset() is None:
+        return when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
+
+
+def _step(delta: timedelta | float) -> timedelta:
+    return delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
 
 
 def rfc3339(when: datetime) -> str:
@@ -235,6 +250,27 @@ class SentMessage:
     customer_uuid: str
 
 
+@runtime_checkable
+class MovableClock(Protocol):
+    """A clock a test can move by hand: the type of `FakeDing.clock`.
+
+    `ManualClock` is one. Any other clock given to the fake (the system
+    clock by default) is wrapped in one that adds the moves to its time.
+    """
+
+    def __call__(self) -> datetime:
+        """Return the current time."""
+        ...
+
+    def advance(self, delta: timedelta | float) -> None:
+        """Move the clock by ``delta`` (a `timedelta` or seconds)."""
+        ...
+
+    def set(self, when: datetime) -> None:
+        """Jump to ``when`` (timezone-aware), forwards or backwards."""
+        ...
+
+
 class ManualClock:
     """A clock that only moves when told to; starts at 2025-01-01T00:00:00Z.
 
@@ -253,7 +289,7 @@ class ManualClock:
 
     def advance(self, delta: timedelta | float) -> None:
         """Move the clock by ``delta`` (a `timedelta` or seconds)."""
-        step = delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
+        step = _step(delta)
         with self._lock:
             self._now += step
 
@@ -265,6 +301,49 @@ class ManualClock:
 
     def __repr__(self) -> str:
         return f"ManualClock({rfc3339(self())})"
+
+
+class ShiftedClock:
+    """Another clock's time, in UTC, plus the moves made with `advance` and `set`.
+
+    What `FakeDing` makes of a clock that cannot move itself (a plain
+    callable, the system clock), so that ``fake.clock.advance(...)`` works
+    whatever clock the fake was given.
+
+    Args:
+        source: The clock to follow; a naive time it returns is read as UTC.
+    """
+
+    def __init__(self, source: Clock) -> None:
+        self.source = source
+        self._lock = threading.Lock()
+        self._offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        """Return the source's time plus the moves made so far."""
+        now = as_utc(self.source())
+        with self._lock:
+            return now + self._offset
+
+    def advance(self, delta: timedelta | float) -> None:
+        """Move the clock by ``delta`` (a `timedelta` or seconds)."""
+        step = _step(delta)
+        with self._lock:
+            self._offset += step
+
+    def set(self, when: datetime) -> None:
+        """Jump to ``when`` (timezone-aware); the source's time keeps flowing."""
+        aware = _require_aware(when, "when")
+        with self._lock:
+            self._offset = aware - as_utc(self.source())
+
+    def __repr__(self) -> str:
+        return f"ShiftedClock({rfc3339(self())}, source={self.source!r})"
+
+
+def movable(clock: Clock) -> MovableClock:
+    """Return *clock* if it can be moved, else a `ShiftedClock` following it."""
+    return clock if isinstance(clock, MovableClock) else ShiftedClock(clock)
 
 
 def random_codes(length: int = 6) -> CodeGenerator:

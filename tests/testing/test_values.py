@@ -16,6 +16,7 @@ from ding.testing._values import (
     FakeSettings,
     ManualClock,
     Outbox,
+    ShiftedClock,
     deterministic_codes,
     random_codes,
 )
@@ -62,6 +63,44 @@ def test_manual_clock_requires_aware_times_and_keeps_utc() -> None:
     assert ManualClock(datetime(2030, 1, 1, 1, tzinfo=paris))() == datetime(
         2030, 1, 1, tzinfo=timezone.utc
     )
+
+
+def test_a_manual_clock_is_the_fakes_clock_as_it_is() -> None:
+    clock = ManualClock()
+    fake = FakeState(clock=clock)
+    assert fake.clock is clock
+    fake.clock.advance(600)
+    assert clock() == START + timedelta(minutes=10)
+
+
+def test_a_plain_callable_clock_is_wrapped_so_it_can_be_moved() -> None:
+    ticks = [START]  # the source keeps flowing under the moves
+    fake = FakeState(clock=lambda: ticks[-1])
+    assert isinstance(fake.clock, ShiftedClock)
+    assert fake.clock() == START
+    fake.clock.advance(600)
+    assert fake.clock() == START + timedelta(minutes=10)
+    ticks.append(START + timedelta(seconds=1))
+    fake.clock.advance(timedelta(seconds=-0.5))
+    assert fake.clock() == START + timedelta(minutes=10, seconds=0.5)
+    assert create(fake).body["created_at"] == "2025-01-01T00:10:00.500000Z"
+    fake.clock.set(START)
+    assert fake.clock() == START
+    ticks.append(START + timedelta(seconds=3))
+    assert fake.clock() == START + timedelta(seconds=2)
+    with pytest.raises(UsageError, match="timezone-aware"):
+        fake.clock.set(datetime(2025, 1, 1))  # noqa: DTZ001
+    assert "2025-01-01T00:00:02Z" in repr(fake.clock)
+
+
+def test_the_system_clock_can_be_moved_too() -> None:
+    fake = FakeState()
+    before = datetime.now(timezone.utc)
+    fake.clock.advance(3600)
+    now = fake.clock()
+    assert now.tzinfo is not None
+    assert before + timedelta(hours=1) <= now
+    assert now <= datetime.now(timezone.utc) + timedelta(hours=1)
 
 
 def test_random_codes_are_digits_of_the_asked_length() -> None:
