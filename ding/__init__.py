@@ -57,6 +57,7 @@ from ding._version import __version__
 from ding.models import shared
 
 if _typing.TYPE_CHECKING:
+    from ding._models import Code
     from ding._sync import Ding, Lookup, Otp
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "BadRequestError",
     "BlockingCallInEventLoopWarning",
     "ClientError",
+    "Code",
     "Ding",
     "DingError",
     "DingWarning",
@@ -98,24 +100,31 @@ __all__ = [
 
 # The sync client needs a background event loop (`ding._portal`, which imports
 # `anyio.from_thread` and `concurrent.futures`); async code never does, so it
-# is imported on first access to one of its names (PEP 562). Type checkers see
-# the import above and not the hook, so a misspelt name stays an error to them.
-_SYNC_NAMES = frozenset({"Ding", "Lookup", "Otp"})
+# is imported on first access to one of its names (PEP 562). The error `Code`
+# enum lives in the data model, which ``import ding`` does not build either
+# (see `ding._lazy`). Type checkers see the imports above and not the hook, so
+# a misspelt name stays an error to them.
+_DEFERRED = {
+    "Code": "ding._models",
+    "Ding": "ding._sync",
+    "Lookup": "ding._sync",
+    "Otp": "ding._sync",
+}
 
 if not _typing.TYPE_CHECKING:
 
     def __getattr__(name: str) -> object:
-        if name in _SYNC_NAMES:
-            from ding import _sync  # noqa: PLC0415 - deferred on purpose, see above
+        if name in _DEFERRED:
+            import importlib  # noqa: PLC0415 - deferred on purpose, see above
 
-            value: object = getattr(_sync, name)
+            value: object = getattr(importlib.import_module(_DEFERRED[name]), name)
             globals()[name] = value
             return value
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_SYNC_NAMES})
+    return sorted({*globals(), *_DEFERRED})
 
 
 _setup_logging()  # DING_LOG, read once, here

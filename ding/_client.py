@@ -12,7 +12,7 @@ its public methods, properties and aliases.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 import attrs
 import httpx
@@ -56,11 +56,14 @@ if TYPE_CHECKING:
         CreateAuthenticationRequest,
         CreateCheckRequest,
         DeviceType,
+        DeviceTypeValue,
         FeedbackRequest,
         FeedbackRequestStatus,
+        FeedbackStatusValue,
         GetAuthenticationStatusResponse,
         LookupRequest,
         LookupType,
+        LookupTypeValue,
         PostAuthenticationResponse,
         PostCheckResponse,
         PostFeedbackResponse,
@@ -357,11 +360,46 @@ def _meta(response: httpx.Response) -> dict[str, Any]:
 
 
 class AsyncOtp:
-    """Send one-time codes, check them, retry the send (``client.otp``)."""
+    """Send one-time codes, check them, retry the send (``client.otp``).
+
+    Each operation takes a request object (or a mapping of its fields) or
+    the fields as keywords, not both. Its two overloads tell type checkers
+    so: in the keyword style the required fields are required.
+    """
 
     def __init__(self, pipeline: Pipeline) -> None:
         self._pipeline = pipeline
 
+    @overload
+    async def create_authentication(
+        self,
+        request: CreateAuthenticationRequest | Mapping[str, Any],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> PostAuthenticationResponse: ...
+    @overload
+    async def create_authentication(
+        self,
+        *,
+        phone_number: str,
+        customer_uuid: str | None = None,
+        ip: str | None = None,
+        device_id: str | None = None,
+        device_type: DeviceType | DeviceTypeValue | None = None,
+        app_version: str | None = None,
+        sender_id: str | None = None,
+        callback_url: str | None = None,
+        app_realm: str | None = None,
+        os_version: str | None = None,
+        device_model: str | None = None,
+        is_returning_user: bool | None = None,
+        template_id: str | None = None,
+        correlation_id: str | None = None,
+        locale: str | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> PostAuthenticationResponse: ...
     async def create_authentication(
         self,
         request: CreateAuthenticationRequest | Mapping[str, Any] | None = None,
@@ -370,7 +408,7 @@ class AsyncOtp:
         customer_uuid: str | None = None,
         ip: str | None = None,
         device_id: str | None = None,
-        device_type: DeviceType | str | None = None,
+        device_type: DeviceType | DeviceTypeValue | None = None,
         app_version: str | None = None,
         sender_id: str | None = None,
         callback_url: str | None = None,
@@ -440,6 +478,24 @@ class AsyncOtp:
     #: The 2023 official SDK's (misspelt) name for `create_authentication`.
     create_autentication = create_authentication
 
+    @overload
+    async def check(
+        self,
+        request: CreateCheckRequest | Mapping[str, Any],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> PostCheckResponse: ...
+    @overload
+    async def check(
+        self,
+        *,
+        authentication_uuid: str,
+        check_code: str,
+        customer_uuid: str | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> PostCheckResponse: ...
     async def check(
         self,
         request: CreateCheckRequest | Mapping[str, Any] | None = None,
@@ -484,6 +540,23 @@ class AsyncOtp:
     #: The seed SDK's name for `check`.
     post_check = check
 
+    @overload
+    async def retry(
+        self,
+        request: RetryAuthenticationRequest | Mapping[str, Any],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> PostRetryResponse: ...
+    @overload
+    async def retry(
+        self,
+        *,
+        authentication_uuid: str,
+        customer_uuid: str | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> PostRetryResponse: ...
     async def retry(
         self,
         request: RetryAuthenticationRequest | Mapping[str, Any] | None = None,
@@ -561,12 +634,30 @@ class AsyncOtp:
             **_meta(response), authentication_status_response=body
         )
 
+    @overload
+    async def feedback(
+        self,
+        request: FeedbackRequest | Mapping[str, Any],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> PostFeedbackResponse: ...
+    @overload
+    async def feedback(
+        self,
+        *,
+        phone_number: str,
+        status: FeedbackRequestStatus | FeedbackStatusValue,
+        customer_uuid: str | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> PostFeedbackResponse: ...
     async def feedback(
         self,
         request: FeedbackRequest | Mapping[str, Any] | None = None,
         *,
         phone_number: str | None = None,
-        status: FeedbackRequestStatus | str | None = None,
+        status: FeedbackRequestStatus | FeedbackStatusValue | None = None,
         customer_uuid: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -612,7 +703,10 @@ class AsyncLookup:
         self,
         phone_number: str,
         customer_uuid: str | None = None,
-        type_: Sequence[LookupType | str] | LookupType | str | None = None,
+        type_: Sequence[LookupType | LookupTypeValue]
+        | LookupType
+        | LookupTypeValue
+        | None = None,
         *,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,

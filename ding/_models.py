@@ -16,7 +16,7 @@ JSON encoding and decoding live in `ding._converter`.
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
 
@@ -89,6 +89,19 @@ class DeviceType(_WireEnum):
     IOS = "IOS"
     ANDROID = "ANDROID"
     WEB = "WEB"
+
+
+# The wire values of the request-side enums. Type checkers see the Literals,
+# so a typo (``device_type="iPhone"``) is flagged before it runs; at run time
+# they are ``str``, so the run-time checks (`ding._validate`) and the
+# converter treat these fields as open enums, and any string goes through (a
+# value newer than this SDK).
+if TYPE_CHECKING:
+    DeviceTypeValue: TypeAlias = Literal["IOS", "ANDROID", "WEB"]
+    FeedbackStatusValue: TypeAlias = Literal["onboarded", "not_onboarded"]
+    LookupTypeValue: TypeAlias = Literal["cnam"]
+else:
+    DeviceTypeValue = FeedbackStatusValue = LookupTypeValue = str
 
 
 class SignalsDeviceType(_WireEnum):
@@ -328,7 +341,7 @@ class CreateAuthenticationRequest(_Record):
     customer_uuid: str | None = None
     ip: str | None = None
     device_id: str | None = None
-    device_type: DeviceType | str | None = None
+    device_type: DeviceType | DeviceTypeValue | None = None
     app_version: str | None = None
     sender_id: str | None = None
     callback_url: str | None = None
@@ -385,7 +398,7 @@ class FeedbackRequest(_Record):
     """
 
     phone_number: str
-    status: FeedbackRequestStatus | str
+    status: FeedbackRequestStatus | FeedbackStatusValue
     customer_uuid: str | None = None
 
 

@@ -10,8 +10,8 @@ retries, timeouts, errors and decoding behave exactly as in `AsyncDing`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast, overload
 
 import httpx
 
@@ -36,11 +36,14 @@ if TYPE_CHECKING:
         CreateAuthenticationRequest,
         CreateCheckRequest,
         DeviceType,
+        DeviceTypeValue,
         FeedbackRequest,
         FeedbackRequestStatus,
+        FeedbackStatusValue,
         GetAuthenticationStatusResponse,
         LookupRequest,
         LookupType,
+        LookupTypeValue,
         PostAuthenticationResponse,
         PostCheckResponse,
         PostFeedbackResponse,
@@ -232,10 +235,45 @@ class Ding:
 
 
 class Otp:
-    """Send one-time codes, check them, retry the send (``client.otp``)."""
+    """Send one-time codes, check them, retry the send (``client.otp``).
+
+    Each operation takes a request object (or a mapping of its fields) or
+    the fields as keywords, not both. Its two overloads tell type checkers
+    so: in the keyword style the required fields are required.
+    """
 
     _async: AsyncOtp
 
+    @overload
+    def create_authentication(
+        self,
+        request: CreateAuthenticationRequest | Mapping[str, Any],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> PostAuthenticationResponse: ...
+    @overload
+    def create_authentication(
+        self,
+        *,
+        phone_number: str,
+        customer_uuid: str | None = None,
+        ip: str | None = None,
+        device_id: str | None = None,
+        device_type: DeviceType | DeviceTypeValue | None = None,
+        app_version: str | None = None,
+        sender_id: str | None = None,
+        callback_url: str | None = None,
+        app_realm: str | None = None,
+        os_version: str | None = None,
+        device_model: str | None = None,
+        is_returning_user: bool | None = None,
+        template_id: str | None = None,
+        correlation_id: str | None = None,
+        locale: str | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> PostAuthenticationResponse: ...
     def create_authentication(
         self,
         request: CreateAuthenticationRequest | Mapping[str, Any] | None = None,
@@ -244,7 +282,7 @@ class Otp:
         customer_uuid: str | None = None,
         ip: str | None = None,
         device_id: str | None = None,
-        device_type: DeviceType | str | None = None,
+        device_type: DeviceType | DeviceTypeValue | None = None,
         app_version: str | None = None,
         sender_id: str | None = None,
         callback_url: str | None = None,
@@ -278,7 +316,10 @@ class Otp:
             UsageError: The arguments are invalid; nothing was sent.
         """
         return _portal.call(
-            self._async.create_authentication,
+            cast(
+                "Callable[..., Awaitable[PostAuthenticationResponse]]",
+                self._async.create_authentication,
+            ),
             request=request,
             phone_number=phone_number,
             customer_uuid=customer_uuid,
@@ -303,6 +344,24 @@ class Otp:
 
     create_autentication = create_authentication
 
+    @overload
+    def check(
+        self,
+        request: CreateCheckRequest | Mapping[str, Any],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> PostCheckResponse: ...
+    @overload
+    def check(
+        self,
+        *,
+        authentication_uuid: str,
+        check_code: str,
+        customer_uuid: str | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> PostCheckResponse: ...
     def check(
         self,
         request: CreateCheckRequest | Mapping[str, Any] | None = None,
@@ -327,7 +386,7 @@ class Otp:
             UsageError: The arguments are invalid; nothing was sent.
         """
         return _portal.call(
-            self._async.check,
+            cast("Callable[..., Awaitable[PostCheckResponse]]", self._async.check),
             request=request,
             authentication_uuid=authentication_uuid,
             check_code=check_code,
@@ -338,6 +397,23 @@ class Otp:
 
     post_check = check
 
+    @overload
+    def retry(
+        self,
+        request: RetryAuthenticationRequest | Mapping[str, Any],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> PostRetryResponse: ...
+    @overload
+    def retry(
+        self,
+        *,
+        authentication_uuid: str,
+        customer_uuid: str | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> PostRetryResponse: ...
     def retry(
         self,
         request: RetryAuthenticationRequest | Mapping[str, Any] | None = None,
@@ -361,7 +437,7 @@ class Otp:
             UsageError: The arguments are invalid; nothing was sent.
         """
         return _portal.call(
-            self._async.retry,
+            cast("Callable[..., Awaitable[PostRetryResponse]]", self._async.retry),
             request=request,
             authentication_uuid=authentication_uuid,
             customer_uuid=customer_uuid,
@@ -399,12 +475,30 @@ class Otp:
             extra_headers=extra_headers,
         )
 
+    @overload
+    def feedback(
+        self,
+        request: FeedbackRequest | Mapping[str, Any],
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> PostFeedbackResponse: ...
+    @overload
+    def feedback(
+        self,
+        *,
+        phone_number: str,
+        status: FeedbackRequestStatus | FeedbackStatusValue,
+        customer_uuid: str | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> PostFeedbackResponse: ...
     def feedback(
         self,
         request: FeedbackRequest | Mapping[str, Any] | None = None,
         *,
         phone_number: str | None = None,
-        status: FeedbackRequestStatus | str | None = None,
+        status: FeedbackRequestStatus | FeedbackStatusValue | None = None,
         customer_uuid: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -422,7 +516,9 @@ class Otp:
             UsageError: The arguments are invalid; nothing was sent.
         """
         return _portal.call(
-            self._async.feedback,
+            cast(
+                "Callable[..., Awaitable[PostFeedbackResponse]]", self._async.feedback
+            ),
             request=request,
             phone_number=phone_number,
             status=status,
@@ -450,7 +546,10 @@ class Lookup:
         self,
         phone_number: str,
         customer_uuid: str | None = None,
-        type_: Sequence[LookupType | str] | LookupType | str | None = None,
+        type_: Sequence[LookupType | LookupTypeValue]
+        | LookupType
+        | LookupTypeValue
+        | None = None,
         *,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,

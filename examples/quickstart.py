@@ -60,7 +60,6 @@ async def async_flow(client: ding.AsyncDing, fake: FakeDing | None) -> None:
             f"{retry.status}: next retry at {retry.next_retry_at:%H:%M:%S} UTC",
         )
 
-        assert isinstance(fake.clock, ManualClock)
         fake.clock.advance(dt.timedelta(seconds=30))
         later = await client.otp.retry(authentication_uuid=uuid)
         assert later.retry_authentication_response is not None

@@ -3,7 +3,8 @@
 Every public ``Async*`` class in ``ding/_client.py`` becomes a class without
 the prefix, with the same methods, signatures, annotations, defaults and
 docstrings. Each coroutine method becomes a plain method whose body is one
-forward through ``ding._portal.call``; properties and aliases forward too;
+forward through ``ding._portal.call``, after its ``@overload`` signatures,
+copied without ``async``; properties and aliases forward too;
 ``aclose``/``__aenter__``/``__aexit__`` become ``close``/``__enter__``/
 ``__exit__``. Classes only reachable as attributes of another class (such as
 ``AsyncDing.otp``) are wrapped rather than constructed.
@@ -153,10 +154,16 @@ def _signature(
     return f"    def {name}({params}){returns}:"
 
 
-def _is_property(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+def _is_decorated(func: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
     return any(
-        isinstance(d, ast.Name) and d.id == "property" for d in func.decorator_list
+        (isinstance(d, ast.Name) and d.id == name)
+        or (isinstance(d, ast.Attribute) and d.attr == name)
+        for d in func.decorator_list
     )
+
+
+def _is_property(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return _is_decorated(func, "property")
 
 
 def _resource_attributes(
@@ -189,6 +196,12 @@ def _generate_class(  # noqa: C901, PLR0912, PLR0915 - one pass over a class bod
     out += [f"    {attr}: {names[kind]}" for attr, kind in attributes]
     out.append("")
 
+    overloaded = {
+        node.name
+        for node in cls.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and _is_decorated(node, "overload")
+    }
     bind = ["        self._async = async_"]
     bind += [
         f"        self.{attr} = {names[kind]}._wrap(async_.{attr})"
@@ -221,6 +234,12 @@ def _generate_class(  # noqa: C901, PLR0912, PLR0915 - one pass over a class bod
         if name.startswith("_") and name not in RENAMED_METHODS:
             continue
         sync_method = RENAMED_METHODS.get(name, name)
+        if _is_decorated(node, "overload"):
+            # A signature for type checkers only: the same, with no body.
+            out.append("    @overload")
+            out.append(_signature(node, sync_method, renamer).removesuffix(":"))
+            out[-1] += ": ..."
+            continue
         if _is_property(node):
             out.append("    @property")
             out.append(_signature(node, name, renamer))
@@ -239,7 +258,13 @@ def _generate_class(  # noqa: C901, PLR0912, PLR0915 - one pass over a class bod
         if name == "__aexit__":
             out.append("        self.close()")
         elif isinstance(node, ast.AsyncFunctionDef):
-            call_args = f"self._async.{name}" + (f", {forward}" if forward else "")
+            method = f"self._async.{name}"
+            if name in overloaded and node.returns is not None:
+                # The arguments have the implementation's types, which no
+                # single overload accepts: forward to the implementation.
+                result = ast.unparse(renamer.visit(copy.deepcopy(node.returns)))
+                method = f'cast("Callable[..., Awaitable[{result}]]", {method})'
+            call_args = method + (f", {forward}" if forward else "")
             out.append(f"        return _portal.call({call_args})")
         elif isinstance(node.returns, ast.Name) and node.returns.id in async_names:
             out.append(
@@ -281,6 +306,9 @@ def render(source: str) -> str:
         for node in tree.body
         if isinstance(node, (ast.Import, ast.ImportFrom))
     ]
+    # For the forwards of overloaded methods; ruff drops what is unused.
+    imports.append("from collections.abc import Awaitable, Callable")
+    imports.append("from typing import cast")
     imports.append("from ding import _portal")
     imports.append(f"from ding._client import {', '.join(sorted(names))}")
     # The TYPE_CHECKING imports, without an ``else:`` (the async module's

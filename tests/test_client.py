@@ -280,7 +280,7 @@ async def test_request_and_keywords_together_is_a_usage_error(
 ) -> None:
     req = shared.CreateCheckRequest(authentication_uuid=AUTH_UUID, check_code="1")
     with pytest.raises(ding.UsageError, match="not both"):
-        await client.otp.check(req, check_code="2")
+        await client.otp.check(req, check_code="2")  # type: ignore[call-overload]
     assert stub.requests == []
 
 
@@ -288,11 +288,11 @@ async def test_missing_required_field_is_a_usage_error(
     client: ding.AsyncDing, stub: StubDing
 ) -> None:
     with pytest.raises(ding.UsageError, match="phone_number"):
-        await client.otp.create_authentication()
+        await client.otp.create_authentication()  # type: ignore[call-overload]
     with pytest.raises(ding.UsageError, match="unknown field"):
         await client.otp.create_authentication({"phone_number": "+1", "phone": "x"})
     with pytest.raises(ding.UsageError, match="request must be"):
-        await client.otp.check(42)  # type: ignore[arg-type]
+        await client.otp.check(42)  # type: ignore[call-overload]
     assert stub.requests == []
 
 
@@ -307,7 +307,7 @@ async def test_missing_customer_uuid_is_a_usage_error(
 
 async def test_unserialisable_field_is_a_usage_error(client: ding.AsyncDing) -> None:
     with pytest.raises(ding.UsageError, match="phone_number must be a string"):
-        await client.otp.create_authentication(phone_number=object())  # type: ignore[arg-type]
+        await client.otp.create_authentication(phone_number=object())  # type: ignore[call-overload]
     # Past the type check (which every operation runs first), the encoder's
     # own refusal is a UsageError too.
     with pytest.raises(ding.UsageError, match="JSON"):

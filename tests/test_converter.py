@@ -301,10 +301,11 @@ def test_enum_members_sent_as_plain_values() -> None:
 
 def test_unknown_enum_strings_are_sent_as_given() -> None:
     request = _models.CreateAuthenticationRequest(
-        phone_number="+1", device_type="VISIONOS"
+        phone_number="+1",
+        device_type="VISIONOS",  # type: ignore[arg-type]
     )
     assert unstructure_request(request)["device_type"] == "VISIONOS"
-    feedback = _models.FeedbackRequest(phone_number="+1", status="churned")
+    feedback = _models.FeedbackRequest(phone_number="+1", status="churned")  # type: ignore[arg-type]
     assert unstructure_request(feedback)["status"] == "churned"
 
 

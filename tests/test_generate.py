@@ -107,6 +107,71 @@ def test_a_stale_rewrite_fails_the_command(
     assert "'``async with'" in capsys.readouterr().err
 
 
+OVERLOADED_SOURCE = '''
+from typing import overload
+
+__all__ = ["AsyncThing"]
+
+
+class AsyncThing:
+    """A thing, ``async with`` it, `aclose` it, for ``await`` in async code (asyncio or trio)."""
+
+    @overload
+    async def get(self, request: AsyncThing) -> int: ...
+    @overload
+    async def get(self, *, name: str) -> int: ...
+    async def get(
+        self, request: AsyncThing | None = None, *, name: str | None = None
+    ) -> int:
+        """Get it."""
+        return 1
+'''
+
+
+def test_overloads_are_carried_over_without_async(script: ModuleType) -> None:
+    tree = ast.parse(script.render(OVERLOADED_SOURCE))
+    (cls,) = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    gets = [n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "get"]
+    assert [ast.unparse(d) for g in gets for d in g.decorator_list] == [
+        "overload",
+        "overload",
+    ]
+    stubs, (implementation,) = gets[:2], gets[2:]
+    assert [ast.unparse(g.args) for g in stubs] == [
+        "self, request: Thing",
+        "self, *, name: str",
+    ]
+    assert all(ast.unparse(g.body[0]) == "..." for g in stubs)
+    # The implementation's arguments suit no single overload: the forward
+    # goes to the async implementation, typed loosely.
+    assert ast.unparse(implementation.body[-1]) == (
+        "return _portal.call(cast('Callable[..., Awaitable[int]]', "
+        "self._async.get), request=request, name=name)"
+    )
+
+
+def overload_signatures(path: Path, cls_name: str) -> dict[str, list[str]]:
+    """Return each overloaded method's overload signatures, without "Async"."""
+    tree = ast.parse(path.read_text())
+    (cls,) = [
+        n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls_name
+    ]
+    found: dict[str, list[str]] = {}
+    for fn in cls.body:
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+            ast.unparse(d) == "overload" for d in fn.decorator_list
+        ):
+            signature = f"{ast.unparse(fn.args)} -> {ast.unparse(fn.returns or fn)}"
+            found.setdefault(fn.name, []).append(signature.replace("Async", ""))
+    return found
+
+
+def test_the_sync_client_has_every_overload_of_the_async_one() -> None:
+    source = overload_signatures(ROOT / "ding" / "_client.py", "AsyncOtp")
+    assert set(source) == {"create_authentication", "check", "retry", "feedback"}
+    assert overload_signatures(ROOT / "ding" / "_sync.py", "Otp") == source
+
+
 PAIRS = [
     (_client.AsyncDing, _sync.Ding),
     (_client.AsyncOtp, _sync.Otp),

@@ -98,6 +98,22 @@ def test_the_model_namespaces_load_on_first_access() -> None:
     assert {"ding.models.components", "ding.models.operations"} <= loaded
 
 
+def test_the_error_code_enum_is_a_top_level_name_read_on_first_access() -> None:
+    loaded = modules_after(
+        """
+        import sys
+        import ding
+        assert "ding._models" not in sys.modules
+        assert ding.Code is sys.modules["ding._models"].Code
+        from ding import Code
+        from ding.models import errors
+        assert Code is errors.Code
+        assert Code.INVALID_PHONE_NUMBER == "invalid_phone_number"
+        """
+    )
+    assert "ding.models.errors" in loaded
+
+
 def test_dir_lists_every_exported_name_before_first_access() -> None:
     modules_after(
         """

@@ -1,9 +1,10 @@
 """The attrs models and enums, and the seed-era / official import paths."""
 
+import ast
 import enum
 import inspect
 import types
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import pytest
@@ -499,7 +500,8 @@ def test_request_required_fields() -> None:
     assert check.customer_uuid is None
     retry = _models.RetryAuthenticationRequest(authentication_uuid="a")
     assert retry.customer_uuid is None
-    feedback = _models.FeedbackRequest(phone_number="+1", status="brand_new")
+    # An unknown value is flagged statically (a typo?), and goes through.
+    feedback = _models.FeedbackRequest(phone_number="+1", status="brand_new")  # type: ignore[arg-type]
     assert feedback.status == "brand_new"
 
 
@@ -564,6 +566,48 @@ def test_open_enum_fields_accept_plain_strings() -> None:
     response = _models.CreateCheckResponse(status="brand_new_status")
     assert response.status == "brand_new_status"
     request = _models.CreateAuthenticationRequest(
-        phone_number="+1", device_type="VISIONOS"
+        phone_number="+1",
+        device_type="VISIONOS",  # type: ignore[arg-type]
     )
     assert request.device_type == "VISIONOS"
+
+
+# --------------------------------------------------------------------------
+# The wire values type checkers see for the request enums
+# --------------------------------------------------------------------------
+
+#: Each alias of wire values (a ``Literal`` to type checkers, ``str`` at run
+#: time), and the enum whose values it must list.
+WIRE_VALUES: dict[str, type[enum.Enum]] = {
+    "DeviceTypeValue": _models.DeviceType,
+    "FeedbackStatusValue": _models.FeedbackRequestStatus,
+    "LookupTypeValue": _models.LookupType,
+}
+
+
+def _literals_type_checkers_see() -> dict[str, list[object]]:
+    source = inspect.getsource(_models)
+    found: dict[str, list[object]] = {}
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(node.value, ast.Subscript)
+            and ast.unparse(node.value.value) == "Literal"
+        ):
+            values: object = ast.literal_eval(node.value.slice)
+            found[node.target.id] = (
+                list(cast("tuple[object, ...]", values))
+                if isinstance(values, tuple)
+                else [values]
+            )
+    return found
+
+
+def test_the_wire_literals_list_exactly_the_enum_values() -> None:
+    literals = _literals_type_checkers_see()
+    assert set(literals) == set(WIRE_VALUES)
+    for name, enum_cls in WIRE_VALUES.items():
+        assert literals[name] == [m.value for m in enum_cls], name
+        # At run time the alias is str: any string passes the field checks.
+        assert getattr(_models, name) is str

@@ -101,7 +101,7 @@ def test_errors_come_through_unchanged(
         sync_client.otp.check(authentication_uuid="x", check_code="1")
     assert info.value.code == ding.models.errors.Code.INVALID_AUTH_UUID
     with pytest.raises(ding.UsageError):
-        sync_client.otp.create_authentication()
+        sync_client.otp.create_authentication()  # type: ignore[call-overload]
 
 
 def test_with_options_and_repr(

@@ -44,8 +44,11 @@ class FakeDing(FakeState):
 
     Args:
         settings: Lifetimes, limits, strict mode (see `FakeSettings`).
-        clock: Returns the current time (default: the system clock); use
-            `ManualClock` to move time by hand.
+        clock: Returns the current time (default: the system clock);
+            `ManualClock` stands still until moved. Whichever it is,
+            ``fake.clock`` (a `MovableClock`) moves by hand:
+            ``fake.clock.advance(600)``; a clock other than a `ManualClock`
+            is wrapped in a `ShiftedClock` that adds the moves to its time.
         codes: Makes the code for a phone number (default: random digits);
             `deterministic_codes` gives reproducible ones.
         seed: Makes every generated UUID reproducible.

@@ -33,11 +33,14 @@ from ding.testing._values import (
     Clock,
     CodeGenerator,
     FakeSettings,
+    MovableClock,
     Outbox,
     Reply,
     SentMessage,
     WebhookSink,
+    as_utc,
     deterministic_codes,
+    movable,
     random_codes,
     rfc3339,
     webhook_time,
@@ -127,6 +130,8 @@ class FakeState:
     Args:
         settings: The policy (defaults to `FakeSettings()`).
         clock: The time source; the default is the system clock in UTC.
+            ``self.clock`` is a `MovableClock`: a `ManualClock` is kept as it
+            is, any other clock is wrapped in a `ShiftedClock`.
         codes: Makes each code sent; the default is `deterministic_codes` when
             ``seed`` is given, else `random_codes`, both of
             ``settings.code_length`` digits.
@@ -150,7 +155,9 @@ class FakeState:
         webhook_sink: WebhookSink | None = None,
     ) -> None:
         self.settings: FakeSettings = FakeSettings() if settings is None else settings
-        self.clock: Clock = clock if clock is not None else _system_clock
+        # Always movable: a plain callable (the system clock by default) is
+        # wrapped, so ``fake.clock.advance(...)`` type-checks and works.
+        self.clock: MovableClock = movable(_system_clock if clock is None else clock)
         if codes is None:
             length = self.settings.code_length
             codes = (
@@ -228,10 +235,7 @@ class FakeState:
         return reply
 
     def _now(self) -> datetime:
-        now = self.clock()
-        if now.tzinfo is None:
-            return now.replace(tzinfo=UTC)
-        return now.astimezone(UTC)
+        return as_utc(self.clock())
 
     def _new_id(self) -> str:
         if self._ids is None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import random
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
-from typing import Any, Final, TypeAlias, overload
+from typing import Any, Final, Protocol, TypeAlias, cast, overload, runtime_checkable
 
 import attrs
 
@@ -27,11 +28,15 @@ __all__ = [
     "CodeGenerator",
     "FakeSettings",
     "ManualClock",
+    "MovableClock",
     "Outbox",
     "Reply",
     "SentMessage",
+    "ShiftedClock",
     "WebhookSink",
+    "as_utc",
     "deterministic_codes",
+    "movable",
     "random_codes",
     "rfc3339",
     "webhook_time",
@@ -66,6 +71,17 @@ def _require_aware(when: datetime, what: str) -> datetime:
     if when.tzinfo is None or when.utcoffset() is None:
         raise UsageError(f"{what} must be a timezone-aware datetime, got {when!r}")
     return when.astimezone(UTC)
+
+
+def as_utc(when: datetime) -> datetime:
+    """Return *when* in UTC; a naive time is read as UTC already."""
+    if when.tzinfo is None or when.utcoffset() is None:
+        return when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
+
+
+def _step(delta: timedelta | float) -> timedelta:
+    return delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
 
 
 def rfc3339(when: datetime) -> str:
@@ -111,13 +127,71 @@ def _not_negative(
         raise UsageError(f"{attribute.name} must not be negative, got {value!r}")
 
 
+def _duration(name: str, value: object) -> timedelta:
+    # Seconds, as the CLI and `ManualClock.advance` take them, or a timedelta.
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return timedelta(seconds=value)
+        except (ValueError, OverflowError):  # NaN, infinite, or too many days
+            pass
+    raise UsageError(
+        f"{name} must be a timedelta or a finite number of seconds, got {value!r}"
+    )
+
+
+# One named converter per field: mypy's attrs plugin reads the parameter type
+# of a named function only, and the message names the field.
+def _lifetime(value: timedelta | float) -> timedelta:
+    return _duration("lifetime", value)
+
+
+def _retry_interval(value: timedelta | float) -> timedelta:
+    return _duration("retry_interval", value)
+
+
+def _names(name: str, value: object) -> frozenset[str]:
+    # A str is an iterable of strings: api_keys="secret" would admit "s".
+    # The message never shows the value (an API key).
+    if isinstance(value, str | bytes):
+        raise UsageError(
+            f"{name} must be a collection of strings (a set, list or tuple), "
+            f"not a single {type(value).__name__}; wrap one in a set"
+        )
+    try:
+        names = frozenset(cast("Iterable[object]", value))
+    except TypeError:
+        raise UsageError(
+            f"{name} must be a collection of strings, not {type(value).__name__}"
+        ) from None
+    wrong = sorted({type(n).__name__ for n in names if not isinstance(n, str)})
+    if wrong:
+        raise UsageError(f"{name} must hold strings only, not {', '.join(wrong)}")
+    return cast("frozenset[str]", names)
+
+
+# What type checkers offer callers: a str is none of these, so
+# api_keys="secret" is flagged before it runs.
+_StrCollection: TypeAlias = AbstractSet[str] | list[str] | tuple[str, ...]
+
+
+def _api_keys(value: _StrCollection) -> frozenset[str]:
+    return _names("api_keys", value)
+
+
+def _customer_uuids(value: _StrCollection) -> frozenset[str]:
+    return _names("customer_uuids", value)
+
+
 @attrs.frozen(kw_only=True)
 class FakeSettings:
     """How the fake behaves where the real API's policy is unknown.
 
     Attributes:
         lifetime: How long an authentication can be checked or retried
-            (``expires_at = created_at + lifetime``).
+            (``expires_at = created_at + lifetime``). Like every duration
+            here, a `timedelta` or a number of seconds.
         max_invalid_checks: Wrong codes allowed per authentication; once that
             many were submitted every check and retry answers ``rate_limited``.
         max_retries: Retries approved per authentication.
@@ -128,23 +202,30 @@ class FakeSettings:
             allowed.
         strict: Accept only the API keys and customer UUIDs listed below; in
             open mode (the default) any of them is accepted.
-        api_keys: The API keys accepted in strict mode.
-        customer_uuids: The customer UUIDs accepted in strict mode.
+        api_keys: The API keys accepted in strict mode: a set, list or tuple
+            of strings (a bare string is refused: it would admit each of its
+            characters); kept as a frozenset.
+        customer_uuids: The customer UUIDs accepted in strict mode, the same
+            way.
         code_length: Digits in the codes of the default code generators.
     """
 
     lifetime: timedelta = attrs.field(
-        default=timedelta(minutes=10), validator=_positive
+        default=timedelta(minutes=10), converter=_lifetime, validator=_positive
     )
     max_invalid_checks: int = attrs.field(default=5, validator=_at_least(1))
     max_retries: int = attrs.field(default=3, validator=_at_least(0))
     retry_interval: timedelta = attrs.field(
-        default=timedelta(seconds=30), validator=_not_negative
+        default=timedelta(seconds=30),
+        converter=_retry_interval,
+        validator=_not_negative,
     )
     stateless: bool = False
     strict: bool = False
-    api_keys: frozenset[str] = frozenset()
-    customer_uuids: frozenset[str] = frozenset()
+    api_keys: frozenset[str] = attrs.field(default=frozenset(), converter=_api_keys)
+    customer_uuids: frozenset[str] = attrs.field(
+        default=frozenset(), converter=_customer_uuids
+    )
     code_length: int = attrs.field(default=6, validator=_at_least(1))
 
 
@@ -169,6 +250,27 @@ class SentMessage:
     customer_uuid: str
 
 
+@runtime_checkable
+class MovableClock(Protocol):
+    """A clock a test can move by hand: the type of `FakeDing.clock`.
+
+    `ManualClock` is one. Any other clock given to the fake (the system
+    clock by default) is wrapped in one that adds the moves to its time.
+    """
+
+    def __call__(self) -> datetime:
+        """Return the current time."""
+        ...
+
+    def advance(self, delta: timedelta | float) -> None:
+        """Move the clock by ``delta`` (a `timedelta` or seconds)."""
+        ...
+
+    def set(self, when: datetime) -> None:
+        """Jump to ``when`` (timezone-aware), forwards or backwards."""
+        ...
+
+
 class ManualClock:
     """A clock that only moves when told to; starts at 2025-01-01T00:00:00Z.
 
@@ -187,7 +289,7 @@ class ManualClock:
 
     def advance(self, delta: timedelta | float) -> None:
         """Move the clock by ``delta`` (a `timedelta` or seconds)."""
-        step = delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
+        step = _step(delta)
         with self._lock:
             self._now += step
 
@@ -199,6 +301,49 @@ class ManualClock:
 
     def __repr__(self) -> str:
         return f"ManualClock({rfc3339(self())})"
+
+
+class ShiftedClock:
+    """Another clock's time, in UTC, plus the moves made with `advance` and `set`.
+
+    What `FakeDing` makes of a clock that cannot move itself (a plain
+    callable, the system clock), so that ``fake.clock.advance(...)`` works
+    whatever clock the fake was given.
+
+    Args:
+        source: The clock to follow; a naive time it returns is read as UTC.
+    """
+
+    def __init__(self, source: Clock) -> None:
+        self.source = source
+        self._lock = threading.Lock()
+        self._offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        """Return the source's time plus the moves made so far."""
+        now = as_utc(self.source())
+        with self._lock:
+            return now + self._offset
+
+    def advance(self, delta: timedelta | float) -> None:
+        """Move the clock by ``delta`` (a `timedelta` or seconds)."""
+        step = _step(delta)
+        with self._lock:
+            self._offset += step
+
+    def set(self, when: datetime) -> None:
+        """Jump to ``when`` (timezone-aware); the source's time keeps flowing."""
+        aware = _require_aware(when, "when")
+        with self._lock:
+            self._offset = aware - as_utc(self.source())
+
+    def __repr__(self) -> str:
+        return f"ShiftedClock({rfc3339(self())}, source={self.source!r})"
+
+
+def movable(clock: Clock) -> MovableClock:
+    """Return *clock* if it can be moved, else a `ShiftedClock` following it."""
+    return clock if isinstance(clock, MovableClock) else ShiftedClock(clock)
 
 
 def random_codes(length: int = 6) -> CodeGenerator:

@@ -16,6 +16,7 @@ from ding.testing._values import (
     FakeSettings,
     ManualClock,
     Outbox,
+    ShiftedClock,
     deterministic_codes,
     random_codes,
 )
@@ -64,6 +65,44 @@ def test_manual_clock_requires_aware_times_and_keeps_utc() -> None:
     )
 
 
+def test_a_manual_clock_is_the_fakes_clock_as_it_is() -> None:
+    clock = ManualClock()
+    fake = FakeState(clock=clock)
+    assert fake.clock is clock
+    fake.clock.advance(600)
+    assert clock() == START + timedelta(minutes=10)
+
+
+def test_a_plain_callable_clock_is_wrapped_so_it_can_be_moved() -> None:
+    ticks = [START]  # the source keeps flowing under the moves
+    fake = FakeState(clock=lambda: ticks[-1])
+    assert isinstance(fake.clock, ShiftedClock)
+    assert fake.clock() == START
+    fake.clock.advance(600)
+    assert fake.clock() == START + timedelta(minutes=10)
+    ticks.append(START + timedelta(seconds=1))
+    fake.clock.advance(timedelta(seconds=-0.5))
+    assert fake.clock() == START + timedelta(minutes=10, seconds=0.5)
+    assert create(fake).body["created_at"] == "2025-01-01T00:10:00.500000Z"
+    fake.clock.set(START)
+    assert fake.clock() == START
+    ticks.append(START + timedelta(seconds=3))
+    assert fake.clock() == START + timedelta(seconds=2)
+    with pytest.raises(UsageError, match="timezone-aware"):
+        fake.clock.set(datetime(2025, 1, 1))  # noqa: DTZ001
+    assert "2025-01-01T00:00:02Z" in repr(fake.clock)
+
+
+def test_the_system_clock_can_be_moved_too() -> None:
+    fake = FakeState()
+    before = datetime.now(timezone.utc)
+    fake.clock.advance(3600)
+    now = fake.clock()
+    assert now.tzinfo is not None
+    assert before + timedelta(hours=1) <= now
+    assert now <= datetime.now(timezone.utc) + timedelta(hours=1)
+
+
 def test_random_codes_are_digits_of_the_asked_length() -> None:
     for length in (1, 4, 6, 10):
         generate = random_codes(length)
@@ -108,6 +147,79 @@ def test_deterministic_codes_are_thread_safe() -> None:
 def test_settings_reject_nonsense(policy: dict[str, Any]) -> None:
     with pytest.raises(UsageError, match=r"must"):
         FakeSettings(**policy)
+
+
+def settings_with(field: str, value: object) -> FakeSettings:
+    """Build settings with one field set to a value of any type."""
+    policy: dict[str, Any] = {field: value}
+    return FakeSettings(**policy)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [
+        (60, timedelta(minutes=1)),
+        (0.5, timedelta(milliseconds=500)),
+        (timedelta(hours=1), timedelta(hours=1)),
+    ],
+)
+def test_durations_take_seconds_or_a_timedelta(
+    seconds: float | timedelta, expected: timedelta
+) -> None:
+    s = FakeSettings(lifetime=seconds, retry_interval=seconds)
+    assert s.lifetime == s.retry_interval == expected
+    assert type(s.lifetime) is type(s.retry_interval) is timedelta
+    assert FakeSettings(retry_interval=0).retry_interval == timedelta(0)
+
+
+@pytest.mark.parametrize("field", ["lifetime", "retry_interval"])
+@pytest.mark.parametrize("value", ["60", True, None, float("nan"), float("inf"), 1e20])
+def test_durations_refuse_what_is_not_a_finite_number_of_seconds(
+    field: str, value: object
+) -> None:
+    with pytest.raises(UsageError, match=rf"^{field} must be a timedelta or a finite"):
+        settings_with(field, value)
+
+
+def test_a_duration_in_seconds_must_still_be_in_range() -> None:
+    with pytest.raises(UsageError, match="lifetime must be positive"):
+        FakeSettings(lifetime=0)
+    with pytest.raises(UsageError, match="retry_interval must not be negative"):
+        FakeSettings(retry_interval=-1)
+
+
+def test_collections_of_names_become_frozensets() -> None:
+    s = FakeSettings(api_keys=["k1", "k2", "k1"], customer_uuids=("u",))
+    assert s.api_keys == frozenset({"k1", "k2"})
+    assert s.customer_uuids == frozenset({"u"})
+    assert type(s.api_keys) is type(s.customer_uuids) is frozenset
+    assert FakeSettings(api_keys={"k"}).api_keys == frozenset({"k"})
+
+
+@pytest.mark.parametrize("field", ["api_keys", "customer_uuids"])
+def test_a_bare_string_is_not_a_collection_of_names(field: str) -> None:
+    # A str is an iterable of one-character strings: strict mode would admit "s".
+    for value in ("secret-key", b"secret-key"):
+        with pytest.raises(UsageError, match=rf"^{field} must be a collection") as info:
+            settings_with(field, value)
+        assert "secret" not in str(info.value)  # an API key is never echoed
+
+
+@pytest.mark.parametrize("field", ["api_keys", "customer_uuids"])
+def test_collections_of_names_hold_strings_only(field: str) -> None:
+    with pytest.raises(UsageError, match=rf"^{field} must be a collection"):
+        settings_with(field, 5)
+    with pytest.raises(UsageError, match=rf"^{field} must hold strings only, not int"):
+        settings_with(field, {"ok", 5})
+
+
+def test_strict_mode_admits_only_the_listed_keys() -> None:
+    fake = FakeState(FakeSettings(strict=True, api_keys=["secret-key"]))
+    assert fake.authorize("secret-key") is None
+    for key in ("s", "secret", None):
+        reply = fake.authorize(key)
+        assert reply is not None
+        assert reply.status == 403
 
 
 def test_settings_defaults() -> None:
