@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
 
+from ding._accessors import AuthenticationAccessors as _AuthenticationAccessors
+from ding._accessors import CheckAccessors as _CheckAccessors
+from ding._accessors import RetryAccessors as _RetryAccessors
 from ding._records import Record as _Record
 
 if TYPE_CHECKING:
@@ -696,8 +699,11 @@ class _Result(_Record):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class PostAuthenticationResponse(_Result):
+class PostAuthenticationResponse(_Result, _AuthenticationAccessors):
     """The result of creating an authentication.
+
+    ``res.authentication_uuid`` and ``res.status`` read the body's fields
+    as ``str`` and ``Status | str``, or raise `ding.MissingFieldError`.
 
     Attributes:
         create_authentication_response: The decoded body on HTTP 200.
@@ -707,8 +713,10 @@ class PostAuthenticationResponse(_Result):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class PostCheckResponse(_Result):
+class PostCheckResponse(_Result, _CheckAccessors):
     """The result of checking a code.
+
+    ``res.status`` reads the body's status, or raises `ding.MissingFieldError`.
 
     Attributes:
         create_check_response: The decoded body on HTTP 200.
@@ -718,8 +726,10 @@ class PostCheckResponse(_Result):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class PostRetryResponse(_Result):
+class PostRetryResponse(_Result, _RetryAccessors):
     """The result of a retry.
+
+    ``res.status`` reads the body's status, or raises `ding.MissingFieldError`.
 
     Attributes:
         retry_authentication_response: The decoded body on HTTP 200.

@@ -38,6 +38,24 @@ async def keyword_style(client: ding.AsyncDing) -> None:
     await client.lookup.lookup("+14155550123", type_=["cnam"])
 
 
+async def typed_flow(
+    client: ding.AsyncDing,
+) -> tuple[shared.Status | str, shared.RetryAuthenticationResponseStatus | str, bool]:
+    sent = await client.otp.create_authentication(phone_number="+14155550123")
+    auth_uuid: str = sent.authentication_uuid  # str, no assert or cast
+    checked = await client.otp.check(authentication_uuid=auth_uuid, check_code="1")
+    again = await client.otp.retry(authentication_uuid=sent.authentication_uuid)
+    sent.authentication_uuid = "u"  # type: ignore[misc]
+    return sent.status, again.status, checked.status == shared.CheckStatus.VALID
+
+
+def missing_field(sent: ding.models.operations.PostAuthenticationResponse) -> str:
+    try:
+        return sent.authentication_uuid
+    except ding.MissingFieldError as e:
+        return f"{e.field}: {e.message}"
+
+
 async def request_style(client: ding.AsyncDing) -> None:
     request = shared.CreateCheckRequest(authentication_uuid="u", check_code="1")
     await client.otp.check(request)
