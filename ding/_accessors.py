@@ -11,7 +11,7 @@ field only (`ding._errors` imports the converter, which imports the models).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import httpx
@@ -25,10 +25,9 @@ if TYPE_CHECKING:
         RetryAuthenticationResponseStatus,
         Status,
     )
+    from ding._unknown import UnknownValue
 
 __all__ = ["AuthenticationAccessors", "CheckAccessors", "RetryAccessors"]
-
-T = TypeVar("T")
 
 
 class _Accessors:
@@ -40,11 +39,8 @@ class _Accessors:
         status_code: int
         raw_response: httpx.Response | None
 
-    def _present(self, value: T | None, body: object, field: str) -> T:
-        """Return *value*, or raise `MissingFieldError` when it is None."""
-        if value is None:
-            raise missing_field(body, field, self.status_code, self.raw_response)
-        return value
+    def _missing(self, body: object, field: str) -> MissingFieldError:
+        return missing_field(body, field, self.status_code, self.raw_response)
 
 
 class AuthenticationAccessors(_Accessors):
@@ -65,17 +61,22 @@ class AuthenticationAccessors(_Accessors):
         """
         body = self.create_authentication_response
         uuid = None if body is None else body.authentication_uuid
-        return self._present(uuid, body, "authentication_uuid")
+        if uuid is None:
+            raise self._missing(body, "authentication_uuid")
+        return uuid
 
     @property
-    def status(self) -> Status | str:
+    def status(self) -> Status | UnknownValue:
         """The authentication's status (`ding.models.shared.Status`).
 
         Raises:
             MissingFieldError: The answer has no ``status``.
         """
         body = self.create_authentication_response
-        return self._present(None if body is None else body.status, body, "status")
+        status = None if body is None else body.status
+        if status is None:
+            raise self._missing(body, "status")
+        return status
 
 
 class CheckAccessors(_Accessors):
@@ -87,14 +88,17 @@ class CheckAccessors(_Accessors):
         create_check_response: CreateCheckResponse | None
 
     @property
-    def status(self) -> CheckStatus | str:
+    def status(self) -> CheckStatus | UnknownValue:
         """The check's status: ``CheckStatus.VALID`` when the code was right.
 
         Raises:
             MissingFieldError: The answer has no ``status``.
         """
         body = self.create_check_response
-        return self._present(None if body is None else body.status, body, "status")
+        status = None if body is None else body.status
+        if status is None:
+            raise self._missing(body, "status")
+        return status
 
 
 class RetryAccessors(_Accessors):
@@ -106,14 +110,17 @@ class RetryAccessors(_Accessors):
         retry_authentication_response: RetryAuthenticationResponse | None
 
     @property
-    def status(self) -> RetryAuthenticationResponseStatus | str:
+    def status(self) -> RetryAuthenticationResponseStatus | UnknownValue:
         """The retry's status: ``APPROVED`` when a code went out again.
 
         Raises:
             MissingFieldError: The answer has no ``status``.
         """
         body = self.retry_authentication_response
-        return self._present(None if body is None else body.status, body, "status")
+        status = None if body is None else body.status
+        if status is None:
+            raise self._missing(body, "status")
+        return status
 
 
 def missing_field(

@@ -5,11 +5,12 @@ hash from `ding._records.Record` (they behave as attrs' own). Request models
 carry the fields the caller sets; response models make every field optional,
 because the API declares no required response keys.
 
-Enums (`ding._enums`) are *open*: a response field typed ``SomeEnum | str |
-None`` holds the enum member for a known value and the plain string for a
-value newer than this SDK, so a server that learns a new status never breaks
-decoding. Request enum fields accept plain strings for the same reason. Every
-enum's ``str()`` is its wire value.
+Enums (`ding._enums`) are *open*: a response field typed ``SomeEnum |
+UnknownValue | None`` holds the enum member for a known value and the plain
+string (an `UnknownValue`) for a value newer than this SDK, so a server that
+learns a new status never breaks decoding; see `ding._unknown`. Request enum
+fields accept plain strings for the same reason. Every enum's ``str()`` is its
+wire value.
 
 JSON encoding and decoding live in `ding._converter`.
 """
@@ -19,9 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
 
-from ding._accessors import AuthenticationAccessors as _AuthenticationAccessors
-from ding._accessors import CheckAccessors as _CheckAccessors
-from ding._accessors import RetryAccessors as _RetryAccessors
+from ding import _accessors
+from ding import _unknown as _u
 from ding._enums import (
     AttemptStatus,
     BalanceUpdateType,
@@ -40,6 +40,7 @@ from ding._enums import (
     Status,
 )
 from ding._records import Record as _Record
+from ding._unknown import UnknownValue
 
 if TYPE_CHECKING:
     import httpx
@@ -242,7 +243,9 @@ class CreateAuthenticationResponse(_Record):
     """
 
     authentication_uuid: str | None = None
-    status: Status | str | None = None
+    status: Status | UnknownValue | None = attrs.field(
+        default=None, converter=_u.status
+    )
     created_at: dt.datetime | None = None
     expires_at: dt.datetime | None = None
 
@@ -257,7 +260,9 @@ class CreateCheckResponse(_Record):
     """
 
     authentication_uuid: str | None = None
-    status: CheckStatus | str | None = None
+    status: CheckStatus | UnknownValue | None = attrs.field(
+        default=None, converter=_u.check_status
+    )
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -273,7 +278,9 @@ class RetryAuthenticationResponse(_Record):
     """
 
     authentication_uuid: str | None = None
-    status: RetryAuthenticationResponseStatus | str | None = None
+    status: RetryAuthenticationResponseStatus | UnknownValue | None = attrs.field(
+        default=None, converter=_u.retry_status
+    )
     created_at: dt.datetime | None = None
     next_retry_at: dt.datetime | None = None
     remaining_retry: int | None = None
@@ -316,7 +323,9 @@ class LookupResponse(_Record):
     country_code: str | None = None
     number_ported: bool | None = None
     temporary_phone_number: bool | None = None
-    line_type: LineType | str | None = None
+    line_type: LineType | UnknownValue | None = attrs.field(
+        default=None, converter=_u.line_type
+    )
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -329,7 +338,7 @@ class ErrorResponseBody(_Record):
         doc_url: A link to the documentation that describes the error.
     """
 
-    code: Code | str | None = None
+    code: Code | UnknownValue | None = attrs.field(default=None, converter=_u.code)
     message: str | None = None
     doc_url: str | None = None
 
@@ -351,7 +360,9 @@ class Signals(_Record):
 
     ip: str | None = None
     device_id: str | None = None
-    device_type: SignalsDeviceType | str | None = None
+    device_type: SignalsDeviceType | UnknownValue | None = attrs.field(
+        default=None, converter=_u.device_type
+    )
     app_version: str | None = None
     app_realm: str | None = None
     os_version: str | None = None
@@ -377,10 +388,16 @@ class Attempt(_Record):
     id: str | None = None
     content: str | None = None
     sender_id: str | None = None
-    capability: Capability | str | None = None
+    capability: Capability | UnknownValue | None = attrs.field(
+        default=None, converter=_u.capability
+    )
     attempt_number: int | None = None
-    status: AttemptStatus | str | None = None
-    type: EventType | str | None = EventType.ATTEMPT
+    status: AttemptStatus | UnknownValue | None = attrs.field(
+        default=None, converter=_u.attempt_status
+    )
+    type: EventType | UnknownValue | None = attrs.field(
+        default=EventType.ATTEMPT, converter=_u.event_type
+    )
     created_at: dt.datetime | None = None
 
 
@@ -398,8 +415,12 @@ class Check(_Record):
 
     id: str | None = None
     code: str | None = None
-    status: CheckStatus | str | None = None
-    type: EventType | str | None = EventType.CHECK
+    status: CheckStatus | UnknownValue | None = attrs.field(
+        default=None, converter=_u.check_status
+    )
+    type: EventType | UnknownValue | None = attrs.field(
+        default=EventType.CHECK, converter=_u.event_type
+    )
     created_at: dt.datetime | None = None
 
 
@@ -416,11 +437,15 @@ class DeliveryStatus(_Record):
         created_at: When the event happened.
     """
 
-    status: DeliveryStatusStatus | str | None = None
+    status: DeliveryStatusStatus | UnknownValue | None = attrs.field(
+        default=None, converter=_u.delivery_status
+    )
     attempt_id: str | None = None
     attempt_number: int | None = None
     originated_at: dt.datetime | None = None
-    type: EventType | str | None = EventType.DELIVERY_STATUS
+    type: EventType | UnknownValue | None = attrs.field(
+        default=EventType.DELIVERY_STATUS, converter=_u.event_type
+    )
     created_at: dt.datetime | None = None
 
 
@@ -435,9 +460,13 @@ class BalanceUpdate(_Record):
         created_at: When the event happened.
     """
 
-    balance_update_type: BalanceUpdateType | str | None = None
+    balance_update_type: BalanceUpdateType | UnknownValue | None = attrs.field(
+        default=None, converter=_u.balance_update_type
+    )
     amount: float | None = None
-    type: EventType | str | None = EventType.BALANCE_UPDATE
+    type: EventType | UnknownValue | None = attrs.field(
+        default=EventType.BALANCE_UPDATE, converter=_u.event_type
+    )
     created_at: dt.datetime | None = None
 
 
@@ -506,7 +535,7 @@ class _Result(_Record):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class PostAuthenticationResponse(_Result, _AuthenticationAccessors):
+class PostAuthenticationResponse(_Result, _accessors.AuthenticationAccessors):
     """The result of creating an authentication.
 
     ``res.authentication_uuid`` and ``res.status`` read the body's fields
@@ -520,7 +549,7 @@ class PostAuthenticationResponse(_Result, _AuthenticationAccessors):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class PostCheckResponse(_Result, _CheckAccessors):
+class PostCheckResponse(_Result, _accessors.CheckAccessors):
     """The result of checking a code.
 
     ``res.status`` reads the body's status, or raises `ding.MissingFieldError`.
@@ -533,7 +562,7 @@ class PostCheckResponse(_Result, _CheckAccessors):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class PostRetryResponse(_Result, _RetryAccessors):
+class PostRetryResponse(_Result, _accessors.RetryAccessors):
     """The result of a retry.
 
     ``res.status`` reads the body's status, or raises `ding.MissingFieldError`.
