@@ -42,6 +42,7 @@ from ding._errors import (
     DingWarning,
     ErrorResponse,
     MalformedResponseError,
+    MissingFieldError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -53,6 +54,7 @@ from ding._errors import (
 )
 from ding._log import setup_from_env as _setup_logging
 from ding._retry import BackoffStrategy, RetryConfig
+from ding._unknown import UnknownValue
 from ding._version import __version__
 from ding.models import shared
 
@@ -81,6 +83,7 @@ __all__ = [
     "ErrorResponse",
     "Lookup",
     "MalformedResponseError",
+    "MissingFieldError",
     "NotFoundError",
     "NotGiven",
     "Otp",
@@ -91,6 +94,7 @@ __all__ = [
     "RetryConfig",
     "SDKError",
     "ServerError",
+    "UnknownValue",
     "UsageError",
     "__version__",
     "models",

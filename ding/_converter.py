@@ -178,7 +178,7 @@ def _structure_datetime(value: object, _: object) -> dt.datetime:
 
 
 # --------------------------------------------------------------------------
-# Open enums: ``SomeEnum | str`` and ``SomeEnum | str | None``
+# Open enums: ``SomeEnum | UnknownValue | None`` (or ``str`` for UnknownValue)
 # --------------------------------------------------------------------------
 
 
@@ -187,13 +187,14 @@ def _is_union(tp: object) -> bool:
 
 
 def _open_enum_of(tp: object) -> type[enum.Enum] | None:
-    """Return ``E`` when ``tp`` is ``E | str`` or ``E | str | None``."""
+    """Return ``E`` when ``tp`` is ``E | S`` or ``E | S | None``, S `str` or UnknownValue."""
     if not _is_union(tp):
         return None
     rest = [a for a in typing.get_args(tp) if a is not types.NoneType]
-    if len(rest) != 2 or str not in rest:  # noqa: PLR2004
+    strs = [a for a in rest if getattr(a, "__supertype__", a) is str]
+    if len(rest) != 2 or len(strs) != 1:  # noqa: PLR2004
         return None
-    other = rest[0] if rest[1] is str else rest[1]
+    other = rest[0] if rest[1] is strs[0] else rest[1]
     if isinstance(other, type) and issubclass(other, enum.Enum):
         return other
     return None

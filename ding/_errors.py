@@ -9,7 +9,8 @@ The tree::
     └── APIError                      the server answered; `status_code`, `body`, `raw_response`
         └── SDKError                  any failed answer (the seed SDK's generic error)
             ├── MalformedResponseError  a 2xx whose body is not the JSON the operation returns
-            │   └── ResponseTooLargeError   a 2xx longer than max_response_size (the rest unread)
+            │   ├── ResponseTooLargeError   a 2xx longer than max_response_size (the rest unread)
+            │   └── MissingFieldError       a typed accessor's field is not in the answer
             ├── RedirectError           3xx: never followed (the request carries the key)
             ├── ClientError             4xx
             │   ├── BadRequestError       400
@@ -57,6 +58,7 @@ __all__ = [
     "DingWarning",
     "ErrorResponse",
     "MalformedResponseError",
+    "MissingFieldError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -187,6 +189,31 @@ class ResponseTooLargeError(MalformedResponseError):
     Only the first ``max_response_size`` bytes were read; the connection was
     closed rather than reused. ``body`` is empty.
     """
+
+
+class MissingFieldError(MalformedResponseError):
+    """A typed accessor (``res.authentication_uuid``, ``res.status``) found no value.
+
+    Decoding never raises it: every response key may be missing, and the
+    seed-style fields (``res.create_authentication_response``) stay None.
+    Only the accessors that promise a value raise it, naming the field and,
+    when the answer had one, its status.
+
+    Attributes:
+        field: The name of the missing field.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        status_code: int,
+        body: str,
+        raw_response: httpx.Response,
+        *,
+        field: str = "",
+    ) -> None:
+        super().__init__(message, status_code, body, raw_response)
+        self.field = field
 
 
 class RedirectError(SDKError):

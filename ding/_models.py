@@ -5,9 +5,10 @@ hash from `ding._records.Record` (they behave as attrs' own). Request models
 carry the fields the caller sets; response models make every field optional,
 because the API declares no required response keys.
 
-Enums are *open*: a response field typed ``SomeEnum | str | None`` holds the
-enum member for a known value and the plain string for a value newer than this
-SDK, so a server that learns a new status never breaks decoding. Request enum
+Enums (`ding._enums`) are *open*: a response field typed ``SomeEnum |
+UnknownValue | None`` holds the enum member for a known value and the plain
+string (an `UnknownValue`) for a value newer than this SDK, so a server that
+learns a new status never breaks decoding; see `ding._unknown`. Request enum
 fields accept plain strings for the same reason. Every enum's ``str()`` is its
 wire value.
 
@@ -15,12 +16,31 @@ JSON encoding and decoding live in `ding._converter`.
 """
 
 import datetime as dt
-import enum
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
 
+from ding import _accessors
+from ding import _unknown as _u
+from ding._enums import (
+    AttemptStatus,
+    BalanceUpdateType,
+    Capability,
+    CheckStatus,
+    Code,
+    CreateCheckResponseStatus,
+    DeliveryStatusStatus,
+    DeviceType,
+    EventType,
+    FeedbackRequestStatus,
+    LineType,
+    LookupType,
+    RetryAuthenticationResponseStatus,
+    SignalsDeviceType,
+    Status,
+)
 from ding._records import Record as _Record
+from ding._unknown import UnknownValue
 
 if TYPE_CHECKING:
     import httpx
@@ -71,26 +91,6 @@ __all__ = [
 ]
 
 
-# --------------------------------------------------------------------------
-# Enums
-# --------------------------------------------------------------------------
-
-
-class _WireEnum(str, enum.Enum):
-    """Base of the SDK's enums: a `str` whose ``str()`` is the wire value."""
-
-    def __str__(self) -> str:
-        return str(self.value)
-
-
-class DeviceType(_WireEnum):
-    """The type of device the user is using (request side)."""
-
-    IOS = "IOS"
-    ANDROID = "ANDROID"
-    WEB = "WEB"
-
-
 # The wire values of the request-side enums. Type checkers see the Literals,
 # so a typo (``device_type="iPhone"``) is flagged before it runs; at run time
 # they are ``str``, so the run-time checks (`ding._validate`) and the
@@ -102,195 +102,6 @@ if TYPE_CHECKING:
     LookupTypeValue: TypeAlias = Literal["cnam"]
 else:
     DeviceTypeValue = FeedbackStatusValue = LookupTypeValue = str
-
-
-class SignalsDeviceType(_WireEnum):
-    """The type of device recorded in an authentication's signals.
-
-    Official SDK name: ``AuthenticationStatusResponseDeviceType``.
-    """
-
-    ANDROID = "ANDROID"
-    IOS = "IOS"
-    IPADOS = "IPADOS"
-    TVOS = "TVOS"
-    WEB = "WEB"
-
-
-class Status(_WireEnum):
-    """The status of a created authentication."""
-
-    PENDING = "pending"
-    RATE_LIMITED = "rate_limited"
-    SPAM_DETECTED = "spam_detected"
-
-
-class CheckStatus(_WireEnum):
-    """The status of a code check.
-
-    The seed SDK called this ``CreateCheckResponseStatus`` (an alias of this
-    class); ``UNKNOWN`` was added to the API on 2024-10-29.
-    """
-
-    VALID = "valid"
-    INVALID = "invalid"
-    WITHOUT_ATTEMPT = "without_attempt"
-    RATE_LIMITED = "rate_limited"
-    ALREADY_VALIDATED = "already_validated"
-    EXPIRED_AUTH = "expired_auth"
-    UNKNOWN = "unknown"
-
-
-CreateCheckResponseStatus = CheckStatus
-
-
-class RetryAuthenticationResponseStatus(_WireEnum):
-    """The status of a retry."""
-
-    APPROVED = "approved"
-    DENIED = "denied"
-    NO_ATTEMPT = "no_attempt"
-    RATE_LIMITED = "rate_limited"
-    EXPIRED_AUTH = "expired_auth"
-    ALREADY_VALIDATED = "already_validated"
-
-
-class FeedbackRequestStatus(_WireEnum):
-    """The type of the feedback: whether the user went on to onboard."""
-
-    ONBOARDED = "onboarded"
-    NOT_ONBOARDED = "not_onboarded"
-
-
-class LineType(_WireEnum):
-    """The type of phone line of a looked-up number."""
-
-    FIXED_LINE = "FixedLine"
-    MOBILE = "Mobile"
-    TOLL_FREE = "TollFree"
-    PREMIUM_RATE = "PremiumRate"
-    SHARED_COST = "SharedCost"
-    VOIP = "Voip"
-    PAGER = "Pager"
-    VOICE_MAIL = "VoiceMail"
-    UNIVERSAL_ACCESS = "UniversalAccess"
-    SERVICE = "Service"
-    UNKNOWN = "Unknown"
-    CALLING_CARDS = "CallingCards"
-    INTERNET_SERVICE_PROVIDER = "InternetServiceProvider"
-    LOCAL_RATE = "LocalRate"
-    OTHER = "Other"
-    PAY_PHONE = "PayPhone"
-    SATELLITE = "Satellite"
-    SHORT_CODES_COMMERCIAL = "ShortCodesCommercial"
-    VPN = "VPN"
-
-
-class LookupType(_WireEnum):
-    """An optional lookup feature (query parameter ``type``).
-
-    Official SDK name: ``ding.models.operations.Type``.
-    """
-
-    CNAM = "cnam"
-
-
-class EventType(_WireEnum):
-    """The type of an event in an authentication's history.
-
-    Official SDK names: ``Type``, ``AuthenticationStatusResponseType``,
-    ``AuthenticationStatusResponseSchemasType`` and
-    ``AuthenticationStatusResponseSchemasEventsType``.
-    """
-
-    ATTEMPT = "attempt"
-    CHECK = "check"
-    DELIVERY_STATUS = "delivery_status"
-    BALANCE_UPDATE = "balance_update"
-
-
-class Capability(_WireEnum):
-    """The channel an attempt was sent through."""
-
-    RCS = "rcs"
-    TEXT = "text"
-    WHATSAPP = "whatsapp"
-    VIBER = "viber"
-    ZALO = "zalo"
-    TELEGRAM = "telegram"
-
-
-class AttemptStatus(_WireEnum):
-    """The status of an attempt.
-
-    Official SDK name: ``AuthenticationStatusResponseStatus``.
-    """
-
-    PENDING = "pending"
-    DELIVERED = "delivered"
-    FAILED = "failed"
-    RATE_LIMITED = "rate_limited"
-    EXPIRED = "expired"
-
-
-class DeliveryStatusStatus(_WireEnum):
-    """The status of a delivery report.
-
-    Official SDK name: ``AuthenticationStatusResponseSchemasStatus``.
-    """
-
-    UNKNOWN = "unknown"
-    SUBMITTED = "submitted"
-    IN_TRANSIT = "in_transit"
-    DELIVERED = "delivered"
-    UNDELIVERABLE = "undeliverable"
-
-
-class BalanceUpdateType(_WireEnum):
-    """The kind of a balance update."""
-
-    UNKNOWN = "unknown"
-    AUTHENTICATION = "authentication"
-    ATTEMPT = "attempt"
-    ATTEMPT_PENDING = "attempt_pending"
-    ATTEMPT_SUCCESS = "attempt_success"
-    AUTHENTICATION_PENDING = "authentication_pending"
-    AUTHENTICATION_SUCCESS = "authentication_success"
-
-
-class Code(_WireEnum):
-    """A machine-readable error code.
-
-    The 16 codes of the seed SDK come first, in its order, then the codes
-    added later, oldest first; the last two appear only in the docs' error
-    table.
-    """
-
-    INVALID_PHONE_NUMBER = "invalid_phone_number"
-    INTERNAL_SERVER_ERROR = "internal_server_error"
-    BAD_REQUEST = "bad_request"
-    ACCOUNT_INVALID = "account_invalid"
-    NEGATIVE_BALANCE = "negative_balance"
-    INVALID_LINE = "invalid_line"
-    UNSUPPORTED_REGION = "unsupported_region"
-    INVALID_AUTH_UUID = "invalid_auth_uuid"
-    INVALID_APP_REALM = "invalid_app_realm"
-    UNSUPPORTED_APP_REALM_DEVICE_TYPE = "unsupported_app_realm_device_type"
-    APP_REALM_REQUIRE_DEVICE_TYPE = "app_realm_require_device_type"
-    BLOCKED_NUMBER = "blocked_number"
-    INVALID_APP_VERSION = "invalid_app_version"
-    INVALID_OS_VERSION = "invalid_os_version"
-    INVALID_DEVICE_MODEL = "invalid_device_model"
-    INVALID_DEVICE_ID = "invalid_device_id"
-    INVALID_TEMPLATE_ID = "invalid_template_id"
-    NO_ASSOCIATED_AUTH_FOUND = "no_associated_auth_found"
-    DUPLICATED_FEEDBACK_STATUS = "duplicated_feedback_status"
-    INVALID_FEEDBACK_STATUS = "invalid_feedback_status"
-    SUSPENDED_ACCOUNT = "suspended_account"
-    INVALID_SENDER_ID = "invalid_sender_id"
-    UNAUTHORIZED_SENDER_ID = "unauthorized_sender_id"
-    SPENDING_LIMIT_EXCEEDED = "spending_limit_exceeded"
-    IMPOSSIBLE_CODE = "impossible_code"
 
 
 # --------------------------------------------------------------------------
@@ -432,7 +243,9 @@ class CreateAuthenticationResponse(_Record):
     """
 
     authentication_uuid: str | None = None
-    status: Status | str | None = None
+    status: Status | UnknownValue | None = attrs.field(
+        default=None, converter=_u.status
+    )
     created_at: dt.datetime | None = None
     expires_at: dt.datetime | None = None
 
@@ -447,7 +260,9 @@ class CreateCheckResponse(_Record):
     """
 
     authentication_uuid: str | None = None
-    status: CheckStatus | str | None = None
+    status: CheckStatus | UnknownValue | None = attrs.field(
+        default=None, converter=_u.check_status
+    )
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -463,7 +278,9 @@ class RetryAuthenticationResponse(_Record):
     """
 
     authentication_uuid: str | None = None
-    status: RetryAuthenticationResponseStatus | str | None = None
+    status: RetryAuthenticationResponseStatus | UnknownValue | None = attrs.field(
+        default=None, converter=_u.retry_status
+    )
     created_at: dt.datetime | None = None
     next_retry_at: dt.datetime | None = None
     remaining_retry: int | None = None
@@ -506,7 +323,9 @@ class LookupResponse(_Record):
     country_code: str | None = None
     number_ported: bool | None = None
     temporary_phone_number: bool | None = None
-    line_type: LineType | str | None = None
+    line_type: LineType | UnknownValue | None = attrs.field(
+        default=None, converter=_u.line_type
+    )
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -519,7 +338,7 @@ class ErrorResponseBody(_Record):
         doc_url: A link to the documentation that describes the error.
     """
 
-    code: Code | str | None = None
+    code: Code | UnknownValue | None = attrs.field(default=None, converter=_u.code)
     message: str | None = None
     doc_url: str | None = None
 
@@ -541,7 +360,9 @@ class Signals(_Record):
 
     ip: str | None = None
     device_id: str | None = None
-    device_type: SignalsDeviceType | str | None = None
+    device_type: SignalsDeviceType | UnknownValue | None = attrs.field(
+        default=None, converter=_u.device_type
+    )
     app_version: str | None = None
     app_realm: str | None = None
     os_version: str | None = None
@@ -567,10 +388,16 @@ class Attempt(_Record):
     id: str | None = None
     content: str | None = None
     sender_id: str | None = None
-    capability: Capability | str | None = None
+    capability: Capability | UnknownValue | None = attrs.field(
+        default=None, converter=_u.capability
+    )
     attempt_number: int | None = None
-    status: AttemptStatus | str | None = None
-    type: EventType | str | None = EventType.ATTEMPT
+    status: AttemptStatus | UnknownValue | None = attrs.field(
+        default=None, converter=_u.attempt_status
+    )
+    type: EventType | UnknownValue | None = attrs.field(
+        default=EventType.ATTEMPT, converter=_u.event_type
+    )
     created_at: dt.datetime | None = None
 
 
@@ -588,8 +415,12 @@ class Check(_Record):
 
     id: str | None = None
     code: str | None = None
-    status: CheckStatus | str | None = None
-    type: EventType | str | None = EventType.CHECK
+    status: CheckStatus | UnknownValue | None = attrs.field(
+        default=None, converter=_u.check_status
+    )
+    type: EventType | UnknownValue | None = attrs.field(
+        default=EventType.CHECK, converter=_u.event_type
+    )
     created_at: dt.datetime | None = None
 
 
@@ -606,11 +437,15 @@ class DeliveryStatus(_Record):
         created_at: When the event happened.
     """
 
-    status: DeliveryStatusStatus | str | None = None
+    status: DeliveryStatusStatus | UnknownValue | None = attrs.field(
+        default=None, converter=_u.delivery_status
+    )
     attempt_id: str | None = None
     attempt_number: int | None = None
     originated_at: dt.datetime | None = None
-    type: EventType | str | None = EventType.DELIVERY_STATUS
+    type: EventType | UnknownValue | None = attrs.field(
+        default=EventType.DELIVERY_STATUS, converter=_u.event_type
+    )
     created_at: dt.datetime | None = None
 
 
@@ -625,9 +460,13 @@ class BalanceUpdate(_Record):
         created_at: When the event happened.
     """
 
-    balance_update_type: BalanceUpdateType | str | None = None
+    balance_update_type: BalanceUpdateType | UnknownValue | None = attrs.field(
+        default=None, converter=_u.balance_update_type
+    )
     amount: float | None = None
-    type: EventType | str | None = EventType.BALANCE_UPDATE
+    type: EventType | UnknownValue | None = attrs.field(
+        default=EventType.BALANCE_UPDATE, converter=_u.event_type
+    )
     created_at: dt.datetime | None = None
 
 
@@ -696,8 +535,11 @@ class _Result(_Record):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class PostAuthenticationResponse(_Result):
+class PostAuthenticationResponse(_Result, _accessors.AuthenticationAccessors):
     """The result of creating an authentication.
+
+    ``res.authentication_uuid`` and ``res.status`` read the body's fields
+    as ``str`` and ``Status | str``, or raise `ding.MissingFieldError`.
 
     Attributes:
         create_authentication_response: The decoded body on HTTP 200.
@@ -707,8 +549,10 @@ class PostAuthenticationResponse(_Result):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class PostCheckResponse(_Result):
+class PostCheckResponse(_Result, _accessors.CheckAccessors):
     """The result of checking a code.
+
+    ``res.status`` reads the body's status, or raises `ding.MissingFieldError`.
 
     Attributes:
         create_check_response: The decoded body on HTTP 200.
@@ -718,8 +562,10 @@ class PostCheckResponse(_Result):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
-class PostRetryResponse(_Result):
+class PostRetryResponse(_Result, _accessors.RetryAccessors):
     """The result of a retry.
+
+    ``res.status`` reads the body's status, or raises `ding.MissingFieldError`.
 
     Attributes:
         retry_authentication_response: The decoded body on HTTP 200.

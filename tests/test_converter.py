@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ding import _models
+from ding import UnknownValue, _models
 from ding._converter import (
     DecodeError,
     format_timestamp,
@@ -130,7 +130,9 @@ def strategy_for(tp: Any) -> st.SearchStrategy[Any]:
         enum_cls = _enum_of(args)
         if enum_cls is not None:
             parts += [st.sampled_from(enum_cls), _unknown_values(enum_cls)]
-        skip = {types.NoneType, enum_cls, str if enum_cls is not None else None}
+        skip: set[object] = {types.NoneType, enum_cls}
+        if enum_cls is not None:
+            skip |= {str, UnknownValue}
         parts += [strategy_for(a) for a in args if a not in skip]
         if types.NoneType in args:
             parts.append(st.none())
@@ -405,7 +407,7 @@ def _open_enum_fields() -> list[tuple[type[Any], str, type[enum.Enum]]]:
         for field in attrs.fields(cls):
             args: tuple[Any, ...] = typing.get_args(field.type)
             enum_cls = _enum_of(args)
-            if enum_cls is not None and str in args:
+            if enum_cls is not None and (str in args or UnknownValue in args):
                 found.append((cls, field.name, enum_cls))
     return found
 

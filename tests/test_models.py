@@ -25,7 +25,7 @@ ENUMS: tuple[type[enum.Enum], ...] = tuple(
     for obj in vars(_models).values()
     if isinstance(obj, type)
     and issubclass(obj, enum.Enum)
-    and obj.__module__ == _models.__name__
+    and obj.__module__ in {_models.__name__, "ding._enums"}
     and not obj.__name__.startswith("_")
 )
 
@@ -116,7 +116,7 @@ def test_models_all_lists_everything_defined() -> None:
         for name, obj in vars(_models).items()
         if not name.startswith("_")
         and isinstance(obj, type)
-        and obj.__module__ == _models.__name__
+        and obj.__module__ in {_models.__name__, "ding._enums"}
     }
     assert defined | {"Event"} == set(_models.__all__)
 

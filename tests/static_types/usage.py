@@ -13,6 +13,7 @@ also checks each marked line with its ignore removed.
 from __future__ import annotations
 
 import datetime as dt
+from typing import NoReturn
 
 import ding
 from ding.models import errors, shared
@@ -36,6 +37,63 @@ async def keyword_style(client: ding.AsyncDing) -> None:
     await client.otp.feedback(phone_number="+14155550123", status="onboarded")
     await client.lookup.lookup("+14155550123", type_="cnam")
     await client.lookup.lookup("+14155550123", type_=["cnam"])
+
+
+async def typed_flow(
+    client: ding.AsyncDing,
+) -> tuple[shared.Status | str, shared.RetryAuthenticationResponseStatus | str, bool]:
+    sent = await client.otp.create_authentication(phone_number="+14155550123")
+    auth_uuid: str = sent.authentication_uuid  # str, no assert or cast
+    checked = await client.otp.check(authentication_uuid=auth_uuid, check_code="1")
+    again = await client.otp.retry(authentication_uuid=sent.authentication_uuid)
+    sent.authentication_uuid = "u"  # type: ignore[misc]
+    return sent.status, again.status, checked.status == shared.CheckStatus.VALID
+
+
+def missing_field(sent: ding.models.operations.PostAuthenticationResponse) -> str:
+    try:
+        return sent.authentication_uuid
+    except ding.MissingFieldError as e:
+        return f"{e.field}: {e.message}"
+
+
+def assert_never(value: NoReturn) -> NoReturn:  # typing.assert_never: 3.11
+    raise AssertionError(value)
+
+
+def open_enums(checked: ding.models.operations.PostCheckResponse) -> str:
+    status = checked.status  # CheckStatus | UnknownValue: the union survives
+    if not isinstance(status, shared.CheckStatus):
+        unknown: ding.UnknownValue = status  # a value newer than this SDK
+        return f"unknown status {unknown}"
+    match status:
+        case shared.CheckStatus.VALID:
+            return "ok"
+        case (
+            shared.CheckStatus.INVALID
+            | shared.CheckStatus.WITHOUT_ATTEMPT
+            | shared.CheckStatus.RATE_LIMITED
+            | shared.CheckStatus.ALREADY_VALIDATED
+            | shared.CheckStatus.EXPIRED_AUTH
+            | shared.CheckStatus.UNKNOWN
+        ):
+            return "try again"
+        case _:
+            assert_never(status)
+
+
+def open_enum_mistakes(checked: ding.models.operations.PostCheckResponse) -> None:
+    status = checked.status
+    if isinstance(status, shared.CheckStatus):
+        match status:
+            case shared.CheckStatus.VALID:
+                pass
+            case _:
+                assert_never(status)  # type: ignore[arg-type]
+    known: shared.CheckStatus = checked.status  # type: ignore[assignment]
+    shared.CreateCheckResponse(status="valid")  # a hand-built answer takes strings
+    shared.CreateCheckResponse(status=1)  # type: ignore[arg-type]
+    assert known
 
 
 async def request_style(client: ding.AsyncDing) -> None:
