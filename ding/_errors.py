@@ -40,11 +40,13 @@ from typing import TYPE_CHECKING, Final
 import httpx
 
 from ding._converter import decode_error_body, is_json
+from ding._unknown import code as _open_code
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from ding._models import Code
+    from ding._unknown import UnknownValue
 
 __all__ = [
     "APIConnectionError",
@@ -259,7 +261,8 @@ class ErrorResponse(BadRequestError):  # noqa: N818 - the seed SDK's name
 
     Attributes:
         code: The machine-readable error code: a `ding.models.errors.Code`
-            member, or the raw string when the code is newer than this SDK.
+            member, or the raw string (a `ding.UnknownValue` to type
+            checkers) when the code is newer than this SDK.
         message: The human-readable explanation.
         doc_url: A link to the documentation of the code.
     """
@@ -274,7 +277,8 @@ class ErrorResponse(BadRequestError):  # noqa: N818 - the seed SDK's name
     ) -> None:
         # Not SDKError.__init__: the seed SDK's ErrorResponse had empty args.
         DingError.__init__(self)
-        self.code = code
+        # A known string becomes the member, as on the response models.
+        self.code: Code | UnknownValue | None = _open_code(code)
         self.message = message
         self.doc_url = doc_url
         self.raw_response = raw_response

@@ -12,11 +12,13 @@ import typing
 from typing import Any
 
 import attrs
+import httpx
 import pytest
 
 import ding
 from ding import _models
 from ding._converter import structure_response
+from ding._models import Code
 
 #: Every response field typed ``SomeEnum | UnknownValue | None``.
 OPEN_FIELDS: list[tuple[type[Any], str, type[enum.Enum]]] = [
@@ -88,3 +90,25 @@ def test_the_accessors_keep_an_unknown_status() -> None:
     ).status
     assert not isinstance(status, _models.CheckStatus)
     assert status == "needs_review"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("invalid_phone_number", Code.INVALID_PHONE_NUMBER),
+        (Code.BLOCKED_NUMBER, Code.BLOCKED_NUMBER),
+        ("a_code_from_next_year", "a_code_from_next_year"),
+        (None, None),
+    ],
+)
+def test_an_error_code_is_open_too(given: str | None, expected: object) -> None:
+    error = ding.ErrorResponse(
+        code=given,
+        message="m",
+        doc_url=None,
+        raw_response=httpx.Response(
+            400, request=httpx.Request("POST", "https://x.test")
+        ),
+    )
+    assert error.code == expected
+    assert type(error.code) is type(expected)

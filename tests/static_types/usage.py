@@ -141,6 +141,17 @@ def error_codes(client: ding.Ding) -> str | None:
     return None
 
 
+def error_code_is_open(e: ding.ErrorResponse) -> str:
+    # Code | UnknownValue, not Code | str (which mypy collapses to str).
+    code = e.code
+    if code is None:
+        return "none"
+    if isinstance(code, ding.Code):
+        return code.value
+    unknown: ding.UnknownValue = code
+    return unknown
+
+
 async def the_fake() -> None:
     fake = FakeDing(clock=ManualClock())
     async with fake.async_client() as client:
