@@ -34,7 +34,10 @@ HANG = 120
 async def test_a_thousand_concurrent_calls_on_one_client_all_complete(
     connect: Connect, stub: StubDing, transport: str
 ) -> None:
-    client = connect(api_key="k", max_retries=0)
+    # Generous per-attempt time: this test is about every call completing,
+    # and on a loaded 2-core machine under coverage a call through httpx's
+    # pool once took longer than the injected client's 5 s default.
+    client = connect(api_key="k", max_retries=0, timeout=30)
     statuses: list[object] = []
     # An injected client's pool is the caller's, and httpx's slows down as
     # its queue grows (here past the pool timeout): the README's advice is
