@@ -123,7 +123,9 @@ def tests(session: nox.Session) -> None:
     if session.python == COVERED_PYTHON:
         session.run("coverage", "run", pytest, *session.posargs, env=COVERAGE_ENV)
     else:
-        session.run(pytest, *session.posargs)
+        # Every property test with a quarter of its examples (tests/_examples.py):
+        # the session under coverage draws them all.
+        session.run(pytest, *session.posargs, env={"DING_EXAMPLES_SCALE": "0.25"})
 
 
 @nox.session(python=TOOLS_PYTHON)

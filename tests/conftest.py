@@ -11,6 +11,7 @@ import pytest
 from hypothesis import settings
 
 import ding
+from tests._examples import examples
 from tests._stub import CUSTOMER_UUID, StubDing, StubServer, serve_tcp
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 # code (the 2-core CI machine runs four interpreters' suites in a row, and a
 # round-trip test failed once on a 200 ms deadline); speed is measured by the
 # benchmarks instead.
-settings.register_profile("ding", deadline=None)
+settings.register_profile("ding", deadline=None, max_examples=examples(100))
 settings.load_profile("ding")
 
 

@@ -24,6 +24,7 @@ from ding._converter import (
 from ding._converter import (
     converter as ding_converter,
 )
+from tests._examples import examples
 
 UTC = dt.timezone.utc
 
@@ -914,7 +915,7 @@ STATUS_OBJECTS: st.SearchStrategy[dict[str, Any]] = st.builds(
 @pytest.mark.parametrize(
     "cls", REQUEST_MODELS + RESPONSE_MODELS, ids=lambda c: c.__name__
 )
-@settings(max_examples=50)
+@settings(max_examples=examples(50))
 @given(data=st.data())
 def test_only_decode_error_escapes(cls: type[Any], data: st.DataObject) -> None:
     value = data.draw(JSON_VALUES | _objects_like(cls))

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import ding
 from ding.models import errors, operations
+from tests._examples import examples
 from tests._stub import AUTH_UUID, CUSTOMER_UUID, DROP, STALL, StubDing, json_reply
 
 if TYPE_CHECKING:
@@ -501,7 +502,7 @@ async def test_any_answer_is_an_envelope_or_a_ding_error(
 
 
 @settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

@@ -49,6 +49,7 @@ from ding.testing import (
     ManualClock,
     deterministic_codes,
 )
+from tests._examples import examples
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping, Sequence
@@ -750,7 +751,7 @@ segments: Final = st.text(st.characters(codec="utf-8"), max_size=40).filter(
     lambda s: s != "feedback"
 )
 FUZZ: Final = settings(
-    max_examples=100,
+    max_examples=examples(100),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

@@ -17,6 +17,7 @@ from ding.testing._values import (
     ManualClock,
     Reply,
 )
+from tests._examples import examples
 from tests.testing._state_helpers import (
     CUSTOMER,
     OTHER_CUSTOMER,
@@ -375,7 +376,7 @@ def assert_well_formed(reply: Reply, operation: str) -> None:
 
 @pytest.mark.parametrize("operation", sorted(WELL_FORMED))
 @pytest.mark.parametrize("mode", ["open", "strict", "stateless"])
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_any_json_body_gets_a_well_formed_answer(
     operation: str, mode: str, data: st.DataObject
@@ -402,7 +403,7 @@ def test_any_json_body_gets_a_well_formed_answer(
     assert_status_body(status.body)
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(
     phone=st.text(max_size=20) | st.from_regex(r"\+[1-9][0-9]{1,14}", fullmatch=True),
     customer=st.none() | st.text(max_size=40) | st.just(CUSTOMER),
@@ -420,7 +421,7 @@ def test_any_lookup_gets_a_well_formed_answer(
         assert reply.body["phone_number"] == phone
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(auth=st.text(max_size=40) | st.uuids().map(str))
 def test_any_status_path_gets_a_well_formed_answer(auth: str) -> None:
     fake = FakeState()
