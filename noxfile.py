@@ -191,7 +191,7 @@ def fake_server(session: nox.Session) -> Generator[str]:
     """Run `python -m ding.testing` from the source tree; yield its base URL."""
     python = Path(session.bin) / "python"
     process = subprocess.Popen(  # noqa: S603 - the session's own interpreter
-        [str(python), "-m", "ding.testing", "--port", "0", "--seed", "1"],
+        [str(python), "-m", "ding.testing", "--port", "0", "--seed", "1", "--quiet"],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},

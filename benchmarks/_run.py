@@ -71,7 +71,10 @@ class Run:
         python = self.environments["project"].python
         for name, argv in (
             ("micro", [python, "-m", "benchmarks._server"]),
-            ("fake", [python, "-m", "ding.testing", "--port", "0", "--seed", "1"]),
+            (
+                "fake",
+                [python, "-m", "ding.testing", "--port", "0", "--seed", "1", "--quiet"],
+            ),
         ):
             child, url = start_server(argv, name=f"{name} server")
             self.servers[name] = child

@@ -185,7 +185,7 @@ def calls(count: int, auth: str, tally: Tally) -> None:
 def serve_fake() -> Iterator[str]:
     """Yield the base URL of ``python -m ding.testing`` run in a child process."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "ding.testing", "--port", "0", "--seed", "1"],
+        [sys.executable, "-m", "ding.testing", "--port", "0", "--seed", "1", "--quiet"],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
