@@ -102,8 +102,8 @@ __all__ = [
     "utils",
 ]
 
-# The sync client needs a background event loop (`ding._portal`, which imports
-# `anyio.from_thread` and `concurrent.futures`); async code never does, so it
+# The sync client needs an event loop of its own (`ding._portal`, which
+# imports asyncio and the generated client); async code never does, so it
 # is imported on first access to one of its names (PEP 562). The error `Code`
 # enum lives in the data model, which ``import ding`` does not build either
 # (see `ding._lazy`). Type checkers see the imports above and not the hook, so

@@ -67,15 +67,8 @@ def _finish_on_loop(closer: AsyncGenerator[None, None], loop: object, pid: int) 
         return
     asyncio = sys.modules.get("asyncio")
     if asyncio is not None and isinstance(loop, asyncio.AbstractEventLoop):
-        owner = cast("AbstractEventLoop", loop)
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is not owner and owner.is_running():
-            with contextlib.suppress(RuntimeError):  # closed meanwhile
-                owner.call_soon_threadsafe(_finish, closer)
-                return
+        if _handed_to_asyncio(closer, cast("AbstractEventLoop", loop)):
+            return
     elif loop is not None:
         import trio  # noqa: PLC0415 - only a trio token gets here
 
@@ -90,6 +83,37 @@ def _finish_on_loop(closer: AsyncGenerator[None, None], loop: object, pid: int) 
     # This thread runs the loop, or the loop has ended (and finished the
     # closer already, unless it was closed by hand).
     _finish(closer)
+
+
+def _handed_to_asyncio(
+    closer: AsyncGenerator[None, None], owner: AbstractEventLoop
+) -> bool:
+    """Queue *closer*'s end on asyncio loop *owner* if it must run there.
+
+    Returns:
+        False if this thread runs *owner*, or *owner* has ended: then the
+        caller finishes the closer itself.
+    """
+    import asyncio  # noqa: PLC0415 - imported already by whoever made the loop
+
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is owner:
+        return False
+    if "ding._portal" in sys.modules:
+        from ding import _portal  # noqa: PLC0415 - loaded already (checked above)
+
+        # The sync client's loop runs only while a call runs: the portal
+        # gives it the turns this needs.
+        if _portal.run_soon(owner, _finish, closer):
+            return True
+    if owner.is_running():
+        with contextlib.suppress(RuntimeError):  # closed meanwhile
+            owner.call_soon_threadsafe(_finish, closer)
+            return True
+    return False
 
 
 def _finish(closer: AsyncGenerator[None, None]) -> None:

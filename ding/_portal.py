@@ -1,22 +1,37 @@
-"""The blocking portal behind the sync client: one event loop in a daemon thread.
+"""The event loop behind the sync client, run by the threads that call it.
 
 `ding.Ding` forwards every method to the matching `ding.AsyncDing` coroutine
-through `call`, which runs the coroutine as a task on a process-wide event
-loop (`anyio.run` on the asyncio backend, in a daemon thread) and blocks the
-calling thread until it is done. The portal is started lazily by the first
-`call`, shared by every thread, replaced when it has stopped, forgotten in a
-forked child, and stopped at interpreter exit without ever delaying that exit
-for long.
+through `call`. Every sync client of a process shares one asyncio event loop
+(so copies made by ``with_options`` share connections). No thread runs that
+loop all the time: it runs in the thread of a caller waiting for its result.
 
-A call crosses to the loop with one `call_soon_threadsafe` and comes back
-through one released lock: about 20 µs here, against about 200 µs for
-anyio's `BlockingPortal.start_task_soon`, whose task group, cancel scope and
-future this module does not need (it keeps each call's outcome itself).
+- A call made while no thread runs the loop runs it right there, in the
+  calling thread, until its own coroutine is done. A sequential caller's
+  call therefore never crosses to another thread: no wake-up of a second
+  thread on the way in, none on the way back.
+- A call made while another thread runs the loop hands its coroutine to that
+  loop (one ``call_soon_threadsafe``) and waits. When the running thread's
+  own call is done it stops the loop and hands it to one waiting caller
+  whose call is not done yet, which runs it in turn. While any thread runs
+  the loop, every call in it makes progress.
+- A thread that is already running an event loop (asyncio or trio) cannot
+  run a second one: its call is run by a helper thread, ``ding-portal``,
+  started on first need (with a `BlockingCallInEventLoopWarning`, since the
+  caller's own loop is blocked meanwhile). The helper also gives the loop
+  the few turns that close the connections of a client collected unclosed
+  while no call is running.
 
 Cancellation: when the waiting caller is interrupted (Ctrl-C, or any exception
 raised in its thread while it waits), the coroutine is cancelled inside the
 loop and the caller waits a bounded time for that cancellation to finish
-before re-raising.
+before re-raising. In the main thread, while the call runs the loop, a
+Ctrl-C does not interrupt the loop's own code halfway: it cancels the call,
+as in `asyncio.run`, and a second Ctrl-C raises at once.
+
+In a forked child the parent's loop is forgotten (its selector is shared with
+the parent) and the child's first call makes a new one. At interpreter exit
+the loop is closed after cancelling the calls still in flight, never
+delaying the exit for more than about a second.
 """
 
 from __future__ import annotations
@@ -28,278 +43,42 @@ import os
 import sys
 import threading
 import warnings
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
-
-import anyio
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from ding._errors import BlockingCallInEventLoopWarning, UsageError
+from ding._shared_loop import Job, SharedLoop
 
 if TYPE_CHECKING:
-    # Imported at run time by the code that needs it, when the portal first
-    # runs: asyncio costs about 12 ms to import, which `import ding` does not
-    # pay when only the async client on trio is used.
-    import asyncio
     from collections.abc import Awaitable, Callable
 
-__all__ = ["call", "shutdown"]
+__all__ = ["call", "run_soon", "shutdown"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-# A waiting caller wakes up this often (only while a call is still running)
-# to check that its task and the loop thread are still alive, so that a dead
-# loop can never hang it, and so that `_thread.interrupt_main()`, which sends
-# no real signal, is noticed promptly. A real SIGINT interrupts the wait at once.
-_POLL_INTERVAL = 0.25
-# How long an interrupted caller waits for the cancelled coroutine to finish.
-_CANCEL_TIMEOUT = 5.0
-# How long the atexit hook waits for the loop thread to stop.
+# How long the atexit hook waits for the calls in flight to be cancelled.
 _EXIT_TIMEOUT = 1.0
 
-_CLOSED_MESSAGE = (
-    "the sync client's event-loop thread is shutting down or has stopped; "
-    "the call did not complete"
-)
 
-
-class _LoopThread:
-    """One portal: a daemon thread running an asyncio loop through `anyio.run`.
-
-    Attributes:
-        usable: True from the moment the portal accepts calls until a stop is
-            requested or the thread ends. Read without a lock on the hot path.
-        thread_id: The loop thread's `threading.get_ident()`, once started.
-        loop: The running loop; set before `usable` becomes true.
-        jobs: The calls running in the loop (touched only by the loop thread).
-    """
-
-    def __init__(self) -> None:
-        self.jobs: set[_Job[Any]] = set()
-        self.usable = False
-        self.thread_id: int | None = None
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.error: BaseException | None = None
-        self._stop_event: anyio.Event | None = None
-        self._abandoned = False
-        self._ready = threading.Event()
-        self.thread = threading.Thread(
-            target=self._run, name="ding-portal", daemon=True
-        )
-
-    def start(self) -> None:
-        """Start the thread and wait until its portal accepts calls.
-
-        Raises:
-            UsageError: The event loop could not be started.
-        """
-        try:
-            self.thread.start()
-        except RuntimeError as exc:  # for example at interpreter shutdown
-            raise UsageError(
-                "the sync client could not start its event-loop thread"
-            ) from exc
-        try:
-            self._ready.wait()
-        except BaseException:
-            # Interrupted while the loop was starting: nobody will use this
-            # portal, so make sure it stops once it is up (whichever of this
-            # thread and the loop thread sees the other's flag stops it).
-            self._abandoned = True
-            if self._ready.is_set():
-                self.request_stop()
-            raise
-        if not self.usable:
-            raise UsageError(
-                "the sync client could not start its event-loop thread"
-            ) from self.error
-
-    def request_stop(self) -> None:
-        """Ask the loop to stop, cancelling calls still in flight; do not wait."""
-        self.usable = False
-        loop, stop_event = self.loop, self._stop_event
-        if loop is not None and stop_event is not None:
-            # RuntimeError: the loop is already closed, nothing left to stop.
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(stop_event.set)
-
-    def submit(self, job: _Job[Any]) -> None:
-        """Hand *job* to the loop (from any thread); it starts on the next turn.
-
-        Raises:
-            RuntimeError: The loop is closed.
-        """
-        loop = self.loop
-        if loop is None:  # pragma: no cover - a usable portal has its loop
-            raise RuntimeError("the portal has no loop")
-        loop.call_soon_threadsafe(job.start, self)
-
-    def stop(self, timeout: float) -> None:
-        """Request a stop and wait up to `timeout` seconds for the thread to end."""
-        self.request_stop()
-        if threading.get_ident() != self.thread_id and self.thread.ident is not None:
-            self.thread.join(timeout)
-
-    def _run(self) -> None:
-        try:
-            anyio.run(self._main, backend="asyncio")
-        except BaseException as exc:  # noqa: BLE001 - kept for the callers; a thread must not raise
-            self.error = exc
-        finally:
-            self.usable = False
-            self._ready.set()
-
-    async def _main(self) -> None:
-        import asyncio  # noqa: PLC0415 - see the TYPE_CHECKING imports
-
-        self.loop = asyncio.get_running_loop()
-        self._stop_event = stop_event = anyio.Event()
-        self.thread_id = threading.get_ident()
-        self.usable = True
-        self._ready.set()
-        if self._abandoned:
-            stop_event.set()
-        await stop_event.wait()
-        self.usable = False
-        # Cancel the calls in flight and let them finish their cleanup (their
-        # callers then get UsageError); calls handed over later never start.
-        tasks = [job.task for job in self.jobs if job.task is not None]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks)
-
-
-class _Job(Generic[T]):
-    """One `call`: runs `fn` as a task in the loop and keeps its outcome.
-
-    The outcome (result or exception, including BaseExceptions such as
-    SystemExit) is stored here rather than in the task, so that a failing
-    coroutine never reaches asyncio's "exception was never retrieved" logging
-    and its exception reaches the caller as the very same object.
-
-    The loop thread writes the outcome, then sets `done` and releases
-    `finished`; the caller reads the outcome only after acquiring `finished`.
-
-    Attributes:
-        completed: `fn` ran to the end (returned or raised); false when it was
-            cancelled or never started.
-        done: The job is over (ran, or will never run).
-        finished: A lock held until `done`; the caller waits on it.
-        task: The task running `fn`, once started (loop thread only).
-    """
-
-    __slots__ = (
-        "_abandoned",
-        "_portal",
-        "args",
-        "completed",
-        "done",
-        "error",
-        "finished",
-        "fn",
-        "kwargs",
-        "result",
-        "task",
-    )
-
-    result: T
-
-    def __init__(
-        self,
-        fn: Callable[..., Awaitable[T]],
-        args: tuple[object, ...],
-        kwargs: dict[str, object],
-    ) -> None:
-        self.fn = fn
-        self.args = args
-        self.kwargs = kwargs
-        self.error: BaseException | None = None
-        self.task: asyncio.Task[None] | None = None
-        self._portal: _LoopThread | None = None
-        self._abandoned = False
-        self.completed = False
-        self.done = False
-        # A Lock is cheaper to create and to wait on than an Event.
-        self.finished = threading.Lock()
-        self.finished.acquire()
-
-    def start(self, portal: _LoopThread) -> None:
-        """Start the task (in the loop thread), unless the job is already over."""
-        if self._abandoned or not portal.usable:
-            self._finish()  # abandoned by its caller, or the portal is stopping
-            return
-        import asyncio  # noqa: PLC0415 - see the TYPE_CHECKING imports
-
-        self.task = task = asyncio.get_running_loop().create_task(self.run())
-        self._portal = portal
-        portal.jobs.add(self)
-        # A task cancelled before its first step never enters run(): this
-        # callback finishes the job whatever happened.
-        task.add_done_callback(lambda _: self._finish())
-
-    async def run(self) -> None:
-        """Run the call (in the loop thread) and record its outcome."""
-        import asyncio  # noqa: PLC0415 - see the TYPE_CHECKING imports
-
-        try:
-            if self._abandoned:
-                return
-            try:
-                self.result = await self.fn(*self.args, **self.kwargs)
-            except asyncio.CancelledError:
-                # Cancelled by the caller's interruption or by a stopping
-                # portal: the task ends cancelled, and the job not completed.
-                raise
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                self.error = exc
-            self.completed = True
-        finally:
-            self._finish()
-
-    def abandon(self) -> None:
-        """Stop the job of an interrupted caller (in the loop thread).
-
-        A job that has not started yet never will; a running one is cancelled
-        (`Task.cancel`, which anyio's cancel scopes inside the coroutine see as
-        a cancellation from outside).
-        """
-        self._abandoned = True
-        if self.task is not None:
-            self.task.cancel()
-        else:  # not started (or already over): it never will run
-            self._finish()
-
-    def _finish(self) -> None:
-        if not self.done:
-            if self._portal is not None:
-                self._portal.jobs.discard(self)
-            self.task = None  # no job -> task -> callback -> job cycle
-            self.done = True
-            self.finished.release()
-
-
-_current: _LoopThread | None = None
+_current: SharedLoop | None = None
 _lock = threading.Lock()
-# Portals inherited from the parent by a forked child: their loop thread does
-# not exist there and their loop cannot be closed cleanly, so they are kept
-# referenced (never finalized) instead of being collected with a warning.
-_forked_away: list[_LoopThread] = []
+# Loops inherited from the parent by a forked child: their selector is the
+# parent's, so they are kept referenced (never finalized) instead of being
+# collected with a warning.
+_forked_away: list[SharedLoop] = []
 
 
-def _ensure_started() -> _LoopThread:
-    """Return the running portal, starting one if there is none (thread-safe)."""
-    global _current  # noqa: PLW0603 - the one process-wide portal
+def _ensure_started() -> SharedLoop:
+    """Return the usable shared loop, making one if there is none (thread-safe)."""
+    global _current  # noqa: PLW0603 - the one process-wide loop
     with _lock:
         current = _current
         if current is None or not current.usable:
-            current = _LoopThread()
-            current.start()
-            _current = current
+            current = _current = SharedLoop()
         return current
 
 
 def call(fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) -> T:
-    """Run ``await fn(*args, **kwargs)`` on the portal loop and return the result.
+    """Run ``await fn(*args, **kwargs)`` on the shared loop and return the result.
 
     Blocks the calling thread until the coroutine finishes. The coroutine's
     exception, if any, is re-raised unchanged. If the wait is interrupted (for
@@ -315,30 +94,25 @@ def call(fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) ->
         What the coroutine returned.
 
     Raises:
-        UsageError: Called from the portal's own event-loop thread (which would
-            deadlock), or the portal stopped before the call completed.
+        UsageError: Called from a coroutine running on the shared loop
+            (which would deadlock), or the loop stopped before the call
+            completed.
     """
-    portal = _current
-    if portal is None or not portal.usable:
-        portal = _ensure_started()
-    if portal.thread_id == threading.get_ident():
-        raise UsageError(
-            "the sync client was called from inside its own event loop (for example "
-            "from a coroutine run by the sync client); this would deadlock. Await "
-            "the ding.AsyncDing method instead"
+    shared = _current
+    if shared is None or not shared.usable:
+        shared = _ensure_started()
+    job: Job[T] = Job(shared, fn, args, kwargs)
+    if _in_event_loop(shared):
+        warnings.warn(
+            "a blocking ding.Ding method was called from a thread that is running "
+            "an event loop; the loop is blocked until the request finishes. Use "
+            "ding.AsyncDing in async code",
+            BlockingCallInEventLoopWarning,
+            stacklevel=_user_stacklevel(),
         )
-    _warn_if_in_event_loop()
-    job: _Job[T] = _Job(fn, args, kwargs)
-    try:
-        portal.submit(job)
-        _wait(job, portal)
-    except BaseException as exc:
-        _cancel(job, portal)
-        if isinstance(exc, RuntimeError):
-            # The portal's loop closed under us ("Event loop is closed"). The
-            # coroutine's own errors are stored in the job and never get here.
-            raise UsageError(_CLOSED_MESSAGE) from None
-        raise
+        shared.run_assisted(job)
+    else:
+        shared.run(job)
     error = job.error
     if error is not None:
         job.error = None  # break the job -> exception -> traceback -> job cycle
@@ -346,51 +120,47 @@ def call(fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) ->
     return job.result
 
 
-def _wait(job: _Job[Any], portal: _LoopThread) -> None:
-    """Block until the job is over; raise `UsageError` if it never will be."""
-    while not job.finished.acquire(timeout=_POLL_INTERVAL):
-        # Slow path (a call longer than the poll interval, or a lost one): a
-        # job handed to a loop that then stopped may never start. The job
-        # releases `finished` before the thread ends, so check once more.
-        if not portal.thread.is_alive():
-            if job.finished.acquire(blocking=False):
-                break
-            raise UsageError(_CLOSED_MESSAGE) from portal.error
-    if not job.completed:  # cancelled inside the loop: the portal is stopping
-        raise UsageError(_CLOSED_MESSAGE)
+def run_soon(loop: object, fn: Callable[..., object], *args: object) -> bool:
+    """Run ``fn(*args)`` soon on *loop* if it is the sync client's loop.
 
+    For closing a collected client's connections, which must happen in the
+    loop even when no call is running.
 
-def _cancel(job: _Job[Any], portal: _LoopThread) -> None:
-    """Cancel an interrupted call and wait (bounded) until it is over."""
-    loop = portal.loop
-    if loop is None:  # pragma: no cover - a usable portal has its loop
-        return
+    Returns:
+        Whether *loop* is the sync client's (open) loop, and ``fn`` queued.
+    """
+    shared = _current
+    if shared is None or shared.loop is not loop or shared.closed:
+        return False
     try:
-        # Runs after the job's own start(), if that was handed over: the
-        # loop runs callbacks in the order they were scheduled.
-        loop.call_soon_threadsafe(job.abandon)
-    except RuntimeError:  # the loop is closed: the job never ran
-        return
-    if not job.done and portal.thread.is_alive():
-        job.finished.acquire(timeout=_CANCEL_TIMEOUT)
+        shared.run_soon(fn, *args)
+    except RuntimeError:  # closed meanwhile
+        return False
+    return True
 
 
-def _warn_if_in_event_loop() -> None:
+def _in_event_loop(shared: SharedLoop) -> bool:
+    """Whether this thread runs an event loop already (not the shared one).
+
+    Raises:
+        UsageError: This thread runs the shared loop: the call comes from a
+            coroutine the sync client runs, and waiting would deadlock.
+    """
     asyncio = sys.modules.get("asyncio")  # no asyncio imported, no loop running
-    try:
-        if asyncio is None:
-            raise RuntimeError  # noqa: TRY301 - the same path as no running loop
-        asyncio.get_running_loop()
-    except RuntimeError:
-        if not _in_trio():
-            return
-    warnings.warn(
-        "a blocking ding.Ding method was called from a thread that is running an "
-        "event loop; the loop is blocked until the request finishes. Use "
-        "ding.AsyncDing in async code",
-        BlockingCallInEventLoopWarning,
-        stacklevel=_user_stacklevel(),
-    )
+    if asyncio is not None:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is shared.loop:
+            raise UsageError(
+                "the sync client was called from inside its own event loop (for "
+                "example from a coroutine run by the sync client); this would "
+                "deadlock. Await the ding.AsyncDing method instead"
+            )
+        if running is not None:
+            return True
+    return _in_trio()
 
 
 def _in_trio() -> bool:
@@ -425,14 +195,14 @@ def _user_stacklevel() -> int:
 
 
 def shutdown(timeout: float = 5.0) -> None:
-    """Stop the portal's event-loop thread, if one is running.
+    """Close the shared loop, if there is one.
 
     Calls still in flight are cancelled (their callers get `UsageError`).
-    Waits up to `timeout` seconds for the thread to end; after that the daemon
-    thread is left to finish on its own. A later `call` starts a new portal.
+    Waits up to `timeout` seconds for them to end and for the helper thread
+    to stop. A later `call` makes a new loop.
 
     Args:
-        timeout: The most seconds to wait for the thread to end.
+        timeout: The most seconds to wait.
     """
     global _current
     acquired = _lock.acquire(timeout=timeout)
@@ -442,19 +212,20 @@ def shutdown(timeout: float = 5.0) -> None:
         if acquired:
             _lock.release()
     if current is not None:
-        current.stop(timeout)
+        current.close(timeout)
 
 
 def _shutdown_at_exit() -> None:
-    # Best effort: the thread is a daemon, so it can never hold up the exit.
+    # Best effort: never holds up the exit for long.
     with contextlib.suppress(Exception):
         shutdown(_EXIT_TIMEOUT)
 
 
 def _forget_after_fork() -> None:
-    # In the child only the forking thread exists: the loop thread is gone and
-    # the lock may have been held by a thread that is gone too.
-    global _current, _lock  # noqa: PLW0603 - the one process-wide portal
+    # In the child only the forking thread exists: the helper thread is gone,
+    # the loop's selector is the parent's, and the lock may have been held by
+    # a thread that is gone too.
+    global _current, _lock  # noqa: PLW0603 - the one process-wide loop
     if _current is not None:
         _forked_away.append(_current)
     _current = None

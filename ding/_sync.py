@@ -4,8 +4,9 @@
 """The synchronous client, `Ding`: every call forwards to `AsyncDing`.
 
 Each method runs the async method of the same name on the process-wide
-background event loop of `ding._portal` and blocks until it finishes, so
-retries, timeouts, errors and decoding behave exactly as in `AsyncDing`.
+event loop of `ding._portal`, in the calling thread when no other call is
+running it, and blocks until it finishes, so retries, timeouts, errors and
+decoding behave exactly as in `AsyncDing`.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ __all__ = ["Ding", "Lookup", "Otp"]
 
 
 class Ding:
-    """The Ding OTP API client, for synchronous code; calls run on a shared background event loop.
+    """The Ding OTP API client, for synchronous code; calls run on one event loop shared by the process.
 
     Operations live on two namespaces: ``client.otp`` (send, check, retry,
     status, feedback) and ``client.lookup`` (number lookup). Use the client as

@@ -5,7 +5,7 @@ Prints the median cost, per object, of:
 * ``ding.AsyncDing(...)`` and ``ding.Ding(...)`` (no network, no httpx client yet);
 * the first request's lazy ``httpx.AsyncClient`` (with the shared TLS context);
 * a plain ``httpx.AsyncClient()``, which builds its own TLS context;
-* one round trip through the sync client's portal with a trivial coroutine.
+* one sync call of a trivial coroutine through the sync client's event loop.
 
 Usage: python scripts/bench_construct.py [--rounds N]
 """
@@ -50,7 +50,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     rounds = parser.parse_args().rounds
     shared_ssl_context()  # built once per process; measured separately below
-    _portal.call(_noop)  # start the loop thread outside the measurement
+    _portal.call(_noop)  # make the loop outside the measurement
 
     rows = [
         (
@@ -74,7 +74,7 @@ def main() -> None:
             per_call(httpx.AsyncClient, number=10, rounds=rounds),
         ),
         (
-            "portal round trip (sync call of a no-op coroutine)",
+            "sync call of a no-op coroutine (the loop run in this thread)",
             per_call(lambda: _portal.call(_noop), number=2000, rounds=rounds),
         ),
     ]

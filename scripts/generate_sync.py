@@ -36,8 +36,9 @@ HEADER = '''\
 """The synchronous client, `Ding`: every call forwards to `AsyncDing`.
 
 Each method runs the async method of the same name on the process-wide
-background event loop of `ding._portal` and blocks until it finishes, so
-retries, timeouts, errors and decoding behave exactly as in `AsyncDing`.
+event loop of `ding._portal`, in the calling thread when no other call is
+running it, and blocks until it finishes, so retries, timeouts, errors and
+decoding behave exactly as in `AsyncDing`.
 """
 '''
 
@@ -52,7 +53,7 @@ RENAMED_METHODS = {
 DOCSTRING_REWRITES = [
     (
         "for ``await`` in async code (asyncio or trio)",
-        "for synchronous code; calls run on a shared background event loop",
+        "for synchronous code; calls run on one event loop shared by the process",
     ),
     ("``async with", "``with"),
     ("`aclose`", "`close`"),

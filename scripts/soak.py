@@ -11,8 +11,9 @@ Against ``python -m ding.testing`` in a child process, this runs
   is read does not grow with every call), status and lookup;
 
 and prints threads, open file descriptors, resident memory and the objects
-the garbage collector tracks, before (after a warm-up call, so lazy imports
-and the sync client's loop thread are not counted) and after each round
+the garbage collector tracks, before (after warm-up calls, so lazy imports
+and the sync client's helper thread, which first closes a sync client
+dropped unclosed, are not counted) and after each round
 (clients closed, garbage collected). Every exception that is not a
 `ding.DingError`, every warning, and any thread or file descriptor left over
 fail the run (exit status 1).
@@ -230,6 +231,11 @@ def main() -> int:
             if auth is None:
                 print("FAIL the fake answered without an authentication_uuid")
                 return 1
+            dropped = ding.Ding()
+            dropped.otp.get_authentication_status(auth)
+            del dropped
+            gc.collect()
+            time.sleep(0.5)  # the helper thread closes its connection
             gc.collect()
             before = resources()
             for number in range(1, args.rounds + 1):

@@ -1,4 +1,4 @@
-"""The blocking portal behind the sync client (`ding._portal`)."""
+"""The event loop behind the sync client (`ding._portal`, `ding._shared_loop`)."""
 
 # These tests inspect and patch the portal's private state on purpose (as
 # ruff's per-file SLF001 ignore for tests already allows).
@@ -9,6 +9,7 @@ from __future__ import annotations
 import _thread
 import asyncio
 import concurrent.futures
+import contextlib
 import os
 import signal
 import subprocess
@@ -23,11 +24,12 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from ding import _portal
+from ding import _portal, _shared_loop
 from ding._errors import BlockingCallInEventLoopWarning, UsageError
+from ding._shared_loop import Job, SharedLoop
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Generator, Iterator
 
 # Nothing here may hang: every wait has a deadline well under pytest-timeout's.
 DEADLINE = 10.0
@@ -47,7 +49,7 @@ def _portal_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "ding-portal"]
 
 
-def _current() -> _portal._LoopThread:
+def _current() -> SharedLoop:
     current = _portal._current
     assert current is not None
     return current
@@ -83,7 +85,7 @@ def run_threads(count: int, target: Callable[[int], None]) -> None:
     assert not any(thread.is_alive() for thread in threads), "a caller hung"
 
 
-# --- 1. lazy, one shared thread ------------------------------------------------
+# --- 1. lazy, one shared loop, run by its callers -------------------------------
 
 
 def test_import_starts_nothing() -> None:
@@ -98,87 +100,147 @@ def test_import_starts_nothing() -> None:
     assert result.stdout.strip() == "ok"
 
 
-def test_first_call_starts_the_portal() -> None:
+def test_a_call_runs_the_loop_in_the_calling_thread() -> None:
+    # No other thread involved: no hop there and back for a sequential caller.
     assert _portal._current is None
+    assert _portal.call(loop_thread) == threading.get_ident()
+    ran_in: list[int] = []
+
+    def caller(_: int) -> None:
+        ran_in.append(_portal.call(loop_thread))
+
+    thread = threading.Thread(target=caller, args=(0,))
+    thread.start()
+    thread.join(DEADLINE)
+    assert ran_in == [thread.ident]
     assert not _portal_threads()
-    assert _portal.call(add, 1, 2) == 3
-    assert _portal_threads() == [_current().thread]
-    assert _current().thread.daemon
 
 
-def test_concurrent_first_calls_start_exactly_one_thread(
+async def loop_id() -> int:
+    return id(asyncio.get_running_loop())
+
+
+def test_concurrent_first_calls_make_exactly_one_loop(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    starts: list[None] = []
-    original_start = _portal._LoopThread.start
+    made: list[None] = []
 
-    def counting_start(self: _portal._LoopThread) -> None:
-        starts.append(None)
-        original_start(self)
+    class Counting(SharedLoop):
+        def __init__(self) -> None:
+            made.append(None)
+            super().__init__()
 
-    monkeypatch.setattr(_portal._LoopThread, "start", counting_start)
+    monkeypatch.setattr(_portal, "SharedLoop", Counting)
     barrier = threading.Barrier(32)
     loops: list[int] = []
 
     def caller(_: int) -> None:
         barrier.wait(DEADLINE)
-        loops.append(_portal.call(loop_thread))
+        loops.append(_portal.call(loop_id))
 
     run_threads(32, caller)
     assert len(loops) == 32
-    assert len(starts) == 1
-    assert set(loops) == {_current().thread.ident}
-    assert len(_portal_threads()) == 1
+    assert len(made) == 1
+    assert set(loops) == {id(_current().loop)}
 
 
-class _InterruptedEvent(threading.Event):
-    """A startup event whose wait is interrupted, optionally after it is set."""
-
-    wait_first = False
-
-    def wait(self, timeout: float | None = None) -> bool:
-        if self.wait_first:
-            super().wait(DEADLINE if timeout is None else timeout)
-        raise KeyboardInterrupt
+# --- 2. several callers: the loop is run by one, and handed on -------------------
 
 
-@pytest.mark.parametrize("after_ready", [False, True])
-def test_interrupted_start_leaves_no_thread_behind(
-    monkeypatch: pytest.MonkeyPatch, after_ready: bool
+def _no_polling(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A waiting caller then wakes only when it is woken: a lost hand-over
+    # hangs it instead of being covered up by its periodic check.
+    monkeypatch.setattr(_shared_loop, "_POLL_INTERVAL", 3600.0)
+
+
+def _in_thread(fn: Callable[[], object]) -> tuple[threading.Thread, list[object]]:
+    outcome: list[object] = []
+
+    def target() -> None:
+        try:
+            outcome.append(fn())
+        except BaseException as exc:  # noqa: BLE001 - inspected by the test
+            outcome.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread, outcome
+
+
+def test_a_call_made_while_another_runs_the_loop_is_run_by_that_loop(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Ctrl-C while the first call waits for the loop to come up, either
-    # before the loop is ready (it must notice and stop) or after (the
-    # interrupted starter must stop it).
-    started: list[_portal._LoopThread] = []
-    original_init = _portal._LoopThread.__init__
-    original_run = _portal._LoopThread._run
+    _no_polling(monkeypatch)
+    second_done = threading.Event()
 
-    def init(self: _portal._LoopThread) -> None:
-        original_init(self)
-        self._ready = _InterruptedEvent()
-        self._ready.wait_first = after_ready
-        started.append(self)
+    async def until_second_done() -> int:
+        while not second_done.is_set():  # noqa: ASYNC110 - a threading.Event
+            await anyio.sleep(0.01)
+        return threading.get_ident()
 
-    def run(self: _portal._LoopThread) -> None:
-        deadline = time.monotonic() + DEADLINE
-        while not (after_ready or self._abandoned) and time.monotonic() < deadline:
-            time.sleep(0.001)  # come up only once the starter gave up
-        original_run(self)
-
-    monkeypatch.setattr(_portal._LoopThread, "__init__", init)
-    monkeypatch.setattr(_portal._LoopThread, "_run", run)
-    with pytest.raises(KeyboardInterrupt):
-        _portal.call(add, 1, 2)
-    monkeypatch.undo()
-    assert len(started) == 1
-    started[0].thread.join(DEADLINE)
-    assert not started[0].thread.is_alive(), "the abandoned portal kept running"
-    assert not started[0].usable
-    assert _portal._current is None
-    assert _portal.call(add, 1, 2) == 3
+    first, first_outcome = _in_thread(lambda: _portal.call(until_second_done))
+    time.sleep(0.2)  # the first call runs the loop by now
+    # This call is run by the first caller's loop, and returns while the
+    # first call is still running.
+    assert _portal.call(loop_thread) == first.ident
+    second_done.set()
+    first.join(DEADLINE)
+    assert first_outcome == [first.ident]
 
 
-# --- 2. never hangs interpreter exit -------------------------------------------
+def test_the_loop_is_handed_to_a_waiting_caller_when_its_runner_is_done(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _no_polling(monkeypatch)
+    second_started = threading.Event()
+
+    async def until_second_started() -> None:
+        while not second_started.is_set():  # noqa: ASYNC110 - a threading.Event
+            await anyio.sleep(0.01)
+
+    async def outlives_the_first() -> tuple[int, int]:
+        before = threading.get_ident()
+        second_started.set()
+        await anyio.sleep(0.5)
+        return before, threading.get_ident()
+
+    first, first_outcome = _in_thread(lambda: _portal.call(until_second_started))
+    time.sleep(0.2)
+    second, second_outcome = _in_thread(lambda: _portal.call(outlives_the_first))
+    first.join(DEADLINE)
+    second.join(DEADLINE)
+    assert not second.is_alive(), "the loop was never handed to the waiting call"
+    assert first_outcome == [None]
+    # Started in the first caller's loop, finished in the second's own.
+    assert second_outcome == [(first.ident, second.ident)]
+
+
+def test_many_threads_calling_at_once_get_their_own_results(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _no_polling(monkeypatch)
+    failures: list[str] = []
+    runners: set[int] = set()
+    barrier = threading.Barrier(32)
+
+    async def add_where(a: int, b: int) -> tuple[int, int]:
+        await anyio.lowlevel.checkpoint()
+        return a + b, threading.get_ident()
+
+    def caller(i: int) -> None:
+        barrier.wait(DEADLINE)
+        for j in range(50):
+            result, runner = _portal.call(add_where, i, j * 1000)
+            runners.add(runner)
+            if result != i + j * 1000:
+                failures.append(f"thread {i} call {j}: got {result}")
+
+    run_threads(32, caller)
+    assert failures == []
+    assert len(runners) > 1  # the loop changed hands
+
+
+# --- 3. never hangs interpreter exit -------------------------------------------
 
 # The first atexit hook registered runs last, so this one runs after the
 # portal's own hook and reports what that hook left behind.
@@ -191,7 +253,7 @@ _EXIT_CHECK = """
         print("portal threads at exit:", len(alive), flush=True)
 
     import anyio
-    from ding import _portal
+    from ding import _portal, _shared_loop
 """
 
 
@@ -232,16 +294,15 @@ def test_exit_with_a_call_in_flight_does_not_hang() -> None:
     assert "portal threads at exit: 0" in result.stdout
 
 
-# --- 3. fork -------------------------------------------------------------------
+# --- 4. fork -------------------------------------------------------------------
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-def test_fork_child_gets_a_fresh_portal_and_parent_keeps_its_own() -> None:
-    # A script of its own, so the fork happens in a process where only the
-    # portal's thread runs (and pytest's warning filters do not apply).
+def test_fork_child_gets_a_fresh_loop_and_parent_keeps_its_own() -> None:
+    # A script of its own, so that pytest's warning filters do not apply.
     result = run_script("""
         import os, signal, threading, traceback, warnings
-        from ding import _portal
+        from ding import _portal, _shared_loop
 
         # Python 3.12+ warns that forking a multi-threaded process may deadlock
         # the child; surviving exactly that is what this test checks.
@@ -254,6 +315,20 @@ def test_fork_child_gets_a_fresh_portal_and_parent_keeps_its_own() -> None:
 
         parent = _portal.call(where)
         old = _portal._current
+        # Fork while another thread runs the loop for a call: the child has
+        # no such thread, and must not wait for it to hand the loop on.
+        release = threading.Event()
+        running = threading.Event()
+
+        async def hold():
+            running.set()
+            while not release.is_set():  # noqa: ASYNC110 - a threading.Event
+                await asyncio.sleep(0.01)
+
+        import asyncio
+        holder = threading.Thread(target=_portal.call, args=(hold,))
+        holder.start()
+        assert running.wait(10)
         pid = os.fork()
         if pid == 0:
             signal.alarm(10)  # never hang: SIGALRM's default action kills us
@@ -262,8 +337,9 @@ def test_fork_child_gets_a_fresh_portal_and_parent_keeps_its_own() -> None:
                 child_pid, child_loop = _portal.call(where)
                 new = _portal._current
                 assert child_pid == os.getpid()
-                assert new is not None and new is not old, "kept the parent's portal"
-                assert new.thread.is_alive() and new.thread.ident == child_loop
+                assert new is not None and new is not old, "kept the parent's loop"
+                assert new.loop is not old.loop
+                assert child_loop == threading.get_ident()
                 assert _portal.call(where) == (child_pid, child_loop)
                 code = 0
             except BaseException:
@@ -271,8 +347,10 @@ def test_fork_child_gets_a_fresh_portal_and_parent_keeps_its_own() -> None:
             finally:
                 os._exit(code)
         _, status = os.waitpid(pid, 0)
+        release.set()
+        holder.join(10)
         assert os.waitstatus_to_exitcode(status) == 0, status
-        assert _portal.call(where) == parent, "the parent's portal changed"
+        assert _portal.call(where) == parent, "the parent's loop changed"
         assert _portal._current is old
         print("ok")
     """)
@@ -280,7 +358,7 @@ def test_fork_child_gets_a_fresh_portal_and_parent_keeps_its_own() -> None:
     assert result.stdout.strip() == "ok", result.stderr
 
 
-# --- 4. Ctrl-C cancels the call in flight --------------------------------------
+# --- 5. Ctrl-C cancels the call in flight --------------------------------------
 
 
 def _interrupt_with_interrupt_main() -> None:
@@ -291,25 +369,53 @@ def _interrupt_with_sigint() -> None:
     signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
 
 
-@pytest.mark.parametrize(
-    "interrupt",
-    [
-        _interrupt_with_interrupt_main,
-        pytest.param(
-            _interrupt_with_sigint,
-            marks=pytest.mark.skipif(
-                not hasattr(signal, "pthread_kill"), reason="needs pthread_kill"
-            ),
+INTERRUPTS = [
+    _interrupt_with_interrupt_main,
+    pytest.param(
+        _interrupt_with_sigint,
+        marks=pytest.mark.skipif(
+            not hasattr(signal, "pthread_kill"), reason="needs pthread_kill"
         ),
-    ],
-)
+    ),
+]
+
+
+@contextlib.contextmanager
+def _loop_run_by_another_thread() -> Generator[None]:
+    """Keep another thread running the loop (for a call of its own) meanwhile."""
+    release = threading.Event()
+    running = threading.Event()
+
+    async def hold() -> None:
+        running.set()
+        while not release.is_set():  # noqa: ASYNC110 - a threading.Event
+            await anyio.sleep(0.01)
+
+    def holder() -> None:
+        with contextlib.suppress(UsageError):  # a test may shut the loop down
+            _portal.call(hold)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert running.wait(DEADLINE)
+        yield
+    finally:
+        release.set()
+        thread.join(DEADLINE)
+
+
+@pytest.mark.parametrize("role", ["runs the loop", "waits for another thread"])
+@pytest.mark.parametrize("interrupt", INTERRUPTS)
 @pytest.mark.usefixtures("ctrl_c")
-def test_ctrl_c_cancels_the_call_in_flight(interrupt: Callable[[], None]) -> None:
+def test_ctrl_c_cancels_the_call_in_flight(
+    interrupt: Callable[[], None], role: str
+) -> None:
     assert threading.current_thread() is threading.main_thread()
     outcome: list[str] = []
     running = threading.Event()
 
-    async def slow() -> None:
+    async def slow() -> int:
         running.set()
         try:
             await anyio.sleep(10)
@@ -317,6 +423,7 @@ def test_ctrl_c_cancels_the_call_in_flight(interrupt: Callable[[], None]) -> Non
             outcome.append("cancelled")
             raise
         outcome.append("completed")
+        return threading.get_ident()
 
     def interrupter() -> None:
         if running.wait(DEADLINE):
@@ -324,24 +431,90 @@ def test_ctrl_c_cancels_the_call_in_flight(interrupt: Callable[[], None]) -> Non
 
     threading.Thread(target=interrupter, daemon=True).start()
     started = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
-        _portal.call(slow)
+    with contextlib.ExitStack() as stack:
+        if role != "runs the loop":
+            stack.enter_context(_loop_run_by_another_thread())
+        with pytest.raises(KeyboardInterrupt):
+            _portal.call(slow)
     assert time.monotonic() - started < 5
     # The cancellation finished inside the loop before call() re-raised.
     assert outcome == ["cancelled"]
-    assert _portal.call(add, 1, 2) == 3  # the portal survived
+    assert _portal.call(add, 1, 2) == 3  # the loop survived
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-@pytest.mark.parametrize("spawned", [True, False])
-def test_interrupt_while_handing_the_call_over_still_cancels(
-    monkeypatch: pytest.MonkeyPatch, spawned: bool
+@pytest.mark.parametrize("interrupt", INTERRUPTS)
+@pytest.mark.usefixtures("ctrl_c")
+def test_ctrl_c_while_the_loop_runs_code_cancels_instead_of_raising_there(
+    interrupt: Callable[[], None],
 ) -> None:
-    # Ctrl-C can land inside submit(), after the job was handed to the loop or
-    # before; the task must still not run on, and the caller must not wait for
-    # nothing.
-    _portal.call(add, 1, 2)
-    portal = _current()
-    original = portal.submit
+    # The main thread runs the loop for its call: a Ctrl-C landing in the
+    # middle of the loop's (or the call's) code must not raise there, which
+    # could leave the loop, or another thread's call in it, half done.
+    outcome: list[str] = []
+    running = threading.Event()
+
+    async def blocks_the_loop() -> None:
+        running.set()
+        try:
+            time.sleep(0.5)  # noqa: ASYNC251 - the Ctrl-C lands in here
+            await anyio.sleep(10)
+        except anyio.get_cancelled_exc_class():
+            outcome.append("cancelled")
+            raise
+        except KeyboardInterrupt:
+            outcome.append("interrupted mid-step")
+            raise
+
+    def interrupter() -> None:
+        if running.wait(DEADLINE):
+            time.sleep(0.1)
+            interrupt()
+
+    threading.Thread(target=interrupter, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        _portal.call(blocks_the_loop)
+    assert outcome == ["cancelled"]
+
+
+@pytest.mark.usefixtures("ctrl_c")
+def test_a_second_ctrl_c_raises_at_once() -> None:
+    # The first one cancels the call; a call slow to end its cancellation
+    # does not hold up the second.
+    outcome: list[str] = []
+    running = threading.Event()
+
+    async def slow_to_cancel() -> None:
+        running.set()
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            outcome.append("cancelled once")
+            await asyncio.sleep(3)  # cancelled again by the second Ctrl-C
+            raise
+
+    def interrupter() -> None:
+        if running.wait(DEADLINE):
+            for _ in range(2):
+                time.sleep(0.2)
+                _interrupt_with_interrupt_main()
+
+    threading.Thread(target=interrupter, daemon=True).start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        _portal.call(slow_to_cancel)
+    assert time.monotonic() - started < 2.5
+    assert outcome == ["cancelled once"]
+    assert _portal.call(add, 1, 2) == 3
+
+
+@pytest.mark.parametrize("started", [True, False])
+def test_interrupt_around_running_the_loop_still_cancels(
+    monkeypatch: pytest.MonkeyPatch, started: bool
+) -> None:
+    # Ctrl-C can land after the job was handed to the loop and before the
+    # loop ran, or while it runs; the task must still not run on, and the
+    # caller must not wait for nothing.
     outcome: list[str] = []
 
     async def short() -> None:
@@ -353,21 +526,26 @@ def test_interrupt_while_handing_the_call_over_still_cancels(
             raise
         outcome.append("completed")
 
-    def interrupted(job: _portal._Job[Any]) -> None:
-        if spawned:
-            original(job)
-            time.sleep(0.1)  # the task has started by now
-        raise KeyboardInterrupt
+    original = SharedLoop._run_loop_for
+    runs: list[None] = []
 
-    monkeypatch.setattr(portal, "submit", interrupted)
-    started = time.monotonic()
+    def interrupted(self: SharedLoop, job: Job[Any], deadline: float | None) -> None:
+        runs.append(None)
+        if len(runs) == 1:
+            if started:
+                original(self, job, time.monotonic() + 0.1)  # the task has started
+            raise KeyboardInterrupt
+        original(self, job, deadline)
+
+    monkeypatch.setattr(SharedLoop, "_run_loop_for", interrupted)
+    begun = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         _portal.call(short)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - begun < 2
     time.sleep(1)  # longer than short() would have taken
-    assert outcome == (["started", "cancelled"] if spawned else [])
+    assert outcome == (["started", "cancelled"] if started else [])
     monkeypatch.undo()
-    assert _portal.call(add, 1, 2) == 3  # the portal survived
+    assert _portal.call(add, 1, 2) == 3  # the loop survived
     assert _current().jobs == set()  # nothing left running
 
 
@@ -376,21 +554,21 @@ def test_a_job_cancelled_before_its_first_step_still_finishes() -> None:
     # run a single step, so run() never starts; the caller must not wait the
     # whole cancel timeout for it.
     _portal.call(add, 1, 2)
-    portal = _current()
-    assert portal.loop is not None
+    shared = _current()
     calls: list[None] = []
 
     async def record() -> None:
         calls.append(None)
 
-    job = _portal._Job(record, (), {})
+    job = Job(shared, record, (), {})
 
-    def start_then_abandon() -> None:
-        job.start(portal)
+    async def start_then_abandon() -> None:
+        job.start()
         job.abandon()
+        for _ in range(3):
+            await asyncio.sleep(0)
 
-    portal.loop.call_soon_threadsafe(start_then_abandon)
-    assert job.finished.acquire(timeout=DEADLINE)
+    _portal.call(start_then_abandon)
     assert job.done
     assert not job.completed
     assert calls == []
@@ -404,7 +582,7 @@ def test_a_job_abandoned_before_it_starts_never_runs() -> None:
     async def record() -> None:
         calls.append(None)
 
-    job = _portal._Job(record, (), {})
+    job = Job(None, record, (), {})
     job.abandon()
     assert job.done
     asyncio.run(job.run())
@@ -412,7 +590,7 @@ def test_a_job_abandoned_before_it_starts_never_runs() -> None:
     assert not job.completed
 
 
-# --- 5. called from a thread running an event loop -----------------------------
+# --- 6. called from a thread running an event loop -----------------------------
 
 
 def test_warns_when_called_inside_asyncio() -> None:
@@ -437,6 +615,43 @@ def test_warns_when_called_inside_trio() -> None:
         return result
 
     assert trio.run(main) == 3
+
+
+@pytest.mark.parametrize("runner", ["asyncio", "trio"])
+def test_a_call_from_inside_an_event_loop_is_run_by_the_helper_thread(
+    runner: str,
+) -> None:
+    # That thread's own loop cannot run a second one meanwhile.
+    async def main() -> int:
+        with pytest.warns(BlockingCallInEventLoopWarning):
+            return _portal.call(loop_thread)
+
+    if runner == "trio":
+        trio = pytest.importorskip("trio")
+        ran_in = trio.run(main)
+    else:
+        ran_in = asyncio.run(main())
+    assert [thread.ident for thread in _portal_threads()] == [ran_in]
+    assert ran_in != threading.get_ident()
+
+
+def test_a_helper_that_cannot_start_raises_usage_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As happens when a client is used while the interpreter shuts down.
+    def refuse(_self: threading.Thread) -> None:
+        raise RuntimeError("can't create new thread at interpreter shutdown")
+
+    async def main() -> None:
+        with pytest.warns(BlockingCallInEventLoopWarning):
+            _portal.call(add, 1, 2)
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    with pytest.raises(UsageError, match="could not start") as excinfo:
+        asyncio.run(main())
+    assert isinstance(excinfo.value.__cause__, RuntimeError)
+    monkeypatch.undo()
+    assert _portal.call(add, 1, 2) == 3
 
 
 def test_no_warning_with_trio_imported_but_not_running() -> None:
@@ -469,7 +684,7 @@ def test_warning_skips_frames_inside_ding() -> None:
     assert asyncio.run(main()) == 3
 
 
-# --- 6. called from the portal's own loop --------------------------------------
+# --- 7. called from the shared loop itself --------------------------------------
 
 
 def test_call_from_the_portal_loop_raises_usage_error() -> None:
@@ -483,73 +698,49 @@ def test_call_from_the_portal_loop_raises_usage_error() -> None:
     assert _portal.call(add, 1, 2) == 3
 
 
-# --- 7. thread-safety ------------------------------------------------------------
+# --- 8. shutdown, errors ---------------------------------------------------------
 
 
-def test_many_threads_calling_at_once_get_their_own_results() -> None:
-    failures: list[str] = []
-    barrier = threading.Barrier(32)
-
-    def caller(i: int) -> None:
-        barrier.wait(DEADLINE)
-        for j in range(50):
-            result = _portal.call(add, i, j * 1000)
-            if result != i + j * 1000:
-                failures.append(f"thread {i} call {j}: got {result}")
-
-    run_threads(32, caller)
-    assert failures == []
-
-
-# --- 8. restarts, errors --------------------------------------------------------
-
-
-def test_call_after_shutdown_starts_a_new_portal() -> None:
-    first = _portal.call(loop_thread)
+def test_call_after_shutdown_makes_a_new_loop() -> None:
+    first = _portal.call(loop_id)
     old = _current()
     _portal.shutdown()
-    assert not old.thread.is_alive()
+    assert old.closed
+    assert old.loop.is_closed()
     assert _portal._current is None
-    second = _portal.call(loop_thread)
+    second = _portal.call(loop_id)
     assert _current() is not old
-    assert second == _current().thread.ident
-    assert _current().thread is not old.thread
-    assert first == old.thread.ident
+    assert first == id(old.loop)
+    assert second == id(_current().loop)
 
 
-def test_a_thread_that_cannot_start_raises_usage_error(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # As happens when a client is used while the interpreter shuts down.
-    def refuse(_self: threading.Thread) -> None:
-        raise RuntimeError("can't create new thread at interpreter shutdown")
+def test_an_exception_escaping_the_loop_reaches_its_runner_and_the_loop_goes_on() -> (
+    None
+):
+    # A BaseException raised by a bare callback (not a task) leaves the
+    # loop; the call it was running for is cancelled, not left behind.
+    outcome: list[str] = []
 
-    monkeypatch.setattr(threading.Thread, "start", refuse)
-    with pytest.raises(UsageError, match="could not start") as excinfo:
-        _portal.call(add, 1, 2)
-    assert isinstance(excinfo.value.__cause__, RuntimeError)
-    assert _portal._current is None
-    monkeypatch.undo()
+    async def dies() -> None:
+        def die() -> None:
+            raise SystemExit(7)
+
+        asyncio.get_running_loop().call_soon(die)
+        try:
+            await anyio.sleep(10)
+        except anyio.get_cancelled_exc_class():
+            outcome.append("cancelled")
+            raise
+
+    with pytest.raises(SystemExit):
+        _portal.call(dies)
+    assert outcome == ["cancelled"]
+    assert _current().jobs == set()
     assert _portal.call(add, 1, 2) == 3
 
 
-def test_call_after_the_portal_thread_died_starts_a_new_portal() -> None:
-    _portal.call(add, 1, 2)
-    old = _current()
-    assert old.loop is not None
-
-    def die() -> None:
-        raise SystemExit  # escapes the loop and ends anyio.run
-
-    old.loop.call_soon_threadsafe(die)
-    old.thread.join(DEADLINE)
-    assert not old.thread.is_alive()
-    assert isinstance(old.error, SystemExit)
-    assert _portal.call(add, 1, 2) == 3
-    assert _current() is not old
-
-
-def test_shutdown_during_a_call_raises_usage_error_in_the_caller() -> None:
+@pytest.mark.parametrize("role", ["runs the loop", "waits for another thread"])
+def test_shutdown_during_a_call_raises_usage_error_in_the_caller(role: str) -> None:
     running = threading.Event()
     raised: list[BaseException] = []
 
@@ -563,49 +754,22 @@ def test_shutdown_during_a_call_raises_usage_error_in_the_caller() -> None:
         except BaseException as exc:  # noqa: BLE001 - inspected below
             raised.append(exc)
 
-    thread = threading.Thread(target=caller)
-    thread.start()
-    assert running.wait(DEADLINE)
-    _portal.shutdown()
-    thread.join(DEADLINE)
+    with contextlib.ExitStack() as stack:
+        if role != "runs the loop":
+            stack.enter_context(_loop_run_by_another_thread())
+        thread = threading.Thread(target=caller)
+        thread.start()
+        assert running.wait(DEADLINE)
+        _portal.shutdown()
+        thread.join(DEADLINE)
     assert not thread.is_alive()
     assert len(raised) == 1
     assert type(raised[0]) is UsageError
     assert "shutting down" in str(raised[0])
 
 
-def test_a_lost_call_fails_once_the_loop_thread_is_gone(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # If the loop dies with a call's task never run, the caller must not wait
-    # forever for a job nobody will finish.
-    _portal.call(add, 1, 2)
-    doomed = _current()
-
-    def lose(_job: _portal._Job[Any]) -> None:
-        pass  # the job never reaches the loop
-
-    monkeypatch.setattr(doomed, "submit", lose)
-    raised: list[BaseException] = []
-
-    def caller() -> None:
-        try:
-            _portal.call(add, 1, 2)
-        except BaseException as exc:  # noqa: BLE001 - inspected below
-            raised.append(exc)
-
-    thread = threading.Thread(target=caller)
-    thread.start()
-    time.sleep(0.3)
-    doomed.stop(DEADLINE)  # stop the loop without telling call() about it
-    thread.join(DEADLINE)
-    assert not thread.is_alive(), "call() hung on a dead loop"
-    assert len(raised) == 1
-    assert type(raised[0]) is UsageError
-
-
-def test_a_stopped_portal_raises_usage_error_not_anyio_runtime_error() -> None:
-    # Simulates the race of a call picking the portal just as it stops.
+def test_a_closed_loop_raises_usage_error_not_runtime_error() -> None:
+    # Simulates the race of a call picking the loop just as it closes.
     _portal.call(add, 1, 2)
     stale = _current()
     _portal.shutdown()
@@ -613,11 +777,35 @@ def test_a_stopped_portal_raises_usage_error_not_anyio_runtime_error() -> None:
     _portal._current = stale
     try:
         with pytest.raises(UsageError, match="shutting down") as excinfo:
-            _portal.call(add, 1, 2)
+            _portal.call(add, 1, 2)  # would run the loop itself
+        assert excinfo.value.__cause__ is None
+        with stale._drive, pytest.raises(UsageError, match="shutting down") as excinfo:
+            _portal.call(add, 1, 2)  # would hand the call over
+        assert excinfo.value.__cause__ is None
     finally:
         _portal._current = None
-    assert excinfo.value.__cause__ is None
-    assert excinfo.value.__suppress_context__
+
+
+def test_run_soon_runs_on_the_shared_loop_only() -> None:
+    # What closes the connections of a sync client collected unclosed: it
+    # runs even though no call is running (tests/test_unclosed.py checks
+    # the connections themselves).
+    _portal.call(add, 1, 2)
+    ran = threading.Event()
+    ran_in: list[int] = []
+
+    def record() -> None:
+        ran_in.append(threading.get_ident())
+        ran.set()
+
+    other = asyncio.new_event_loop()
+    try:
+        assert not _portal.run_soon(other, record)
+    finally:
+        other.close()
+    assert _portal.run_soon(_current().loop, record)
+    assert ran.wait(DEADLINE)
+    assert [thread.ident for thread in _portal_threads()] == ran_in
 
 
 class BoomError(Exception):
