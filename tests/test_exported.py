@@ -18,6 +18,7 @@ MODULES = [
     "ding.models.errors",
     "ding.utils",
     "ding.testing",
+    "ding.webhooks",
 ]
 
 

@@ -48,7 +48,7 @@ Clock: TypeAlias = Callable[[], datetime]
 CodeGenerator: TypeAlias = Callable[[str], str]
 """Makes the code to send to a phone number."""
 
-WebhookSink: TypeAlias = Callable[[str, dict[str, Any]], None]
+WebhookSink: TypeAlias = Callable[[str, dict[str, Any]], object]
 """Receives each webhook event: ``(callback_url, payload)``."""
 
 RESERVED_NUMBERS: Final[Mapping[str, str]] = MappingProxyType(

@@ -70,8 +70,12 @@ class WebhookDeliverer:
         with self._lock:
             return list(self._deliveries)
 
-    def enqueue(self, url: str, payload: dict[str, Any]) -> None:
-        """Start delivering one event (returns at once)."""
+    def enqueue(self, url: str, payload: dict[str, Any]) -> Delivery:
+        """Start delivering one event (returns at once).
+
+        Returns:
+            The delivery, updated as it goes.
+        """
         delivery = Delivery(url=url, payload=payload)
         with self._lock:
             self._deliveries.append(delivery)
@@ -82,6 +86,18 @@ class WebhookDeliverer:
             name="ding-fake-webhook",
             daemon=True,
         ).start()
+        return delivery
+
+    def redeliver(self, delivery: Delivery) -> Delivery:
+        """Deliver an event again, as Ding does when it saw no 200 in time.
+
+        The payload is the same (its ``id`` included), so a receiver that
+        de-duplicates lets it through once (`ding.webhooks.Deduplicator`).
+
+        Returns:
+            The new delivery.
+        """
+        return self.enqueue(delivery.url, dict(delivery.payload))
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until every event is acknowledged or given up on.
