@@ -114,10 +114,10 @@ class SharedLoop:
             UsageError: The helper thread could not start, or the loop closed
                 before the job was done.
         """
+        self._start_helper()  # UsageError: nothing was handed over
         with self._state:
             self._assisted.add(job)
         try:
-            self._start_helper()
             self._hand_over(job)
             self._helper_wake.set()
             while not job.done:
@@ -529,8 +529,11 @@ class Job(Generic[T]):
         if self.interrupted or shared is None:
             raise KeyboardInterrupt  # the second Ctrl-C: at once
         self.interrupted = True
-        # Threadsafe: wakes the loop if it is waiting in its selector.
-        shared.loop.call_soon_threadsafe(self.abandon)
+        try:
+            # Threadsafe: wakes the loop if it is waiting in its selector.
+            shared.loop.call_soon_threadsafe(self.abandon)
+        except RuntimeError:  # the loop closed meanwhile: nothing to cancel
+            raise KeyboardInterrupt from None
 
     def _task_done(self, _task: object) -> None:
         self._finish()
