@@ -31,6 +31,7 @@ nox.options.sessions = [
     "conformance",
     "mixed-install",
     "fuzz",
+    "docs",
 ]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
@@ -88,7 +89,7 @@ def tools_python() -> str:
     return chosen
 
 
-# lint, types, generated, examples, conformance, mixed-install, fuzz,
+# lint, types, generated, examples, conformance, mixed-install, fuzz, docs,
 # coverage, generate and bench run on this one interpreter.
 TOOLS_PYTHON = tools_python()
 # The one `tests` session that runs under coverage.
@@ -313,6 +314,21 @@ def fuzz(session: nox.Session) -> None:
         "no:cacheprovider",
         "tests/test_errors.py::test_any_answer_is_an_envelope_or_a_ding_error",
         env={"DING_FUZZ_EXAMPLES": os.environ.get("DING_FUZZ_EXAMPLES", "1000")},
+    )
+
+
+@nox.session(python=TOOLS_PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site (mkdocs.yml) into site/, every warning an error.
+
+    The API reference is read from the source tree's docstrings, so nothing
+    is installed but the tools. The pages' python blocks are run and
+    type-checked by tests/test_readme.py, with the README's.
+    """
+    install_groups(session, "docs")
+    # Material for MkDocs prints a banner about its end of life on each build.
+    session.run(
+        "mkdocs", "build", "--strict", "--clean", env={"NO_MKDOCS_2_WARNING": "1"}
     )
 
 

@@ -48,7 +48,7 @@ MAX_RETRY_AFTER: Final = 60.0
 class BackoffStrategy(_MutableRecord):
     """The seed SDK's backoff settings, in milliseconds.
 
-    Args:
+    Attributes:
         initial_interval: Delay before the first retry.
         max_interval: Upper bound of any single delay.
         exponent: Growth factor between delays.
@@ -65,7 +65,7 @@ class BackoffStrategy(_MutableRecord):
 class RetryConfig(_MutableRecord):
     """The seed SDK's retry settings, honoured by this SDK.
 
-    Args:
+    Attributes:
         strategy: ``"backoff"`` (the only strategy) or ``"none"`` to disable
             retries.
         backoff: The delays to use.

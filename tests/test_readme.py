@@ -1,6 +1,7 @@
-"""Every ```python block of README.md runs against the fake and type-checks.
+"""Every ```python block of README.md and of the docs runs and type-checks.
 
-The convention a block is held to:
+The docs are the pages of the documentation site, docs/**/*.md (mkdocs.yml);
+their blocks are held to the README's convention, as the README's are:
 
 * A ```python block is a complete program: run as written, top to bottom,
   it succeeds. It may ``await`` at the top level, as ``python -m asyncio``
@@ -18,8 +19,9 @@ The convention a block is held to:
 * Anything else (shell commands, output, JSON, another SDK's code) is fenced
   with another tag (```text, ```sh, ```console, ```json), never bare.
 
-Failures name README.md line numbers: each block is compiled, and written
-out for the type checkers, at its own lines.
+Failures name the file and line numbers (README.md:123,
+docs/guides/async.md:45): each block is compiled, and written out for the
+type checkers, at its own lines.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ pytest_plugins = ["pytester"]
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 README: Final = ROOT / "README.md"
+# The documentation site's pages (mkdocs.yml: docs_dir).
+DOCS: Final = ROOT / "docs"
 FENCE: Final = re.compile(r"^```(?P<info>.*)$")
 CONVENTION: Final = "the convention is in the docstring of tests/test_readme.py"
 # The tags of blocks that are not run; `python` blocks are.
@@ -56,15 +60,19 @@ WRAPPER: Final = "async def main() -> None:"
 
 @dataclass(frozen=True)
 class Block:
-    """One fenced block: its info string, source, and first line in README.md."""
+    """One fenced block: its info string, source, file and first line there."""
 
     line: int
     info: str
     source: str
+    # Relative to the project root, as failures name it.
+    path: str = "README.md"
 
     @property
     def name(self) -> str:
-        return f"readme_{self.line:04d}"
+        """Return a Python identifier unique to the block: ``readme_0123``."""
+        stem = re.sub(r"\W", "_", self.path.removesuffix(".md")).lower()
+        return f"{stem}_{self.line:04d}"
 
     @property
     def awaits_at_top_level(self) -> bool:
@@ -85,7 +93,7 @@ class Block:
         ]
 
     def text(self, *, wrap: bool) -> str:
-        """Return the block as a file, each line at its README.md line."""
+        """Return the block as a file, each line at its line in its file."""
         lines = [PYRIGHT_HEADER]
         indent = ""
         if wrap:
@@ -110,14 +118,14 @@ def _parse(block: Block) -> ast.Module:
         return ast.parse(block.source)
     except SyntaxError as exc:
         pytest.fail(
-            f"README.md:{block.line - 1 + (exc.lineno or 1)}: this ```python block "
+            f"{block.path}:{block.line - 1 + (exc.lineno or 1)}: this ```python block "
             f"is not Python ({exc.msg}); fence it as ```text ({CONVENTION})",
             pytrace=False,
         )
 
 
-def fenced_blocks(text: str) -> list[Block]:
-    """Return every fenced block of *text*, in order."""
+def fenced_blocks(text: str, path: str = "README.md") -> list[Block]:
+    """Return every fenced block of *text*, the contents of *path*, in order."""
     blocks: list[Block] = []
     lines = text.splitlines()
     index = 0
@@ -129,14 +137,20 @@ def fenced_blocks(text: str) -> list[Block]:
         start = index
         while index < len(lines) and lines[index] != "```":
             index += 1
-        assert index < len(lines), f"README.md:{start}: a fence is never closed"
+        assert index < len(lines), f"{path}:{start}: a fence is never closed"
         body = "\n".join(lines[start:index]) + "\n"
-        blocks.append(Block(start + 1, match["info"].strip(), body))
+        blocks.append(Block(start + 1, match["info"].strip(), body, path))
         index += 1
     return blocks
 
 
-BLOCKS: Final = fenced_blocks(README.read_text(encoding="utf-8"))
+def _blocks(file: Path) -> list[Block]:
+    path = file.relative_to(ROOT).as_posix()
+    return fenced_blocks(file.read_text(encoding="utf-8"), path)
+
+
+PAGES: Final = sorted(DOCS.rglob("*.md"))
+BLOCKS: Final = [b for file in [README, *PAGES] for b in _blocks(file)]
 PYTHON: Final = [b for b in BLOCKS if b.info == "python"]
 SCRIPTS: Final = [b for b in PYTHON if not b.tests]
 TEST_MODULES: Final = [b for b in PYTHON if b.tests]
@@ -144,7 +158,7 @@ TEST_MODULES: Final = [b for b in PYTHON if b.tests]
 
 def test_every_fence_names_a_known_tag() -> None:
     wrong = [
-        f"README.md:{b.line - 1}: ```{b.info}"
+        f"{b.path}:{b.line - 1}: ```{b.info}"
         for b in BLOCKS
         if b.info not in {"python", *OTHER_TAGS}
     ]
@@ -156,9 +170,19 @@ def test_every_fence_names_a_known_tag() -> None:
 
 def test_the_readme_has_blocks_of_each_kind() -> None:
     # Guards the parser: a README without any would pass every test below.
-    assert len(SCRIPTS) >= 5
-    assert len(TEST_MODULES) >= 3
-    assert any(b.awaits_at_top_level for b in SCRIPTS)
+    readme = [b for b in SCRIPTS if b.path == "README.md"]
+    assert len(readme) >= 5
+    assert len([b for b in TEST_MODULES if b.path == "README.md"]) >= 3
+    assert any(b.awaits_at_top_level for b in readme)
+
+
+def test_the_docs_have_blocks_of_each_kind() -> None:
+    # Guards the file list: docs/ moved or emptied would pass every test below.
+    assert DOCS / "getting-started.md" in PAGES
+    docs = [b for b in SCRIPTS if b.path.startswith("docs/")]
+    assert len({b.path for b in docs}) >= 5
+    assert any(b.path.startswith("docs/") for b in TEST_MODULES)
+    assert any(b.awaits_at_top_level for b in docs)
 
 
 @pytest.mark.parametrize("block", SCRIPTS, ids=[b.name for b in SCRIPTS])
@@ -167,22 +191,22 @@ def test_block_runs_against_the_fake(
 ) -> None:
     monkeypatch.setenv("DING_BASE_URL", ding_server)
     _parse(block)  # a clear message for a block that is not Python
-    # At its README.md line, under a made-up file name: with the real one,
-    # pytest would print the README from its top in a traceback.
+    # At its line, under a made-up file name: with the real one, pytest
+    # would print the Markdown file from its top in a traceback.
     code = compile(
         "\n" * (block.line - 1) + "\n".join(_lines(block)) + "\n",
-        "<README.md>",
+        f"<{block.path}>",
         "exec",
         flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
         dont_inherit=True,
     )
     try:
-        result = eval(code, {"__name__": "__main__"})  # noqa: S307 - the README's own code
+        result = eval(code, {"__name__": "__main__"})  # noqa: S307 - the docs' own code
         if inspect.iscoroutine(result):
             asyncio.run(result)
     except Exception as exc:
         message = (
-            f"README.md:{block.line}: this ```python block does not run as "
+            f"{block.path}:{block.line}: this ```python block does not run as "
             f"written against the fake: {type(exc).__name__}: {exc}. A ```python "
             f"block is a complete program; fence an excerpt as ```text "
             f"({CONVENTION})"
@@ -193,7 +217,7 @@ def test_block_runs_against_the_fake(
 def test_test_blocks_pass_under_pytest(pytester: pytest.Pytester) -> None:
     for block in TEST_MODULES:
         pytester.makepyfile(**{f"test_{block.name}": block.text(wrap=False)})
-    # Each file's lines are the README's: failures point at README.md lines.
+    # Each file's lines are its block's: failures point at the docs' lines.
     result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "-W", "error", "--strict-markers", "-rA"
     )
@@ -209,7 +233,7 @@ def test_test_blocks_pass_under_pytest(pytester: pytest.Pytester) -> None:
 @pytest.fixture(scope="module")
 def typed_blocks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Write each block to a file of its own, as the type checkers read it."""
-    folder = tmp_path_factory.mktemp("readme")
+    folder = tmp_path_factory.mktemp("blocks")
     for block in PYTHON:
         text = block.text(wrap=block.awaits_at_top_level)
         (folder / f"{block.name}.py").write_text(text, encoding="utf-8")
@@ -220,8 +244,12 @@ def _checked(command: list[str], folder: Path) -> None:
     done = subprocess.run(  # noqa: S603 - this interpreter's own tools
         command, cwd=ROOT, capture_output=True, text=True, check=False
     )
+    # Each written file is named after its block: name the Markdown file.
+    paths = {b.name: b.path for b in PYTHON}
     output = re.sub(
-        rf"{re.escape(str(folder))}/readme_\d+\.py", "README.md", done.stdout
+        rf"{re.escape(str(folder))}/(\w+)\.py",
+        lambda m: paths.get(m[1], m[0]),
+        done.stdout,
     )
     assert done.returncode == 0, f"{output}{done.stderr}"
 
