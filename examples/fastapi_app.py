@@ -21,8 +21,8 @@ prints each code the fake "sends".
 
 Run it:
 
-* ``python examples/fastapi_app.py`` walks through the routes in-process
-  (the lifespan runs, the client is the embedded fake) and exits;
+* ``python examples/fastapi_app.py`` serves it with uvicorn on a free port,
+  on the embedded fake, walks through the routes and exits;
 * ``uvicorn fastapi_app:app --app-dir examples`` serves it, then e.g.
   ``curl -X POST localhost:8000/otp/send -H 'content-type: application/json'
   -d '{"phone_number": "+14155550123"}'``;

@@ -25,8 +25,8 @@ a fake one): an embedded fake would be copied into each worker.
 Run it:
 
 * ``python examples/flask_app.py`` serves it with Flask's threaded server
-  (werkzeug) on a free port, verifies 8 numbers through it from 8 threads
-  at once, and exits;
+  (werkzeug) on a free port, on the embedded fake, verifies 8 numbers
+  through it from 8 threads at once, and exits;
 * ``flask --app examples/flask_app run`` serves it (threaded);
 * ``gunicorn --preload --workers 4 --chdir examples 'flask_app:create_app()'``
   serves it with 4 forked workers;
