@@ -181,10 +181,23 @@ def generate(session: nox.Session) -> None:
 
 @nox.session(python=TOOLS_PYTHON)
 def examples(session: nox.Session) -> None:
-    """Run every example against the embedded fake, as a newcomer would."""
+    """Run every example against the embedded fake, then their tests.
+
+    Each script runs as a newcomer would run it; the test_*.py modules
+    (the FastAPI app end to end, the Flask app under gunicorn --preload,
+    the worker) run under pytest, with the fixtures of ding's plugin.
+    """
+    install_groups(session, "examples")
     session.install(".")
-    for example in sorted(Path("examples").glob("*.py")):
-        session.run("python", str(example), env={"DING_API_KEY": ""})
+    found = sorted(Path("examples").glob("*.py"))
+    tests = [str(path) for path in found if path.name.startswith("test_")]
+    for example in found:
+        if str(example) not in tests:
+            session.run("python", str(example), env={"DING_API_KEY": ""})
+    if tests:  # without arguments pytest would run the whole suite
+        # The pytest script, not `-m pytest`, as in `tests`: the installed ding.
+        pytest = str(Path(session.bin) / "pytest")
+        session.run(pytest, "-p", "no:cacheprovider", *tests, env={"DING_API_KEY": ""})
 
 
 @contextlib.contextmanager
