@@ -98,15 +98,10 @@ class Printer:
     """
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        self._secrets: list[str] = []
-        for secret in secrets:
-            self.add_secret(secret)
-
-    def add_secret(self, secret: str | None) -> None:
-        """Hide *secret* too from now on (when it is long enough to look for)."""
-        if secret is not None and len(secret) >= _MIN_SECRET_LENGTH:
-            # The longest first: a key that contains another is hidden whole.
-            self._secrets = sorted({*self._secrets, secret}, key=len, reverse=True)
+        # The longest first: a key that contains another is hidden whole.
+        self._secrets = sorted(
+            {s for s in secrets if len(s) >= _MIN_SECRET_LENGTH}, key=len, reverse=True
+        )
 
     def redact(self, text: str) -> str:
         """Return *text* with every secret replaced by ``[redacted]``."""
@@ -282,7 +277,6 @@ def _run(settings: Settings, call: _Call, *, needs_customer: bool = True) -> int
             f"no customer UUID: set {ENV_CUSTOMER_UUID} (or pass --customer-uuid)",
         )
     printer = _printer()
-    printer.add_secret(settings.api_key)
 
     async def call_api() -> tuple[Any, bool]:
         # One call per process: httpx's transport, which starts faster than

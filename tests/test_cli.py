@@ -42,6 +42,8 @@ FLAG_KEY = "sk_test_cli_flag_9876543210"
 #: A key the strict fake refuses.
 WRONG_KEY = "sk_test_cli_wrong_5555555555"
 SECRETS = (KEY, FLAG_KEY, WRONG_KEY)
+#: Clears the screen when written to a terminal as is.
+TERMINAL_CONTROL = "\x1b[2J"
 COMMANDS = ("send", "check", "retry", "status", "feedback", "lookup", "fake")
 
 
@@ -138,14 +140,17 @@ def pending(base_url: str) -> str:
     """A pending authentication, for the commands that only read it.
 
     Its correlation ID is the key of ``DING_API_KEY``, which the fake then
-    echoes in the status answer: a server showing the key.
+    echoes in the status answer: a server showing the key. Its template ID,
+    echoed too, would clear a terminal.
     """
     env = clean_env(
         DING_API_KEY=KEY,
         DING_CUSTOMER_UUID=DEFAULT_CUSTOMER_UUID,
         DING_BASE_URL=base_url,
     )
-    return send("+14155550106", env, "--correlation-id", KEY)
+    return send(
+        "+14155550106", env, "--correlation-id", KEY, "--template-id", TERMINAL_CONTROL
+    )
 
 
 def sent_code(base_url: str, phone: str) -> str:
@@ -338,6 +343,9 @@ def test_json_and_table_can_be_forced(env: dict[str, str], pending: str) -> None
     assert re.fullmatch(r"phone_number +\+14155550106", lines[1])
     assert lines[0].index(pending) == lines[1].index("+14155550106")
     assert "events:" in lines
+    # Text from the server is shown, its control characters escaped.
+    assert re.search(r"^template_id +\\u001b\[2J$", as_table.stdout, re.MULTILINE)
+    assert "\x1b" not in as_table.stdout
     assert not as_table.stdout.lstrip().startswith("{")
 
 
