@@ -14,6 +14,7 @@ printed, whatever fails (see `Printer`).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import enum
 import functools
@@ -295,7 +296,12 @@ def _run(settings: Settings, call: _Call, *, needs_customer: bool = True) -> int
         ):
             return await call(client)
 
-    result, positive = anyio.run(call_api)
+    try:
+        result, positive = anyio.run(call_api)
+    except asyncio.CancelledError:
+        # How a Ctrl-C ends the run on Python 3.10, where anyio's runner
+        # cancels the call and does not turn it back into KeyboardInterrupt.
+        raise KeyboardInterrupt from None
     body: object = json.loads(result.raw_response.content)
     if settings.as_json():
         printer.out(json.dumps(body, indent=2, ensure_ascii=False))
