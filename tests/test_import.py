@@ -22,7 +22,9 @@ ROOT = str(Path(ding.__file__).resolve().parents[1])
 #: background event loop, the model namespaces kept for old import paths
 #: (but ``ding.shared``), the fake server, the error for a package directory
 #: shared with ding-api-client, the optional aiohttp transport, the ``ding``
-#: command and click, and the event loops themselves.
+#: command, and the event loops themselves. (Not click, which the command
+#: uses: ``import httpx`` imports it wherever it is installed, looking for
+#: the optional dependencies of httpx's own command line.)
 NOT_IMPORTED = (
     "ding._models",
     "ding._sync",
@@ -37,7 +39,6 @@ NOT_IMPORTED = (
     "ding._aiohttp",
     "aiohttp",
     "ding._cli",
-    "click",
     "asyncio",
     "trio",
 )
