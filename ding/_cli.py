@@ -7,9 +7,9 @@ terminal (or with ``--json``), as an aligned table on a terminal (or with
 ``--table``). ``ding fake`` serves `ding.testing` in the foreground, as
 ``python -m ding.testing`` does.
 
-Built on click, imported by this module only, so that ``import ding`` does
-not pay for it. The exit status is one of `ExitCode`; the API key is never
-printed, whatever fails (see `Printer`).
+Built on click; ``import ding`` does not import this module. The exit
+status is one of `ExitCode`; the API key is never printed, whatever fails
+(see `Printer`).
 """
 
 from __future__ import annotations
