@@ -21,8 +21,10 @@ ROOT = str(Path(ding.__file__).resolve().parents[1])
 #: the first call or the first read of a model name), the sync client and its
 #: background event loop, the model namespaces kept for old import paths
 #: (but ``ding.shared``), the fake server, the error for a package directory
-#: shared with ding-api-client, the optional aiohttp transport,
-#: and the event loops themselves.
+#: shared with ding-api-client, the optional aiohttp transport, the ``ding``
+#: command, and the event loops themselves. (Not click, which the command
+#: uses: ``import httpx`` imports it wherever it is installed, looking for
+#: the optional dependencies of httpx's own command line.)
 NOT_IMPORTED = (
     "ding._models",
     "ding._sync",
@@ -36,6 +38,7 @@ NOT_IMPORTED = (
     "ding._mixed_install",
     "ding._aiohttp",
     "aiohttp",
+    "ding._cli",
     "asyncio",
     "trio",
 )

@@ -4,7 +4,8 @@ Prints the API base URL (``http://127.0.0.1:8080/v1``) on the first line of
 standard output once it listens, then serves until Ctrl-C or SIGTERM, logging
 one line per request to standard error (``--quiet`` for none). Point a
 client at it with ``DING_BASE_URL`` or ``server_url=``; read the codes it
-"sent" at ``/_fake/outbox``.
+"sent" at ``/_fake/outbox``. ``ding fake`` (the ``ding`` command) runs the
+same program with the same options.
 """
 
 from __future__ import annotations
@@ -28,10 +29,24 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
-def _parser() -> argparse.ArgumentParser:
+_EPILOG = """\
+The first line of standard output is the API's base URL, for DING_BASE_URL.
+The codes the fake "sent" are at GET /_fake/outbox/last?phone_number=... on
+the server's root URL (the base URL without /v1), with no API key.
+
+examples:
+  {prog} --port 8080
+  {prog} --port 0 --quiet --seed 1   (any free port, reproducible codes)
+  {prog} --strict --api-key test --customer-uuid 28591d9e-a825-47f6-ab11-1a61726305bf
+"""
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m ding.testing",
+        prog=prog,
         description="Serve a fake Ding OTP API (v1) for tests and local development.",
+        epilog=_EPILOG.format(prog=prog),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--host",
@@ -144,9 +159,16 @@ async def _main(fake: FakeDing, host: str, port: int) -> None:
                 return
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the server; return the exit status."""
-    parser = _parser()
+def main(
+    argv: Sequence[str] | None = None, *, prog: str = "python -m ding.testing"
+) -> int:
+    """Run the server; return the exit status.
+
+    Args:
+        argv: The options (default: the process's arguments).
+        prog: The program's name in its help and error messages.
+    """
+    parser = _parser(prog)
     args = parser.parse_args(argv)
     try:
         fake = fake_from_args(args)

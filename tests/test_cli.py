@@ -1,0 +1,437 @@
+"""The ``ding`` command, end to end: every run is a subprocess, against ``ding fake``.
+
+One ``ding fake`` serves the module, in strict mode: it accepts only the two
+keys below, so a success proves the key given by ``DING_API_KEY`` or by
+``--api-key`` reached it. Tests read the code the fake "sent" from its
+outbox endpoint (``GET /_fake/outbox/last``), as a test of an app in
+another process would. Every run goes through `run`, which fails the test
+if the API key shows in its output or a traceback does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+import ding
+from ding._cli import ExitCode
+from ding.testing import DEFAULT_CUSTOMER_UUID
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+
+#: Where the package under test is imported from (site-packages under nox).
+ROOT = Path(ding.__file__).resolve().parents[1]
+#: The source tree: README.md and pyproject.toml.
+SOURCE = Path(__file__).resolve().parents[1]
+#: The key of DING_API_KEY, and the one given with --api-key: both long
+#: enough for the CLI to look for them in what it prints.
+KEY = "sk_test_cli_env_0123456789"
+FLAG_KEY = "sk_test_cli_flag_9876543210"
+#: A key the strict fake refuses.
+WRONG_KEY = "sk_test_cli_wrong_5555555555"
+SECRETS = (KEY, FLAG_KEY, WRONG_KEY)
+#: Clears the screen when written to a terminal as is.
+TERMINAL_CONTROL = "\x1b[2J"
+COMMANDS = ("send", "check", "retry", "status", "feedback", "lookup", "fake")
+
+
+def cli_command() -> list[str]:
+    """The installed ``ding`` script next to this interpreter, else ``python -m ding``."""
+    script = Path(sys.executable).with_name("ding.exe" if os.name == "nt" else "ding")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "ding"]
+
+
+CLI = cli_command()
+
+
+def clean_env(**variables: str) -> dict[str, str]:
+    """This environment without DING_* or proxy variables, plus *variables*."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("DING_") and not name.lower().endswith("_proxy")
+    }
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(variables)
+    return env
+
+
+def run(
+    *args: str, env: Mapping[str, str], timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    """Run ``ding *args``; fail if a key or a traceback shows in its output."""
+    result = subprocess.run(  # noqa: S603 - our own command
+        [*CLI, *args],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    shown = result.stdout + result.stderr
+    for secret in SECRETS:
+        assert secret not in shown, f"the key shows in the output of {args}"
+    assert "Traceback" not in shown, result.stderr
+    return result
+
+
+def run_all(
+    runs: Sequence[Sequence[str]], env: Mapping[str, str]
+) -> list[subprocess.CompletedProcess[str]]:
+    """Run several ``ding`` commands at once; their results in the same order."""
+
+    def one(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        return run(*args, env=env)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(one, runs))
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    """Serve ``ding fake`` (strict: KEY and FLAG_KEY only); yield its v1 URL."""
+    process = subprocess.Popen(  # noqa: S603 - our own command
+        [
+            *CLI,
+            *("fake", "--port", "0", "--quiet", "--strict"),
+            *("--api-key", KEY, "--api-key", FLAG_KEY),
+            *("--customer-uuid", DEFAULT_CUSTOMER_UUID),
+        ],
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    url = process.stdout.readline().strip()
+    try:
+        assert url.startswith("http://127.0.0.1:"), process.communicate()[1]
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=10)
+        assert process.returncode == 0, err
+
+
+@pytest.fixture
+def env(base_url: str) -> dict[str, str]:
+    """The environment of a configured ``ding``: key, customer and URL variables."""
+    return clean_env(
+        DING_API_KEY=KEY,
+        DING_CUSTOMER_UUID=DEFAULT_CUSTOMER_UUID,
+        DING_BASE_URL=base_url,
+    )
+
+
+@pytest.fixture(scope="module")
+def pending(base_url: str) -> str:
+    """A pending authentication, for the commands that only read it.
+
+    Its correlation ID is the key of ``DING_API_KEY``, which the fake then
+    echoes in the status answer: a server showing the key. Its template ID,
+    echoed too, would clear a terminal.
+    """
+    env = clean_env(
+        DING_API_KEY=KEY,
+        DING_CUSTOMER_UUID=DEFAULT_CUSTOMER_UUID,
+        DING_BASE_URL=base_url,
+    )
+    return send(
+        "+14155550106", env, "--correlation-id", KEY, "--template-id", TERMINAL_CONTROL
+    )
+
+
+def sent_code(base_url: str, phone: str) -> str:
+    """Read the last code the fake "sent" to *phone* from its outbox."""
+    root = base_url.removesuffix("/v1")
+    response = httpx.get(
+        f"{root}/_fake/outbox/last", params={"phone_number": phone}, trust_env=False
+    )
+    response.raise_for_status()
+    code = response.json()["code"]
+    assert isinstance(code, str)
+    return code
+
+
+def send(phone: str, env: Mapping[str, str], *options: str) -> str:
+    """Create an authentication with ``ding send``; return its UUID."""
+    result = run("send", "--phone-number", phone, *options, env=env)
+    assert result.returncode == ExitCode.OK, result.stderr
+    auth_uuid = json.loads(result.stdout)["authentication_uuid"]
+    assert isinstance(auth_uuid, str)
+    return auth_uuid
+
+
+def closed_port() -> int:
+    """Return a local port nothing listens on (it was free a moment ago)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_send_then_check_the_code_the_fake_sent(
+    env: dict[str, str], base_url: str
+) -> None:
+    # Standard output is a pipe here: JSON without asking for it.
+    sent = run("send", "--phone-number", "+14155550100", env=env)
+    assert sent.returncode == ExitCode.OK, sent.stderr
+    answer = json.loads(sent.stdout)
+    assert answer["status"] == "pending"
+    code = sent_code(base_url, "+14155550100")
+
+    checked = run(
+        "check", "--auth-uuid", answer["authentication_uuid"], "--code", code, env=env
+    )
+    assert checked.returncode == ExitCode.OK, checked.stderr
+    assert json.loads(checked.stdout) == {
+        "authentication_uuid": answer["authentication_uuid"],
+        "status": "valid",
+    }
+
+
+def test_a_negative_outcome_exits_3_with_the_answer(
+    env: dict[str, str], base_url: str
+) -> None:
+    auth_uuid = send("+14155550101", env)
+    wrong = f"{(int(sent_code(base_url, '+14155550101')) + 1) % 1_000_000:06d}"
+    checked, retried, spam = run_all(
+        [
+            ("check", "--auth-uuid", auth_uuid, "--code", wrong),
+            ("retry", "--auth-uuid", auth_uuid),  # too early: denied
+            ("send", "--phone-number", "+15005550002"),  # spam_detected
+        ],
+        env,
+    )
+    assert (checked.returncode, json.loads(checked.stdout)["status"]) == (
+        ExitCode.NEGATIVE,
+        "invalid",
+    )
+    assert (retried.returncode, json.loads(retried.stdout)["status"]) == (
+        ExitCode.NEGATIVE,
+        "denied",
+    )
+    assert (spam.returncode, json.loads(spam.stdout)["status"]) == (
+        ExitCode.NEGATIVE,
+        "spam_detected",
+    )
+
+
+@pytest.mark.usefixtures("pending")
+def test_feedback_and_lookup_succeed(env: dict[str, str]) -> None:
+    feedback, lookup = run_all(
+        [
+            ("feedback", "--phone-number", "+14155550106", "--status", "onboarded"),
+            ("lookup", "--phone-number", "+14155550102", "--cnam"),
+        ],
+        env,
+    )
+    assert feedback.returncode == ExitCode.OK, feedback.stderr
+    assert "uuid" in json.loads(feedback.stdout)
+    assert lookup.returncode == ExitCode.OK, lookup.stderr
+    assert "caller_name" in json.loads(lookup.stdout)
+
+
+def test_a_refused_request_exits_4(env: dict[str, str]) -> None:
+    blocked, refused_key = run_all(
+        [
+            ("send", "--phone-number", "+15005550003"),  # reserved: 400 blocked_number
+            ("lookup", "--phone-number", "+14155550103", "--api-key", WRONG_KEY),
+        ],
+        env,
+    )
+    assert blocked.returncode == ExitCode.API_ERROR
+    assert blocked.stdout == ""
+    assert "HTTP 400 blocked_number" in blocked.stderr
+    assert refused_key.returncode == ExitCode.API_ERROR
+    assert "403" in refused_key.stderr
+    assert "the --api-key option" in refused_key.stderr
+
+
+def test_no_usable_answer_exits_5(env: dict[str, str], base_url: str) -> None:
+    root = base_url.removesuffix("/v1")
+    httpx.post(
+        f"{root}/_fake/faults",
+        json={"operation": "lookup", "fault": "server_error", "status_code": 500},
+        trust_env=False,
+    ).raise_for_status()
+    closed = f"http://127.0.0.1:{closed_port()}/v1"
+    server_error, refused = run_all(
+        [
+            ("lookup", "--phone-number", "+14155550104", "--max-retries", "0"),
+            ("status", "--auth-uuid", "x", "--max-retries", "0", "--base-url", closed),
+        ],
+        env,
+    )
+    assert server_error.returncode == ExitCode.UNAVAILABLE
+    assert "Status 500" in server_error.stderr
+    assert refused.returncode == ExitCode.UNAVAILABLE
+    assert "cannot connect" in refused.stderr
+    assert refused.stdout == ""
+
+
+def test_usage_errors_exit_2_and_say_what_is_wrong(env: dict[str, str]) -> None:
+    no_key = {k: v for k, v in env.items() if k != "DING_API_KEY"}
+    no_customer = {k: v for k, v in env.items() if k != "DING_CUSTOMER_UUID"}
+    results = [
+        run("status", "--auth-uuid", "x", env=no_key),
+        run("send", "--phone-number", "+14155550105", env=no_customer),
+        *run_all(
+            [
+                ("send", "--phone-number", "+14155550105", "--bogus"),
+                ("status", "--auth-uuid", "x", "--base-url", "http://10.0.0.1/v1"),
+            ],
+            env,
+        ),
+    ]
+    expected = [
+        "no API key: set DING_API_KEY",
+        "no customer UUID: set DING_CUSTOMER_UUID",
+        "No such option",
+        "plain http",
+    ]
+    for result, words in zip(results, expected, strict=True):
+        assert result.returncode == ExitCode.USAGE, (words, result.stderr)
+        assert words in result.stderr
+        assert result.stdout == ""
+
+
+def test_every_command_has_help_with_examples(env: dict[str, str]) -> None:
+    top, *commands = run_all([("--help",), *((c, "--help") for c in COMMANDS)], env)
+    assert top.returncode == 0
+    for name in COMMANDS:
+        assert re.search(rf"^  {name} ", top.stdout, re.MULTILINE), name
+    # The exit statuses are documented, each on its own line.
+    for code in ExitCode:
+        assert re.search(rf"^ +{code.value} ", top.stdout, re.MULTILINE), code
+    for name, result in zip(COMMANDS, commands, strict=True):
+        assert result.returncode == 0, result.stderr
+        assert f"sage: ding {name}" in result.stdout
+        assert "xample" in result.stdout, name
+
+
+def test_the_readme_documents_each_exit_status() -> None:
+    readme = (SOURCE / "README.md").read_text("utf-8")
+    for code in ExitCode:
+        assert re.search(rf"^\| `{code.value}` \|", readme, re.MULTILINE), code
+
+
+def test_json_and_table_can_be_forced(env: dict[str, str], pending: str) -> None:
+    as_json, as_table = run_all(
+        [
+            ("status", "--auth-uuid", pending, "--json"),
+            ("status", "--auth-uuid", pending, "--table"),
+        ],
+        env,
+    )
+    assert json.loads(as_json.stdout)["uuid"] == pending
+    lines = as_table.stdout.splitlines()
+    # Aligned rows: the values start in one column.
+    assert re.fullmatch(rf"uuid +{pending}", lines[0])
+    assert re.fullmatch(r"phone_number +\+14155550106", lines[1])
+    assert lines[0].index(pending) == lines[1].index("+14155550106")
+    assert "events:" in lines
+    # Text from the server is shown, its control characters escaped.
+    assert re.search(r"^template_id +\\u001b\[2J$", as_table.stdout, re.MULTILINE)
+    assert "\x1b" not in as_table.stdout
+    assert not as_table.stdout.lstrip().startswith("{")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX terminal (pty)")
+def test_a_terminal_gets_a_table(env: dict[str, str]) -> None:
+    import pty  # noqa: PLC0415 - POSIX only
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(  # noqa: S603 - our own command
+        [*CLI, "lookup", "--phone-number", "+14155550107"],
+        env=env,
+        stdout=terminal,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(terminal)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # EIO: the command closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(controller)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == ExitCode.OK, err
+    text = output.decode()
+    assert re.search(r"^phone_number +\+14155550107\r?$", text, re.MULTILINE), text
+    assert "{" not in text
+
+
+def test_the_key_is_never_shown(
+    env: dict[str, str], base_url: str, pending: str
+) -> None:
+    # `run` checks every run of the module; these are the runs most likely to
+    # show a key: a server that echoes it, and click quoting a stray argument.
+    # The fake echoes the correlation ID, which is the key here.
+    by_env = run("status", "--auth-uuid", pending, env=env)
+    assert by_env.returncode == ExitCode.OK, by_env.stderr
+    assert json.loads(by_env.stdout)["correlation_id"] == "[redacted]"
+
+    flag = ("--api-key", FLAG_KEY)
+    by_flag_env = clean_env(
+        DING_CUSTOMER_UUID=DEFAULT_CUSTOMER_UUID, DING_BASE_URL=base_url
+    )
+    auth_uuid = send("+14155550108", by_flag_env, *flag, "--correlation-id", FLAG_KEY)
+    by_flag, stray = run_all(
+        [
+            ("status", "--auth-uuid", auth_uuid, *flag),
+            ("send", "--phone-number", *flag),  # FLAG_KEY: an extra argument
+        ],
+        by_flag_env,
+    )
+    assert by_flag.returncode == ExitCode.OK, by_flag.stderr
+    assert json.loads(by_flag.stdout)["correlation_id"] == "[redacted]"
+    assert stray.returncode == ExitCode.USAGE
+    assert "[redacted]" in stray.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
+def test_ctrl_c_exits_130_without_a_traceback(env: dict[str, str]) -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        server.settimeout(30)
+        silent = f"http://127.0.0.1:{server.getsockname()[1]}/v1"
+        process = subprocess.Popen(  # noqa: S603 - our own command
+            [*CLI, "status", "--auth-uuid", "x", "--base-url", silent],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        connection, _ = server.accept()  # the command is waiting for an answer
+        with connection:
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=30)
+    assert process.returncode == ExitCode.INTERRUPTED
+    assert "Interrupted" in err
+    assert "Traceback" not in err
+    assert out == ""
+
+
+def test_the_console_script_is_declared() -> None:
+    text = (SOURCE / "pyproject.toml").read_text("utf-8")
+    scripts = text.split("[project.scripts]", 1)[1].split("\n[", 1)[0]
+    assert 'ding = "ding._cli:main"' in scripts
