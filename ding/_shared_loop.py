@@ -38,6 +38,9 @@ _CANCEL_TIMEOUT = 5.0
 # Loop turns the helper gives to closing a collected client's connections:
 # the close is one callback, the socket is closed by the callback it schedules.
 _IDLE_TURNS = 3
+# How long a caller that stops running the loop after a shutdown timed out
+# gives the loop's last tasks to end before closing it.
+_CLOSE_LATE_TIMEOUT = 1.0
 
 CLOSED_MESSAGE = (
     "the sync client's event loop is shutting down or has stopped; "
@@ -64,7 +67,7 @@ class SharedLoop:
         self.closed = False
         self.jobs: set[Job[Any]] = set()
         # Held by the thread running the loop.
-        self._drive = threading.Lock()
+        self._drive = _Baton()
         # Guards the wake-up flags of the jobs and the sets below.
         self._state = threading.Lock()
         # Callers waiting for their call while another thread runs the loop,
@@ -78,6 +81,11 @@ class SharedLoop:
         self._helper_running = False
         self._idle_work = False
         self._stopping = False
+        # close() timed out while a caller ran the loop: that caller closes it.
+        self._close_when_free = False
+        # A BaseException a signal handler raised in the thread running the
+        # loop, inside another thread's call: re-raised in the running thread.
+        self._signal_error: BaseException | None = None
         self._tick = _Tick(self.loop)
 
     # --- the calling thread -------------------------------------------------
@@ -89,7 +97,7 @@ class SharedLoop:
             UsageError: The loop closed before the job was done.
         """
         try:
-            if self._drive.acquire(blocking=False):
+            if self._drive.try_take():
                 # Nobody runs the loop: run it here, for this call.
                 try:
                     self._check_open()
@@ -102,7 +110,11 @@ class SharedLoop:
             if not job.done:
                 self._wait(job, None)
         except BaseException:
-            self._cancel(job, may_run_loop=True)
+            # A signal can land between taking the loop and the `try` that
+            # hands it back: whoever took it hands it back here.
+            if self._drive.mine():
+                self._release()
+            self._cancel(job, may_run_loop=True, wait=not job.forced)
             raise
         if not job.completed:  # cancelled inside the loop: it is shutting down
             raise UsageError(CLOSED_MESSAGE)
@@ -114,14 +126,16 @@ class SharedLoop:
             UsageError: The helper thread could not start, or the loop closed
                 before the job was done.
         """
+        if self._stopping:
+            raise UsageError(CLOSED_MESSAGE)
         self._start_helper()  # UsageError: nothing was handed over
         with self._state:
             self._assisted.add(job)
         try:
             self._hand_over(job)
             self._helper_wake.set()
-            while not job.done:
-                self._sleep(job, None)
+            while self._sleep(job, None):
+                self._check_helped()
         except BaseException:
             self._cancel(job, may_run_loop=False)
             raise
@@ -149,7 +163,7 @@ class SharedLoop:
             # the loop after this try failed sees this caller when it looks
             # for one to hand the loop to.
             while not job.done:
-                if self._drive.acquire(blocking=False):
+                if self._drive.try_take():
                     try:
                         if not job.done:
                             self._check_open()
@@ -209,10 +223,13 @@ class SharedLoop:
                 signal.signal(signal.SIGINT, previous)
             if timer is not None:
                 timer.cancel()
+        error, self._signal_error = self._signal_error, None
+        if error is not None:
+            raise error
         if job.interrupted:
             raise KeyboardInterrupt
 
-    def _cancel(self, job: Job[Any], *, may_run_loop: bool) -> None:
+    def _cancel(self, job: Job[Any], *, may_run_loop: bool, wait: bool = True) -> None:
         """Cancel an interrupted call and wait (bounded) until it is over."""
         if job.done:
             return
@@ -221,6 +238,8 @@ class SharedLoop:
             # loop runs callbacks in the order they were scheduled.
             self.loop.call_soon_threadsafe(job.abandon)
         except RuntimeError:  # the loop is closed: the job never ran
+            return
+        if not wait:  # a second Ctrl-C: the cancellation ends when the loop next runs
             return
         deadline = time.monotonic() + _CANCEL_TIMEOUT
         # UsageError: the loop closed meanwhile, which ends the job too.
@@ -238,9 +257,30 @@ class SharedLoop:
 
     def _release(self) -> None:
         """Stop running the loop, and hand it to whoever needs it next."""
-        self._drive.release()
-        if self._waiting or self._assisted or self._idle_work:
+        self._drive.give()
+        if self._close_when_free and not self.closed and self._drive.try_take():
+            self._close_taken(_CLOSE_LATE_TIMEOUT)
+        elif self._waiting or self._assisted or self._idle_work:
             self._hand_on()
+
+    def _helper_alive(self) -> bool:
+        helper = self._helper
+        return helper is not None and helper.is_alive()
+
+    def _check_helped(self) -> None:
+        """Raise `UsageError` if shut down with no helper left to run a call."""
+        if self._stopping and not self._helper_alive():
+            raise UsageError(CLOSED_MESSAGE)
+
+    def forward_signal_error(self, error: BaseException) -> None:
+        """Re-raise *error* in the thread running the loop, once it stops.
+
+        Called in the loop for a KeyboardInterrupt or SystemExit raised in
+        another thread's call: a signal handler raises in the main thread,
+        in whatever code it runs, which may be that call's.
+        """
+        self._signal_error = error
+        self.loop.stop()
 
     def _hand_on(self) -> None:
         with self._state:
@@ -305,7 +345,7 @@ class SharedLoop:
             self._helper_wake.wait()
             self._helper_wake.clear()
             while (self._assisted or self._idle_work) and not self._stopping:
-                if not self._drive.acquire(timeout=_POLL_INTERVAL):
+                if not self._drive.take(_POLL_INTERVAL):
                     continue
                 try:
                     if self.closed:
@@ -327,7 +367,11 @@ class SharedLoop:
     # --- shutdown -------------------------------------------------------------
 
     def close(self, timeout: float) -> None:
-        """Cancel the calls in flight and close the loop, waiting at most *timeout* s."""
+        """Cancel the calls in flight and close the loop, waiting at most *timeout* s.
+
+        If a caller keeps running the loop past *timeout*, that caller closes
+        it when it stops.
+        """
         self.usable = False
         self._stopping = True
         self._helper_wake.set()
@@ -336,31 +380,87 @@ class SharedLoop:
             self.loop.call_soon_threadsafe(self._cancel_all)
         except RuntimeError:  # closed already
             return
-        if not self._drive.acquire(timeout=max(0.0, timeout)):
-            return  # some caller keeps running the loop; it fails when it stops
+        self._close_when_free = True
+        if not self._drive.take(max(0.0, timeout)):
+            return
+        self._close_taken(max(0.0, deadline - time.monotonic()))
+        helper = self._helper
+        if helper is not None and helper is not threading.current_thread():
+            helper.join(max(0.0, deadline - time.monotonic()))
+
+    def _close_taken(self, timeout: float) -> None:
+        """Close the loop, which this thread has taken, and wake every caller."""
         try:
             if not self.loop.is_closed():
                 with contextlib.suppress(Exception):
-                    self.loop.run_until_complete(
-                        _wind_down(self, max(0.0, deadline - time.monotonic()))
-                    )
+                    self.loop.run_until_complete(_wind_down(self.loop, timeout))
                 self.loop.close()
             self.closed = True
         finally:
-            self._drive.release()
+            self._drive.give()
             with self._state:
                 for job in (*self._waiting, *self._assisted):
                     if not job.signaled:
                         job.signaled = True
                         job.signal.release()
-        helper = self._helper
-        if helper is not None and helper is not threading.current_thread():
-            helper.join(max(0.0, deadline - time.monotonic()))
 
     def _cancel_all(self) -> None:
         for job in list(self.jobs):
             if job.task is not None:
                 job.task.cancel()
+
+
+class _Baton:
+    """Who runs the loop: one thread at a time, recorded where a signal cannot split it.
+
+    Between a ``Lock.acquire()`` that succeeds and the ``try`` whose
+    ``finally`` releases it, a signal handler can raise (CPython runs
+    handlers as a call returns), and the lock would stay held by nobody who
+    knows. Taking the baton is one dictionary operation that records the
+    taker, so whoever catches such an exception can see that the baton is
+    its own and hand it back (`mine`).
+    """
+
+    __slots__ = ("_freed", "_slot", "_takers")
+
+    def __init__(self) -> None:
+        self._slot: dict[int, int] = {}
+        self._freed = threading.Event()
+        self._takers = 0  # threads blocked in take()
+
+    def try_take(self) -> bool:
+        """Take the baton if nobody holds it; never blocks."""
+        me = threading.get_ident()
+        return self._slot.setdefault(0, me) == me
+
+    def take(self, timeout: float) -> bool:
+        """Take the baton, waiting up to *timeout* seconds for it."""
+        deadline = time.monotonic() + timeout
+        self._takers += 1
+        try:
+            while not self.try_take():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._freed.wait(min(remaining, _POLL_INTERVAL))
+                self._freed.clear()
+            return True
+        finally:
+            self._takers -= 1
+
+    def give(self) -> None:
+        """Hand the baton back."""
+        self._slot.pop(0, None)
+        if self._takers:
+            self._freed.set()
+
+    def mine(self) -> bool:
+        """Whether this thread holds the baton."""
+        return self._slot.get(0) == threading.get_ident()
+
+    def held(self) -> bool:
+        """Whether any thread holds the baton."""
+        return 0 in self._slot
 
 
 class _Tick:
@@ -399,15 +499,27 @@ async def _turns(count: int) -> None:
         await asyncio.sleep(0)
 
 
-async def _wind_down(shared: SharedLoop, timeout: float) -> None:
+async def _wind_down(loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+    """Cancel what is left in *loop* and let it end, as `asyncio.run` does.
+
+    The calls in flight were cancelled first (`SharedLoop._cancel_all`);
+    this cancels any other task too, then closes what `ding._cleanup`
+    watches (the connections of clients nobody closed), and drains the
+    tasks that closing made, within *timeout* seconds in all.
+    """
     import asyncio  # noqa: PLC0415 - see the TYPE_CHECKING imports
 
-    tasks = [job.task for job in shared.jobs if job.task is not None]
-    if tasks:
-        await asyncio.wait(tasks, timeout=timeout)
-    # Closes what `ding._cleanup` watches: the connections of clients
-    # nobody closed.
-    await shared.loop.shutdown_asyncgens()
+    deadline = loop.time() + timeout
+    for round_ in range(3):
+        this = asyncio.current_task()
+        tasks = [task for task in asyncio.all_tasks(loop) if task is not this]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=max(0.0, deadline - loop.time()))
+        if round_ == 0:
+            await loop.shutdown_asyncgens()
+        await asyncio.sleep(0)  # the callbacks those queued
 
 
 class Job(Generic[T]):
@@ -434,10 +546,12 @@ class Job(Generic[T]):
         "_abandoned",
         "_shared",
         "args",
+        "caller",
         "completed",
         "done",
         "error",
         "fn",
+        "forced",
         "interrupted",
         "kwargs",
         "result",
@@ -467,6 +581,8 @@ class Job(Generic[T]):
         self.done = False
         self.running_loop = False
         self.interrupted = False
+        self.forced = False
+        self.caller = threading.get_ident()
         self.signaled = False
         # A Lock is cheaper to create and to wait on than an Event.
         self.signal = threading.Lock()
@@ -505,7 +621,24 @@ class Job(Generic[T]):
                 # loop: the task ends cancelled, and the job not completed.
                 raise
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                self.error = exc
+                shared = self._shared
+                if (
+                    not isinstance(exc, Exception)
+                    and shared is not None
+                    and threading.get_ident() != self.caller
+                    and threading.current_thread() is threading.main_thread()
+                ):
+                    # A signal handler's exception (Ctrl-C, a SIGTERM handler
+                    # calling sys.exit), raised in the main thread while it
+                    # ran this call for another thread: it is the main
+                    # thread's, and this call cannot go on.
+                    shared.forward_signal_error(exc)
+                    self.error = UsageError(
+                        "the call was interrupted by a signal handled in the "
+                        "thread that was running the sync client's event loop"
+                    )
+                else:
+                    self.error = exc
             self.completed = True
         finally:
             self._finish()
@@ -526,8 +659,15 @@ class Job(Generic[T]):
     def on_sigint(self, _signum: int, _frame: FrameType | None) -> None:
         """SIGINT while the caller runs the loop: cancel the call, then raise."""
         shared = self._shared
-        if self.interrupted or shared is None:
-            raise KeyboardInterrupt  # the second Ctrl-C: at once
+        if shared is None:
+            raise KeyboardInterrupt
+        if self.interrupted:
+            # The second Ctrl-C: stop the loop at once, and raise once out
+            # of it rather than in whichever call's code runs now.
+            self.forced = True
+            with contextlib.suppress(RuntimeError):  # closed meanwhile
+                shared.loop.call_soon_threadsafe(shared.loop.stop)
+            return
         self.interrupted = True
         try:
             # Threadsafe: wakes the loop if it is waiting in its selector.

@@ -10,6 +10,7 @@ import _thread
 import asyncio
 import concurrent.futures
 import contextlib
+import inspect
 import os
 import signal
 import subprocess
@@ -29,6 +30,7 @@ from ding._errors import BlockingCallInEventLoopWarning, UsageError
 from ding._shared_loop import Job, SharedLoop
 
 if TYPE_CHECKING:
+    import types
     from collections.abc import Callable, Generator, Iterator
 
 # Nothing here may hang: every wait has a deadline well under pytest-timeout's.
@@ -779,9 +781,14 @@ def test_a_closed_loop_raises_usage_error_not_runtime_error() -> None:
         with pytest.raises(UsageError, match="shutting down") as excinfo:
             _portal.call(add, 1, 2)  # would run the loop itself
         assert excinfo.value.__cause__ is None
-        with stale._drive, pytest.raises(UsageError, match="shutting down") as excinfo:
-            _portal.call(add, 1, 2)  # would hand the call over
+        # Another thread holds the loop: the call would hand itself over.
+        holder = threading.Thread(target=stale._drive.try_take)
+        holder.start()
+        holder.join(DEADLINE)
+        with pytest.raises(UsageError, match="shutting down") as excinfo:
+            _portal.call(add, 1, 2)
         assert excinfo.value.__cause__ is None
+        stale._drive.give()
     finally:
         _portal._current = None
 
@@ -845,3 +852,168 @@ def test_arguments_are_passed_through() -> None:
 
     # `fn` is positional-only, so a keyword argument may be called `fn`.
     assert _portal.call(echo, 1, "a", fn=2, b=None) == ((1, "a"), {"fn": 2, "b": None})
+
+
+# --- 9. signals, shutdown races (found by a hostile review) ---------------------
+
+
+class SignalledError(BaseException):
+    """What a signal handler of the app raises (as sys.exit raises SystemExit)."""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="needs SIGUSR1")
+def test_a_signal_handlers_exception_reaches_the_main_thread_not_another_call() -> None:
+    # The main thread runs the loop for its call while another thread's
+    # call computes in it; the app's handler raises in the main thread,
+    # inside that other call's code.
+    def handler(_signum: int, _frame: object) -> None:
+        raise SignalledError
+
+    async def main_call() -> str:
+        await anyio.sleep(2)
+        return "main result"
+
+    async def busy() -> str:
+        end = time.monotonic() + 0.6
+        while time.monotonic() < end:
+            pass  # the signal lands here
+        return "other result"
+
+    previous = signal.signal(signal.SIGUSR1, handler)
+    try:
+        other, outcome = _in_thread_after(0.1, lambda: _portal.call(busy))
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGUSR1)).start()
+        with pytest.raises(SignalledError):
+            _portal.call(main_call)
+        other.join(DEADLINE)
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], UsageError), outcome
+    assert "signal" in str(outcome[0])
+
+
+@pytest.mark.usefixtures("ctrl_c")
+def test_a_second_ctrl_c_never_lands_in_another_threads_call() -> None:
+    async def main_call() -> None:
+        try:
+            await anyio.sleep(5)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.sleep(0.8)  # slow to end: a second Ctrl-C comes
+
+    async def busy() -> str:
+        end = time.monotonic() + 0.6
+        while time.monotonic() < end:
+            pass
+        return "other result"
+
+    def interrupter() -> None:
+        time.sleep(0.2)
+        _interrupt_with_interrupt_main()  # cancels main_call
+        time.sleep(0.3)  # busy() runs in the main thread's loop by now
+        _interrupt_with_interrupt_main()
+
+    other, outcome = _in_thread_after(0.25, lambda: _portal.call(busy))
+    threading.Thread(target=interrupter, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        _portal.call(main_call)
+    other.join(DEADLINE)
+    assert outcome == ["other result"]
+
+
+def test_an_interrupt_right_after_taking_the_loop_does_not_keep_it() -> None:
+    # CPython runs signal handlers as a call returns: right after the call
+    # that takes the loop, before the `try` that hands it back. A trace
+    # raises KeyboardInterrupt exactly there.
+    _portal.call(add, 1, 2)
+    shared = _current()
+    lines, first = inspect.getsourcelines(SharedLoop.run)
+    line = first + next(
+        i for i, text in enumerate(lines) if "if self._drive.try_take():" in text
+    )
+    fired: list[None] = []
+
+    def local(frame: types.FrameType, event: str, _arg: object) -> Any:
+        taken = shared._drive.held()
+        if event == "opcode" and not fired and frame.f_lineno == line and taken:
+            fired.append(None)
+            raise KeyboardInterrupt
+        return local
+
+    def tracer(frame: types.FrameType, _event: str, _arg: object) -> Any:
+        if frame.f_code is SharedLoop.run.__code__:
+            frame.f_trace_opcodes = True
+            return local
+        return None
+
+    sys.settrace(tracer)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _portal.call(add, 1, 2)
+    finally:
+        sys.settrace(None)
+    assert fired
+    assert not shared._drive.held()
+    thread, outcome = _in_thread_after(0, lambda: _portal.call(add, 2, 2))
+    thread.join(DEADLINE)
+    assert outcome == [4]
+
+
+async def _slow_to_cancel() -> None:
+    try:
+        await anyio.sleep(10)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.sleep(0.5)
+
+
+def test_a_shutdown_that_times_out_closes_the_loop_when_its_runner_stops() -> None:
+    thread, outcome = _in_thread_after(0, lambda: _portal.call(_slow_to_cancel))
+    time.sleep(0.2)  # the thread runs the loop now
+    shared = _current()
+    _portal.shutdown(timeout=0.1)  # gives up waiting
+    thread.join(DEADLINE)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], UsageError)
+    assert shared.closed
+    assert shared.loop.is_closed()
+
+
+def test_a_call_from_an_event_loop_after_a_shutdown_fails_instead_of_hanging() -> None:
+    runner, _ = _in_thread_after(0, lambda: _portal.call(_slow_to_cancel))
+    time.sleep(0.2)
+    stale = _current()
+    _portal.shutdown(timeout=0.1)  # times out: the runner still runs the loop
+    # As for a call that picked the loop just before the shutdown.
+    stale.usable = True
+    _portal._current = stale
+
+    async def main() -> BaseException | None:
+        try:
+            with pytest.warns(BlockingCallInEventLoopWarning):
+                _portal.call(add, 1, 2)
+        except UsageError as exc:
+            return exc
+        return None
+
+    try:
+        started = time.monotonic()
+        error = asyncio.run(main())
+    finally:
+        _portal._current = None
+        runner.join(DEADLINE)
+    assert isinstance(error, UsageError)
+    assert time.monotonic() - started < 5
+
+
+def _in_thread_after(
+    delay: float, fn: Callable[[], object]
+) -> tuple[threading.Thread, list[object]]:
+    """Run *fn* in a thread after *delay* seconds; its outcome lands in the list."""
+
+    def later() -> object:
+        time.sleep(delay)
+        return fn()
+
+    return _in_thread(later)
