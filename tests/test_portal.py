@@ -10,7 +10,6 @@ import _thread
 import asyncio
 import concurrent.futures
 import contextlib
-import inspect
 import os
 import signal
 import subprocess
@@ -30,7 +29,6 @@ from ding._errors import BlockingCallInEventLoopWarning, UsageError
 from ding._shared_loop import Job, SharedLoop
 
 if TYPE_CHECKING:
-    import types
     from collections.abc import Callable, Generator, Iterator
 
 # Nothing here may hang: every wait has a deadline well under pytest-timeout's.
@@ -922,37 +920,27 @@ def test_a_second_ctrl_c_never_lands_in_another_threads_call() -> None:
     assert outcome == ["other result"]
 
 
-def test_an_interrupt_right_after_taking_the_loop_does_not_keep_it() -> None:
-    # CPython runs signal handlers as a call returns: right after the call
-    # that takes the loop, before the `try` that hands it back. A trace
-    # raises KeyboardInterrupt exactly there.
+def test_an_interrupt_right_after_taking_the_loop_does_not_keep_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # CPython runs signal handlers as a call returns: here, as the call that
+    # takes the loop returns, before the `try` that hands it back.
     _portal.call(add, 1, 2)
     shared = _current()
-    lines, first = inspect.getsourcelines(SharedLoop.run)
-    line = first + next(
-        i for i, text in enumerate(lines) if "if self._drive.try_take():" in text
-    )
+    original = _shared_loop._Baton.try_take
     fired: list[None] = []
 
-    def local(frame: types.FrameType, event: str, _arg: object) -> Any:
-        taken = shared._drive.held()
-        if event == "opcode" and not fired and frame.f_lineno == line and taken:
+    def taken_then_interrupted(self: _shared_loop._Baton) -> bool:
+        taken = original(self)
+        if taken and not fired:
             fired.append(None)
             raise KeyboardInterrupt
-        return local
+        return taken
 
-    def tracer(frame: types.FrameType, _event: str, _arg: object) -> Any:
-        if frame.f_code is SharedLoop.run.__code__:
-            frame.f_trace_opcodes = True
-            return local
-        return None
-
-    sys.settrace(tracer)
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            _portal.call(add, 1, 2)
-    finally:
-        sys.settrace(None)
+    monkeypatch.setattr(_shared_loop._Baton, "try_take", taken_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _portal.call(add, 1, 2)
+    monkeypatch.undo()
     assert fired
     assert not shared._drive.held()
     thread, outcome = _in_thread_after(0, lambda: _portal.call(add, 2, 2))
