@@ -1005,3 +1005,13 @@ def _in_thread_after(
         return fn()
 
     return _in_thread(later)
+
+
+def test_closing_a_closed_loop_again_does_nothing() -> None:
+    _portal.call(add, 1, 2)
+    shared = _current()
+    _portal.shutdown()
+    assert shared.closed
+    shared.close(0.1)  # as a second shutdown racing the first would
+    assert shared.closed
+    assert _portal.call(add, 1, 2) == 3

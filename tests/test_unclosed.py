@@ -105,6 +105,21 @@ CASES: Final = {
         trio.run(use, client)
         del client
     """,
+    "asyncio: collected in another thread while its loop runs": """
+        import threading
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever)
+        thread.start()
+        client = make()
+        asyncio.run_coroutine_threadsafe(use(client), loop).result(10)
+        del client
+        gc.collect()  # here, while the loop runs in its own thread
+        time.sleep(0.2)  # the loop closes the connections meanwhile
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+    """,
     "sync: Ding dropped unclosed": """
         client = ding.Ding(api_key="k", server_url=URL, customer_uuid="c")
         client.otp.retry(authentication_uuid="a")
