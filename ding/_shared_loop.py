@@ -54,7 +54,6 @@ class SharedLoop:
     Attributes:
         loop: The asyncio loop; run by one thread at a time (holding `_drive`).
         usable: True until a shutdown is requested. Read without a lock.
-        closed: The loop is closed; no call will make progress any more.
         jobs: The calls started in the loop (touched only by the thread
             running the loop).
     """
@@ -64,7 +63,6 @@ class SharedLoop:
 
         self.loop: asyncio.AbstractEventLoop = asyncio.new_event_loop()
         self.usable = True
-        self.closed = False
         self.jobs: set[Job[Any]] = set()
         # Held by the thread running the loop.
         self._drive = _Baton()
@@ -87,6 +85,11 @@ class SharedLoop:
         # loop, inside another thread's call: re-raised in the running thread.
         self._signal_error: BaseException | None = None
         self._tick = _Tick(self.loop)
+
+    @property
+    def closed(self) -> bool:
+        """The loop is closed: no call will make progress any more."""
+        return self.loop.is_closed()
 
     # --- the calling thread -------------------------------------------------
 
@@ -252,7 +255,7 @@ class SharedLoop:
                     pass
 
     def _check_open(self) -> None:
-        if self.closed or self.loop.is_closed():
+        if self.closed:
             raise UsageError(CLOSED_MESSAGE)
 
     def _release(self) -> None:
@@ -395,7 +398,6 @@ class SharedLoop:
                 with contextlib.suppress(Exception):
                     self.loop.run_until_complete(_wind_down(self.loop, timeout))
                 self.loop.close()
-            self.closed = True
         finally:
             self._drive.give()
             with self._state:

@@ -140,11 +140,17 @@ class AuthenticationEvent(_Envelope):
 
 
 @attrs.frozen(kw_only=True)
-class AttemptEvent(_Envelope):
-    """``type: "attempt"``: a code was sent (one event per attempt)."""
+class _AboutAnAttempt(_Envelope):
+    """The fields of an event about one attempt (a code sent)."""
 
     attempt_uuid: str | None = None
     attempt_number: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AttemptEvent(_AboutAnAttempt):
+    """``type: "attempt"``: a code was sent (one event per attempt)."""
+
     capability: Capability | UnknownValue | None = attrs.field(
         default=None, converter=_unknown.capability
     )
@@ -153,11 +159,9 @@ class AttemptEvent(_Envelope):
 
 
 @attrs.frozen(kw_only=True)
-class DeliveryStatusEvent(_Envelope):
+class DeliveryStatusEvent(_AboutAnAttempt):
     """``type: "delivery_status"``: a delivery report for an attempt."""
 
-    attempt_uuid: str | None = None
-    attempt_number: int | None = None
     status: DeliveryStatusStatus | UnknownValue | None = attrs.field(
         default=None, converter=_unknown.delivery_status
     )
@@ -212,21 +216,17 @@ def parse_event(body: bytes | str | Mapping[str, Any]) -> WebhookEvent:
     }
     if kind == "authentication":
         return AuthenticationEvent(**envelope, price=reader.price("price"))
+    if kind in {"attempt", "delivery_status"}:
+        envelope["attempt_uuid"] = reader.text("attempt_uuid")
+        envelope["attempt_number"] = reader.integer("attempt_number")
     if kind == "attempt":
         return AttemptEvent(
             **envelope,
-            attempt_uuid=reader.text("attempt_uuid"),
-            attempt_number=reader.integer("attempt_number"),
             capability=reader.text("capability"),
             price=reader.price("price"),
         )
     if kind == "delivery_status":
-        return DeliveryStatusEvent(
-            **envelope,
-            attempt_uuid=reader.text("attempt_uuid"),
-            attempt_number=reader.integer("attempt_number"),
-            status=reader.text("status"),
-        )
+        return DeliveryStatusEvent(**envelope, status=reader.text("status"))
     return UnknownWebhookEvent(**envelope, type=kind)
 
 
@@ -464,7 +464,7 @@ class Deduplicator:
         if event.id:
             return f"id:{event.id}"
         parts: list[object] = [type(event).__name__, event.auth_uuid, event.time]
-        if isinstance(event, (AttemptEvent, DeliveryStatusEvent)):
+        if isinstance(event, _AboutAnAttempt):
             parts += [event.attempt_uuid, event.attempt_number]
         if isinstance(event, DeliveryStatusEvent):
             parts.append(event.status)
