@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import traceback
 from typing import TYPE_CHECKING
 
 import httpx
@@ -420,6 +421,26 @@ async def test_the_key_never_appears_in_errors(
         )
         assert SECRET not in rendered
         assert SECRET not in str(info.getrepr(showlocals=True, style="long"))
+
+
+@pytest.mark.in_process_only(
+    reason="scripts the error h11 raises for an invalid header, which a "
+    "sound request cannot make a real transport raise"
+)
+async def test_the_key_never_appears_in_a_traceback_of_an_invalid_header(
+    secret_client: ding.AsyncDing, stub: StubDing
+) -> None:
+    # h11 refuses a header it cannot send by quoting it, and the header can
+    # be the key: what a user's traceback shows must not hold it.
+    stub.script.append(
+        httpx.LocalProtocolError(f"Illegal header value b'{SECRET}\\x00'")
+    )
+    with pytest.raises(ding.APIConnectionError) as info:
+        await secret_client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    printed = "".join(traceback.format_exception(info.value))
+    assert "the request could not be sent (invalid HTTP)" in printed
+    assert SECRET not in printed
+    assert SECRET not in str(info.getrepr(style="long", chain=True))
 
 
 @st.composite

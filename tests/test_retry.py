@@ -191,6 +191,38 @@ def test_backoff_grows_caps_and_jitters() -> None:
         assert full * 0.75 <= delay <= full
 
 
+def test_a_retry_after_over_60_seconds_is_never_waited() -> None:
+    # Even when the caller allows an hour in all (the seed SDK's
+    # max_elapsed_time), Ding asking for more than 60 s is not waited for.
+    patient = RetryPolicy.from_seed(
+        3,
+        RetryConfig(
+            "backoff",
+            BackoffStrategy(500, 60_000, 1.5, 3_600_000),
+            retry_connection_errors=True,
+        ),
+    )
+    for status in (429, 503):
+        for asked, wait in [("60", 60.0), ("61", None), ("3600", None)]:
+            answer = httpx.Response(status, headers={"retry-after": asked})
+            for method in ("GET", "POST"):
+                decided = patient.wait_before_retry(
+                    0, answer, method=method, elapsed=0.0
+                )
+                assert decided == wait, (status, asked, method)
+
+
+def test_backoff_subtracts_up_to_25_percent_of_random_jitter() -> None:
+    # Clients that failed together must not all retry at the same instant:
+    # each wait is the full delay minus a random part of up to a quarter.
+    policy = RetryPolicy(max_retries=5, initial_interval=0.5, max_interval=8.0)
+    for retry, full in enumerate([0.5, 1.0, 2.0, 4.0, 8.0, 8.0]):
+        waits = [policy.delay(retry) for _ in range(200)]
+        assert all(full * 0.75 <= wait <= full for wait in waits)
+        # 200 uniform draws all within a fifth of the range: about 1e-140.
+        assert max(waits) - min(waits) > full * 0.25 / 5, (retry, full)
+
+
 @pytest.mark.parametrize(
     ("header", "expected"),
     [
