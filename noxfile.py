@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -32,6 +34,7 @@ nox.options.sessions = [
     "mixed-install",
     "fuzz",
     "docs",
+    "mutants-sample",
 ]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
@@ -206,6 +209,81 @@ def examples(session: nox.Session) -> None:
         # The pytest script, not `-m pytest`, as in `tests`: the installed ding.
         pytest = str(Path(session.bin) / "pytest")
         session.run(pytest, "-p", "no:cacheprovider", *tests, env={"DING_API_KEY": ""})
+
+
+@nox.session(python=TOOLS_PYTHON)
+def mutants(session: nox.Session) -> None:
+    """Mutation-test the SDK core with mutmut; report the score of each module.
+
+    `[tool.mutmut]` in pyproject.toml names the modules and the tests. mutmut
+    keeps its results in mutants/ and runs again only what changed; arguments
+    go to `mutmut run` (a mutant's name, or a glob such as 'ding._retry*').
+    """
+    install_groups(session, "mutation")
+    session.install(".")
+    session.run(
+        "mutmut",
+        "run",
+        "--max-children",
+        str(os.cpu_count() or 1),
+        *session.posargs,
+        env={"DING_EXAMPLES_SCALE": "0.25"},
+    )
+    session.run("python", "scripts/mutation_report.py")
+
+
+# CI's share of `mutants`: every mutant of one core module, against the
+# tests of that module's promises, so that it fits CI's time budget. The
+# retry rules: the README states them to the number, and a retried POST can
+# send a second SMS.
+SAMPLE_MODULE = "ding/_retry.py"
+SAMPLE_TESTS = ("tests/test_retry.py", "tests/test_fault_matrix.py")
+
+
+@nox.session(python=TOOLS_PYTHON, name="mutants-sample")
+def mutants_sample(session: nox.Session) -> None:
+    """Mutation-test ding/_retry.py against its tests, as `mutants` does the core.
+
+    In a copy of the project under .nox/, whose `[tool.mutmut]` mutates that
+    module only and selects those tests; fails as `mutants` does.
+    """
+    install_groups(session, "mutation")
+    session.install(".")
+    work = Path(session.create_tmp()) / "mutants-sample"
+    shutil.rmtree(work, ignore_errors=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for folder in ("ding", "tests"):
+        shutil.copytree(ROOT / folder, work / folder, ignore=ignore)
+    shutil.copy(ROOT / "README.md", work)  # test_fault_matrix.py reads it
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    kept, table, rest = pyproject.partition("\n[tool.mutmut]\n")
+    if not table or "\n[" in rest:
+        session.error("[tool.mutmut] must be the last table of pyproject.toml")
+    settings = PYPROJECT["tool"]["mutmut"]
+    sample = {
+        "source_paths": settings["source_paths"],
+        "only_mutate": [SAMPLE_MODULE],
+        "pytest_add_cli_args": settings["pytest_add_cli_args"],
+        "pytest_add_cli_args_test_selection": list(SAMPLE_TESTS),
+        "also_copy": ["README.md"],
+    }
+    (work / "pyproject.toml").write_text(
+        kept
+        + table
+        + "".join(f"{key} = {json.dumps(value)}\n" for key, value in sample.items()),
+        encoding="utf-8",
+    )
+    with session.chdir(work):
+        session.run(
+            "mutmut",
+            "run",
+            "--max-children",
+            str(os.cpu_count() or 1),
+            env={"DING_EXAMPLES_SCALE": "0.25"},
+        )
+    session.run(
+        "python", "scripts/mutation_report.py", "--mutants", str(work / "mutants")
+    )
 
 
 @contextlib.contextmanager
