@@ -261,7 +261,15 @@ def mutants_sample(session: nox.Session) -> None:
         session.error("[tool.mutmut] must be the last table of pyproject.toml")
     settings = PYPROJECT["tool"]["mutmut"]
     sample = {
-        "source_paths": settings["source_paths"],
+        **{
+            key: settings[key]
+            for key in (
+                "source_paths",
+                "process_isolation",
+                "forkserver_warmup",
+                "preload_modules_file",
+            )
+        },
         "only_mutate": [SAMPLE_MODULE],
         "pytest_add_cli_args": settings["pytest_add_cli_args"],
         "pytest_add_cli_args_test_selection": list(SAMPLE_TESTS),
