@@ -45,6 +45,15 @@ def padded(size: int) -> bytes:
     ).encode()
 
 
+def exactly(size: int) -> bytes:
+    """A valid check answer of exactly *size* bytes."""
+    fields = {"authentication_uuid": AUTH_UUID, "status": "valid", "pad": ""}
+    fields["pad"] = "x" * (size - len(json.dumps(fields)))
+    body = json.dumps(fields).encode()
+    assert len(body) == size
+    return body
+
+
 @functools.cache
 def bomb(encoding: str, inflated: int) -> bytes:
     """A gzip or deflate body that inflates to *inflated* zero bytes (built once)."""
@@ -144,6 +153,19 @@ async def test_a_long_ding_error_message_is_shortened(
     assert len(str(info.value)) < 1200
     assert len(repr(info.value)) < 1300
     assert info.value.message == "m" * 100_000  # the attribute keeps it whole
+
+
+@trio_finalizer_warning
+async def test_the_default_bound_is_1_mib(connect: Connect, stub: StubDing) -> None:
+    # 1,048,576 bytes of body are read; one more is too long.
+    client = connect(api_key="k", max_retries=0)
+    stub.script.append((200, JSON, exactly(MiB)))
+    assert (await check(client)).create_check_response is not None
+    stub.script.append((200, JSON, exactly(MiB + 1)))
+    with pytest.raises(
+        ding.ResponseTooLargeError, match=r"\(1,048,576 bytes once decoded\)"
+    ):
+        await check(client)
 
 
 @trio_finalizer_warning

@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 import ding
-from ding._cli import ExitCode
+from ding._cli import ExitCode, main
 from ding.testing import DEFAULT_CUSTOMER_UUID
 
 if TYPE_CHECKING:
@@ -306,6 +306,35 @@ def test_usage_errors_exit_2_and_say_what_is_wrong(env: dict[str, str]) -> None:
         assert result.returncode == ExitCode.USAGE, (words, result.stderr)
         assert words in result.stderr
         assert result.stdout == ""
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c != "fake"])
+def test_the_timeout_is_60_s_and_max_retries_2_by_default(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # In process: the client each command builds, without --timeout and
+    # --max-retries, bounds the whole call by 60 s and retries twice.
+    built: list[dict[str, object]] = []
+
+    def client(**kwargs: object) -> ding.AsyncDing:
+        built.append(kwargs)
+        raise ding.UsageError("stop here")
+
+    monkeypatch.setattr(ding, "AsyncDing", client)
+    monkeypatch.setenv("DING_API_KEY", KEY)
+    monkeypatch.setenv("DING_CUSTOMER_UUID", DEFAULT_CUSTOMER_UUID)
+    arguments = {
+        "send": ["--phone-number", "+14155550123"],
+        "check": ["--auth-uuid", "x", "--code", "1"],
+        "retry": ["--auth-uuid", "x"],
+        "status": ["--auth-uuid", "x"],
+        "feedback": ["--phone-number", "+14155550123", "--status", "onboarded"],
+        "lookup": ["--phone-number", "+14155550123"],
+    }
+    assert main([command, *arguments[command]]) == ExitCode.USAGE
+    assert "stop here" in capsys.readouterr().err
+    [kwargs] = built
+    assert (kwargs["total_timeout"], kwargs["max_retries"]) == (60.0, 2)
 
 
 def test_every_command_has_help_with_examples(env: dict[str, str]) -> None:

@@ -181,3 +181,35 @@ async def test_the_pool_timeout_bounds_the_wait_in_line() -> None:
     assert queue.waiting == 0
     queue.give()
     assert queue.take()
+
+
+async def test_an_injected_clients_pool_has_no_queue_in_front() -> None:
+    # More calls than the SDK's queue has slots all reach the injected
+    # client at once: each is answered only when every one has arrived.
+    calls = MAX_CONNECTIONS + 50
+    arrived = 0
+    all_in = anyio.Event()
+
+    async def answer(_request: httpx.Request) -> httpx.Response:
+        nonlocal arrived
+        arrived += 1
+        if arrived == calls:
+            all_in.set()
+        await all_in.wait()
+        return httpx.Response(200, json={})
+
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http,
+        ding.AsyncDing(
+            api_key="k",
+            server_url="https://stub.test/v1",
+            customer_uuid=CUSTOMER_UUID,
+            client=http,
+        ) as client,
+    ):
+        assert client._pipeline.pool.queue is None
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as group:
+                for _ in range(calls):
+                    group.start_soon(client.otp.get_authentication_status, AUTH_UUID)
+    assert arrived == calls

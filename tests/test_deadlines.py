@@ -19,6 +19,8 @@ import httpx
 import pytest
 
 import ding
+import ding._pipeline
+from ding._loops import attempt_bound
 from tests._listen import listening
 from tests._stub import AUTH_UUID, CUSTOMER_UUID
 
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
     import socket
     import threading
     from collections.abc import Generator
+
+    from tests._stub import StubDing
 
 pytestmark = pytest.mark.anyio
 
@@ -200,3 +204,22 @@ def test_the_defaults_are_documented_numbers() -> None:
         15,
         15,
     )
+
+
+async def test_each_attempt_is_bounded_by_15_s_by_default(
+    tcp_stub: tuple[StubDing, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The largest of the default timeout's values bounds the whole attempt.
+    bounds: list[float | None] = []
+
+    def spy(timeout: httpx.Timeout) -> float | None:
+        bounds.append(attempt_bound(timeout))
+        return bounds[-1]
+
+    monkeypatch.setattr(ding._pipeline, "attempt_bound", spy)
+    _, url = tcp_stub
+    async with ding.AsyncDing(
+        api_key="k", server_url=url, customer_uuid=CUSTOMER_UUID
+    ) as client:
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert bounds == [15.0]

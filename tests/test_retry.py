@@ -265,3 +265,16 @@ async def test_a_pool_timeout_is_never_retried(
     with pytest.raises(ding.APITimeoutError, match="pool timeout"):
         await call()
     assert len(stub.requests) == 1
+
+
+async def test_a_failure_safe_to_repeat_is_retried_twice_by_default(
+    connect: Connect, stub: StubDing
+) -> None:
+    # No max_retries given: the first attempt and 2 retries, then the error.
+    client = connect(api_key="k")
+    stub.script.extend(
+        [json_reply(503, {"message": "later"}, **{"retry-after": "0.01"})] * 4
+    )
+    with pytest.raises(ding.ServerError):
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert len(stub.requests) == 3

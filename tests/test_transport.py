@@ -28,6 +28,7 @@ import ding
 from ding._aiohttp import AiohttpTransport, _header_items
 from ding._pipeline import _wire_headers
 from tests._stub import CUSTOMER_UUID, StubDing
+from tests.conftest import pytest_generate_tests
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -183,6 +184,83 @@ async def test_the_pool_chooses_the_transport_of_the_backend(
     assert type(transport) is expected
     assert res.raw_response is not None
     assert res.raw_response.request.headers["x-api-key"] == "[redacted]"
+
+
+async def test_the_own_pool_opens_at_most_100_connections(anyio_backend: str) -> None:
+    # aiohttp's connector on asyncio keeps idle connections 5 s; httpx's pool
+    # on trio keeps 20 of them 5 s; a queue of 100 slots is in front of both.
+    with raw_server("ok") as server:
+        async with make_client(server.url) as client:
+            await client.otp.create_authentication(phone_number="+14155550123")
+            pool = client._pipeline.pool
+            assert pool.queue is not None
+            assert pool.queue.size == 100
+            assert pool.client is not None
+            transport = pool.client._transport
+            if anyio_backend == "asyncio":
+                assert isinstance(transport, AiohttpTransport)
+                assert transport._session is not None
+                connector = transport._session.connector
+                assert connector is not None
+                assert (connector.limit, connector.limit_per_host) == (100, 0)
+                assert connector._keepalive_timeout == 5.0  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+            else:
+                assert isinstance(transport, httpx.AsyncHTTPTransport)
+                limits = (
+                    transport._pool._max_connections,
+                    transport._pool._max_keepalive_connections,
+                    transport._pool._keepalive_expiry,
+                )
+                assert limits == (100, 20, 5.0)
+
+
+class _Definition:
+    """What `pytest_generate_tests` reads of a test's definition."""
+
+    nodeid = "tests/test_x.py::test_x"
+
+    def __init__(self, *marks: pytest.MarkDecorator) -> None:
+        self.marks = [m.mark for m in marks]
+
+    def get_closest_marker(self, name: str) -> pytest.Mark | None:
+        return next((m for m in self.marks if m.name == name), None)
+
+    def add_marker(self, marker: pytest.MarkDecorator) -> None:
+        self.marks.append(marker.mark)
+
+
+class _Metafunc:
+    fixturenames = ("client", "connect", "transport")
+
+    def __init__(self, *marks: pytest.MarkDecorator) -> None:
+        self.definition = _Definition(*marks)
+
+
+def _transports_of(*marks: pytest.MarkDecorator) -> list[str]:
+    metafunc = _Metafunc(*marks)
+    pytest_generate_tests(metafunc)  # type: ignore[arg-type]
+    parametrize = metafunc.definition.get_closest_marker("parametrize")
+    assert parametrize is not None
+    return list(parametrize.kwargs["ids"])
+
+
+def test_every_test_of_connect_runs_on_the_five_transports() -> None:
+    # A test that uses `client` or `connect` (hence `transport`) runs once
+    # per transport; one marked in_process_only on the in-process ones.
+    assert _transports_of() == [
+        "asyncio-mock",
+        "trio-mock",
+        "asyncio-aiohttp",
+        "trio-httpcore",
+        "asyncio-httpx",
+    ]
+    only = pytest.mark.in_process_only(reason="a connect error on demand")
+    assert _transports_of(only) == ["asyncio-mock", "trio-mock"]
+
+
+def test_in_process_only_needs_a_reason() -> None:
+    with pytest.raises(pytest.UsageError, match="in_process_only needs a reason="):
+        _transports_of(pytest.mark.in_process_only)
 
 
 async def test_the_own_pool_keeps_no_cookies() -> None:

@@ -185,3 +185,19 @@ def test_forked_child_leaves_the_parents_connections_alone(
     result = run_case(url, body)
     assert result.returncode == 0, result.stderr
     assert "nclosed" not in result.stderr, result.stderr
+
+
+def test_a_short_soak_run_leaves_nothing_over() -> None:
+    # scripts/soak.py, shortened: it fails (exit status 1) on a warning, an
+    # unexpected exception, or a thread or file descriptor left over.
+    script = Path(ROOT) / "scripts" / "soak.py"
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, str(script), "--lifecycles", "20", "--calls", "200"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": ROOT},
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "round 2: 200 calls" in result.stdout, result.stdout

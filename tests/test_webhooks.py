@@ -75,6 +75,22 @@ def _events_from_the_fake(**create: Any) -> tuple[str, list[dict[str, Any]], lis
     )
 
 
+def test_docs_fake_md_describes_every_event_the_fake_sends() -> None:
+    # Each kind of event the fake sends has its bullet in docs/fake.md's
+    # "Webhook events", and each field of its payload is named there.
+    text = (ROOT / "docs" / "fake.md").read_text(encoding="utf-8")
+    section = text[text.index("## Webhook events") :]
+    _, payloads, _ = _events_from_the_fake(
+        callback_url="https://receiver.example/ding", correlation_id="order-42"
+    )
+    kinds = {payload["type"] for payload in payloads}
+    assert kinds == {"authentication", "attempt", "delivery_status"}
+    for payload in payloads:
+        assert f"* `{payload['type']}` (" in section, payload["type"]
+        for field in payload:
+            assert f"`{field}`" in section, (payload["type"], field)
+
+
 # --- parsing ---------------------------------------------------------------------
 
 

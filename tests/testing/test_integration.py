@@ -431,3 +431,56 @@ def test_nonsense_faults_over_http_are_400(fake: FakeDing) -> None:
         )
     assert answer.status_code == 400
     assert fake.faults.pending == 0
+
+
+@pytest.mark.parametrize(
+    "server_url",
+    ["https://api.ding.live/v1", "https://ding.fake/v1", "http://x.localhost:9/v1"],
+)
+def test_the_fake_reads_only_the_path_so_the_default_url_reaches_it(
+    fake: FakeDing, server_url: str
+) -> None:
+    # Through its transport, any server URL whose path is /v1 reaches the fake,
+    # the SDK's default one too (given by leaving server_url out).
+    http = httpx.AsyncClient(transport=fake.transport())
+    client = (
+        ding.Ding(api_key="k", customer_uuid=DEFAULT_CUSTOMER_UUID, client=http)
+        if server_url == ding.SERVERS[0]
+        else ding.Ding(
+            api_key="k",
+            customer_uuid=DEFAULT_CUSTOMER_UUID,
+            client=http,
+            server_url=server_url,
+        )
+    )
+    with client:
+        assert client.server_url == server_url
+        sent = client.otp.create_authentication(phone_number=PHONE)
+    message = fake.outbox.last(PHONE)
+    assert message is not None
+    assert message.authentication_uuid == sent.authentication_uuid
+
+
+def test_a_fault_spec_defaults_to_any_operation_and_the_next_call(
+    fake: FakeDing,
+) -> None:
+    # Without "operation" the fault is for any operation ("*"); without
+    # "times" or "on_call", for the next call only.
+    with (
+        fake.serve() as server,
+        fake.client(
+            server_url=server.url + "/v1", client=None, max_retries=0
+        ) as client,
+    ):
+        scheduled = httpx.post(
+            f"{server.url}/_fake/faults", json={"fault": "server_error"}
+        )
+        assert scheduled.json() == {"scheduled": "server_error"}
+        with pytest.raises(ding.ServerError):
+            client.lookup.lookup(PHONE)
+        assert client.lookup.lookup(PHONE).status_code == 200
+        httpx.post(f"{server.url}/_fake/faults", json={"fault": "server_error"})
+        with pytest.raises(ding.ServerError):
+            client.otp.create_authentication(phone_number=PHONE)
+        assert client.otp.create_authentication(phone_number=PHONE).status_code == 200
+    assert fake.faults.pending == 0
