@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import settings
 
 import ding
+from ding import _converter, _pipeline
 from tests._examples import examples
 from tests._stub import CUSTOMER_UUID, StubDing, StubServer, serve_tcp
 
@@ -29,6 +31,20 @@ settings.load_profile("ding")
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     """Run every async test on asyncio and on trio, explicitly."""
     return str(request.param)
+
+
+if os.environ.get("MUTANT_UNDER_TEST"):
+    # Under mutation testing (`nox -s mutants`), what the package builds once
+    # per process is built again for each test: mutmut maps a function to the
+    # tests during which it runs, so a converter built in the first test
+    # would leave its code mapped to that test alone, and its mutants would
+    # meet no other.
+
+    @pytest.fixture(autouse=True)
+    def _build_once_per_test() -> None:
+        _converter.converter.cache_clear()
+        _converter._structure_error_body.cache_clear()
+        _pipeline._url.cache_clear()
 
 
 @pytest.fixture(autouse=True)
