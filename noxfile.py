@@ -211,6 +211,11 @@ def examples(session: nox.Session) -> None:
         session.run(pytest, "-p", "no:cacheprovider", *tests, env={"DING_API_KEY": ""})
 
 
+# Mutants tested side by side: two per CPU, since many tests wait on a
+# socket or a deadline rather than compute.
+MUTANT_PROCESSES = 2 * (os.cpu_count() or 1)
+
+
 @nox.session(python=TOOLS_PYTHON)
 def mutants(session: nox.Session) -> None:
     """Mutation-test the SDK core with mutmut; report the score of each module.
@@ -225,7 +230,7 @@ def mutants(session: nox.Session) -> None:
         "mutmut",
         "run",
         "--max-children",
-        str(os.cpu_count() or 1),
+        str(MUTANT_PROCESSES),
         *session.posargs,
         env={"DING_EXAMPLES_SCALE": "0.25"},
     )
@@ -286,7 +291,7 @@ def mutants_sample(session: nox.Session) -> None:
             "mutmut",
             "run",
             "--max-children",
-            str(os.cpu_count() or 1),
+            str(MUTANT_PROCESSES),
             env={"DING_EXAMPLES_SCALE": "0.25"},
         )
     session.run(
