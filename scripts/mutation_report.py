@@ -43,7 +43,10 @@ STATUS: Final[dict[int | None, str]] = {
     24: "timeout",
     -24: "timeout",
     152: "timeout",
-    255: "timeout",
+    # mutmut reports 255 as a timeout, but its fork server's mutant process
+    # exits 255 when running the tests raised (pytest could not start, say):
+    # nothing was tested, so it is not counted as caught.
+    255: "error",
     37: "type check",
     -11: "segfault",
     -9: "segfault",
@@ -181,13 +184,17 @@ def report(
         score = percentage(counts)
         if score < fail_under:
             failures.append(f"{module}: {score:.1f} % < {fail_under:g} %")
+        if counts["not run"]:
+            failures.append(
+                f"{module}: {counts['not run']} not run (`nox -s mutants` finishes)"
+            )
         odd = {
             state: n
             for state, n in counts.items()
-            if state not in {*CAUGHT, *MISSED, "equivalent", "mutants"}
+            if state not in {*CAUGHT, *MISSED, "equivalent", "mutants", "not run"}
         }
         if odd:
-            failures.append(f"{module}: {odd} (run `nox -s mutants` to finish)")
+            failures.append(f"{module}: {odd}: run them again by name")
     print(f"{'all':<22}" + line(totals))
     return failures, survivors
 
