@@ -477,3 +477,70 @@ def test_no_warning_on_import() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ding.AsyncDing(api_key="k")
+
+
+# -- what a refused call says ------------------------------------------------
+
+
+async def test_a_closed_client_says_it_is_closed_and_what_to_do() -> None:
+    client = ding.AsyncDing(api_key="k", customer_uuid=CUSTOMER_UUID)
+    await client.aclose()
+    with pytest.raises(ding.UsageError) as info:
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert str(info.value) == "this client is closed; create a new one"
+
+
+async def test_a_closed_injected_client_is_named_as_the_cause(stub: StubDing) -> None:
+    http = httpx.AsyncClient(transport=stub.async_transport())
+    client = ding.AsyncDing(
+        api_key="k",
+        server_url="https://stub.test/v1",
+        customer_uuid=CUSTOMER_UUID,
+        client=http,
+    )
+    await http.aclose()
+    with pytest.raises(ding.UsageError) as info:
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert str(info.value) == "the httpx.AsyncClient passed as client= is closed"
+    assert stub.requests == []
+
+
+async def test_a_missing_customer_uuid_says_where_to_set_it(
+    connect: Connect, stub: StubDing
+) -> None:
+    client = connect(api_key="k", customer_uuid=None)
+    with pytest.raises(ding.UsageError) as info:
+        await client.otp.create_authentication(phone_number="+1234567890")
+    assert str(info.value) == (
+        "no customer_uuid: pass it to the operation or to the client, "
+        "or set the DING_CUSTOMER_UUID environment variable"
+    )
+    assert stub.requests == []
+
+
+async def test_a_body_the_encoder_refuses_names_the_request_type(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    with pytest.raises(ding.UsageError) as info:
+        await client._pipeline.post(
+            "/authentication",
+            shared.CreateAuthenticationRequest(phone_number=object()),  # type: ignore[arg-type]
+            components.CreateAuthenticationResponse,
+            timeout=ding.NOT_GIVEN,
+            extra_headers=None,
+        )
+    assert str(info.value).startswith(
+        "the CreateAuthenticationRequest cannot be sent as JSON: "
+    )
+    assert stub.requests == []
+
+
+async def test_a_request_that_cannot_be_built_is_a_usage_error_naming_it(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    # A URL longer than httpx accepts: nothing is sent.
+    with pytest.raises(ding.UsageError) as info:
+        await client.lookup.lookup("+1" + "2" * 70_000)
+    assert str(info.value).startswith("cannot build the request for GET /lookup/%2B12")
+    assert isinstance(info.value.__cause__, httpx.InvalidURL)
+    assert stub.requests == []
