@@ -336,3 +336,22 @@ def test_seed_request_models_are_frozen() -> None:
     req = shared.CreateCheckRequest(authentication_uuid=AUTH_UUID, check_code="1")
     with pytest.raises(AttributeError):
         setattr(req, "check_code", "2")  # noqa: B010 - the checkers know it is frozen
+
+
+@pytest.mark.in_process_only(
+    reason="a transport that fails with a bare RuntimeError, which only a "
+    "scripted one can"
+)
+async def test_a_client_that_cannot_send_says_so_with_the_request(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    # httpx and anyio raise RuntimeError for a client used after close or
+    # across event loops: a connection error naming the call and the cause.
+    stub.script.append(RuntimeError("Event loop is closed"))
+    with pytest.raises(ding.APIConnectionError) as info:
+        await client.otp.retry(authentication_uuid=AUTH_UUID)
+    assert str(info.value) == (
+        "POST /v1/retry: the HTTP client cannot send: Event loop is closed"
+    )
+    assert info.value.request is not None
+    assert info.value.request.headers["x-api-key"] == "[redacted]"
