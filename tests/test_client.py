@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import warnings
 from typing import TYPE_CHECKING
@@ -544,3 +545,15 @@ async def test_a_request_that_cannot_be_built_is_a_usage_error_naming_it(
     assert str(info.value).startswith("cannot build the request for GET /lookup/%2B12")
     assert isinstance(info.value.__cause__, httpx.InvalidURL)
     assert stub.requests == []
+
+
+async def test_a_result_s_response_says_how_long_the_attempt_took(
+    client: ding.AsyncDing,
+) -> None:
+    # Results are httpx.Responses whichever transport sends them: elapsed
+    # is set, and is the attempt's time, not a clock reading.
+    res = await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert res.raw_response is not None
+    elapsed = res.raw_response.elapsed
+    assert isinstance(elapsed, dt.timedelta)
+    assert dt.timedelta(0) <= elapsed < dt.timedelta(seconds=30)
