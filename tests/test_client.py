@@ -557,3 +557,37 @@ async def test_a_result_s_response_says_how_long_the_attempt_took(
     elapsed = res.raw_response.elapsed
     assert isinstance(elapsed, dt.timedelta)
     assert dt.timedelta(0) <= elapsed < dt.timedelta(seconds=30)
+
+
+async def test_an_injected_client_sends_every_call_of_every_copy(
+    stub: StubDing,
+) -> None:
+    # "That client, as it is": its headers (a Connection header included)
+    # and its hooks apply to the calls of with_options copies too.
+    seen: list[str] = []
+
+    async def hook(request: httpx.Request) -> None:
+        seen.append(request.url.path)
+
+    http = httpx.AsyncClient(
+        transport=stub.async_transport(),
+        headers={"connection": "close", "x-tenant": "t1"},
+        event_hooks={"request": [hook]},
+    )
+    async with (
+        http,
+        ding.AsyncDing(
+            api_key="k",
+            server_url="https://stub.test/v1",
+            client=http,
+            customer_uuid=CUSTOMER_UUID,
+        ) as client,
+    ):
+        copy = client.with_options(timeout=3, max_retries=0)
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+        await copy.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+        await copy.otp.get_authentication_status(AUTH_UUID)
+    assert seen == ["/v1/check", "/v1/check", f"/v1/authentication/{AUTH_UUID}"]
+    for request in stub.requests:
+        assert request.headers["connection"] == "close"
+        assert request.headers["x-tenant"] == "t1"
