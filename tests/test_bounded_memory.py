@@ -15,6 +15,7 @@ import tracemalloc
 import zlib
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 
 import ding
@@ -206,3 +207,56 @@ async def test_gzip_answers_still_decode(connect: Connect, stub: StubDing) -> No
     result = await check(client)
     assert result.create_check_response is not None
     assert result.create_check_response.authentication_uuid == AUTH_UUID
+
+
+@trio_finalizer_warning
+async def test_a_body_that_cannot_be_decompressed_is_malformed_and_says_why(
+    connect: Connect, stub: StubDing
+) -> None:
+    # Broken compression is a malformed answer, whose garbled bytes are not
+    # kept as its body.
+    client = connect(api_key="k", max_retries=0)
+    stub.script.append((200, {**JSON, "content-encoding": "gzip"}, b"not gzip"))
+    with pytest.raises(ding.MalformedResponseError) as info:
+        await check(client)
+    assert type(info.value) is ding.MalformedResponseError
+    assert str(info.value) == (
+        "the response body could not be decoded (Content-Encoding): Status 200"
+    )
+    assert info.value.status_code == 200
+    assert info.value.body == ""
+    assert info.value.raw_response.status_code == 200
+    assert isinstance(info.value.__cause__, httpx.DecodingError)
+
+
+@trio_finalizer_warning
+async def test_a_long_success_says_the_bound_and_that_the_rest_was_not_read(
+    connect: Connect, stub: StubDing
+) -> None:
+    small = connect(api_key="k", max_retries=0, max_response_size=64)
+    stub.script.append((200, JSON, padded(300)))
+    with pytest.raises(ding.ResponseTooLargeError) as info:
+        await check(small)
+    assert str(info.value) == (
+        "POST /v1/check: the answer is longer than max_response_size (64 bytes "
+        "once decoded); the rest was not read: Status 200"
+    )
+    assert info.value.status_code == 200
+    assert info.value.body == ""
+    assert info.value.raw_response.status_code == 200
+
+
+@trio_finalizer_warning
+async def test_a_long_redirect_is_still_a_redirect(
+    connect: Connect, stub: StubDing
+) -> None:
+    # Only a success is refused for its length: a 3xx is an error answer,
+    # which keeps its status and its first bytes.
+    small = connect(api_key="k", max_retries=0, max_response_size=64)
+    stub.script.append(
+        (300, {**JSON, "location": "https://elsewhere.test/v1/check"}, padded(300))
+    )
+    with pytest.raises(ding.RedirectError) as info:
+        await check(small)
+    assert info.value.status_code == 300
+    assert info.value.location == "https://elsewhere.test/v1/check"

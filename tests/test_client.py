@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import warnings
 from typing import TYPE_CHECKING
@@ -477,3 +478,116 @@ def test_no_warning_on_import() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ding.AsyncDing(api_key="k")
+
+
+# -- what a refused call says ------------------------------------------------
+
+
+async def test_a_closed_client_says_it_is_closed_and_what_to_do() -> None:
+    client = ding.AsyncDing(api_key="k", customer_uuid=CUSTOMER_UUID)
+    await client.aclose()
+    with pytest.raises(ding.UsageError) as info:
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert str(info.value) == "this client is closed; create a new one"
+
+
+async def test_a_closed_injected_client_is_named_as_the_cause(stub: StubDing) -> None:
+    http = httpx.AsyncClient(transport=stub.async_transport())
+    client = ding.AsyncDing(
+        api_key="k",
+        server_url="https://stub.test/v1",
+        customer_uuid=CUSTOMER_UUID,
+        client=http,
+    )
+    await http.aclose()
+    with pytest.raises(ding.UsageError) as info:
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert str(info.value) == "the httpx.AsyncClient passed as client= is closed"
+    assert stub.requests == []
+
+
+async def test_a_missing_customer_uuid_says_where_to_set_it(
+    connect: Connect, stub: StubDing
+) -> None:
+    client = connect(api_key="k", customer_uuid=None)
+    with pytest.raises(ding.UsageError) as info:
+        await client.otp.create_authentication(phone_number="+1234567890")
+    assert str(info.value) == (
+        "no customer_uuid: pass it to the operation or to the client, "
+        "or set the DING_CUSTOMER_UUID environment variable"
+    )
+    assert stub.requests == []
+
+
+async def test_a_body_the_encoder_refuses_names_the_request_type(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    with pytest.raises(ding.UsageError) as info:
+        await client._pipeline.post(
+            "/authentication",
+            shared.CreateAuthenticationRequest(phone_number=object()),  # type: ignore[arg-type]
+            components.CreateAuthenticationResponse,
+            timeout=ding.NOT_GIVEN,
+            extra_headers=None,
+        )
+    assert str(info.value).startswith(
+        "the CreateAuthenticationRequest cannot be sent as JSON: "
+    )
+    assert stub.requests == []
+
+
+async def test_a_request_that_cannot_be_built_is_a_usage_error_naming_it(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    # A URL longer than httpx accepts: nothing is sent.
+    with pytest.raises(ding.UsageError) as info:
+        await client.lookup.lookup("+1" + "2" * 70_000)
+    assert str(info.value).startswith("cannot build the request for GET /lookup/%2B12")
+    assert isinstance(info.value.__cause__, httpx.InvalidURL)
+    assert stub.requests == []
+
+
+async def test_a_result_s_response_says_how_long_the_attempt_took(
+    client: ding.AsyncDing,
+) -> None:
+    # Results are httpx.Responses whichever transport sends them: elapsed
+    # is set, and is the attempt's time, not a clock reading.
+    res = await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert res.raw_response is not None
+    elapsed = res.raw_response.elapsed
+    assert isinstance(elapsed, dt.timedelta)
+    assert dt.timedelta(0) <= elapsed < dt.timedelta(seconds=30)
+
+
+async def test_an_injected_client_sends_every_call_of_every_copy(
+    stub: StubDing,
+) -> None:
+    # "That client, as it is": its headers (a Connection header included)
+    # and its hooks apply to the calls of with_options copies too.
+    seen: list[str] = []
+
+    async def hook(request: httpx.Request) -> None:
+        seen.append(request.url.path)
+
+    http = httpx.AsyncClient(
+        transport=stub.async_transport(),
+        headers={"connection": "close", "x-tenant": "t1"},
+        event_hooks={"request": [hook]},
+    )
+    async with (
+        http,
+        ding.AsyncDing(
+            api_key="k",
+            server_url="https://stub.test/v1",
+            client=http,
+            customer_uuid=CUSTOMER_UUID,
+        ) as client,
+    ):
+        copy = client.with_options(timeout=3, max_retries=0)
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+        await copy.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+        await copy.otp.get_authentication_status(AUTH_UUID)
+    assert seen == ["/v1/check", "/v1/check", f"/v1/authentication/{AUTH_UUID}"]
+    for request in stub.requests:
+        assert request.headers["connection"] == "close"
+        assert request.headers["x-tenant"] == "t1"

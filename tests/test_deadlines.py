@@ -223,3 +223,32 @@ async def test_each_attempt_is_bounded_by_15_s_by_default(
     ) as client:
         await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
     assert bounds == [15.0]
+
+
+async def test_a_cut_attempt_is_a_read_timeout_saying_how_long_it_was_allowed() -> None:
+    # The attempt's bound fails as httpx's own read timeout would, chained,
+    # with the bound in its words and the (redacted) request it cut.
+    with server("trickle") as (url, _):
+        async with make(url, injected=False, timeout=0.3) as client:
+            with pytest.raises(ding.APITimeoutError) as info:
+                await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert str(info.value) == "POST /v1/check: read timeout"
+    cause = info.value.__cause__
+    assert isinstance(cause, httpx.ReadTimeout)
+    assert str(cause) == "the attempt took longer than 0.3 s"
+    assert cause.request is info.value.request
+    assert info.value.request is not None
+    assert info.value.request.headers["x-api-key"] == "[redacted]"
+
+
+async def test_the_total_timeout_error_names_the_call_and_the_bound() -> None:
+    with server("trickle") as (url, _):
+        async with make(url, injected=False, timeout=30, total_timeout=0.3) as client:
+            with pytest.raises(ding.APITimeoutError) as info:
+                await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert str(info.value) == (
+        "POST /v1/check: total timeout: the call took longer than "
+        "total_timeout (0.3 s), retries included"
+    )
+    assert info.value.request is not None
+    assert info.value.request.headers["x-api-key"] == "[redacted]"

@@ -534,3 +534,65 @@ async def test_any_answer_on_each_transport(
     reply: tuple[int, dict[str, str], bytes],
 ) -> None:
     await any_answer_is_an_envelope_or_a_ding_error(secret_client, stub, reply)
+
+
+async def test_a_malformed_success_keeps_its_words_status_body_and_response(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    stub.script.append((200, {"content-type": "text/html"}, b"<p>hi</p>"))
+    with pytest.raises(ding.MalformedResponseError) as info:
+        await client.otp.retry(authentication_uuid=AUTH_UUID)
+    assert info.value.message == "unknown content-type received: text/html"
+    assert str(info.value) == (
+        "unknown content-type received: text/html: Status 200\n<p>hi</p>"
+    )
+    assert info.value.status_code == 200
+    assert info.value.body == "<p>hi</p>"
+    assert info.value.raw_response.content == b"<p>hi</p>"
+
+
+async def test_a_success_without_a_content_type_is_malformed_saying_so(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    stub.script.append((200, {}, b'{"authentication_uuid": "a"}'))
+    with pytest.raises(ding.MalformedResponseError) as info:
+        await client.otp.retry(authentication_uuid=AUTH_UUID)
+    assert info.value.message == "unknown content-type received: "
+
+
+async def test_any_2xx_with_a_body_is_decoded(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    stub.script.append(
+        json_reply(201, {"authentication_uuid": AUTH_UUID, "status": "approved"})
+    )
+    res = await client.otp.retry(authentication_uuid=AUTH_UUID)
+    assert res.status_code == 201
+    assert res.retry_authentication_response is not None
+    assert res.retry_authentication_response.authentication_uuid == AUTH_UUID
+
+
+@pytest.mark.parametrize("status", [201, 202])
+async def test_an_empty_2xx_other_than_200_is_no_content(
+    client: ding.AsyncDing, stub: StubDing, status: int
+) -> None:
+    # An empty 200 is malformed (test_malformed_success_bodies); any other
+    # empty success, like a 204, carries no model.
+    stub.script.append((status, {"content-type": "application/json"}, b""))
+    res = await client.otp.retry(authentication_uuid=AUTH_UUID)
+    assert res.status_code == status
+    assert res.retry_authentication_response is None
+
+
+@pytest.mark.in_process_only(
+    reason="a 204 with a body, which HTTP/1.1 transports never hand over"
+)
+async def test_a_204_is_no_content_whatever_body_comes_with_it(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    stub.script.append(
+        json_reply(204, {"authentication_uuid": AUTH_UUID, "status": "approved"})
+    )
+    res = await client.otp.retry(authentication_uuid=AUTH_UUID)
+    assert res.status_code == 204
+    assert res.retry_authentication_response is None

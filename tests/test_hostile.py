@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 import os
 import pickle
 import subprocess
 import sys
+import weakref
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+import trio
 
 import ding
 from ding.models import errors, shared
@@ -336,3 +339,53 @@ def test_seed_request_models_are_frozen() -> None:
     req = shared.CreateCheckRequest(authentication_uuid=AUTH_UUID, check_code="1")
     with pytest.raises(AttributeError):
         setattr(req, "check_code", "2")  # noqa: B010 - the checkers know it is frozen
+
+
+@pytest.mark.in_process_only(
+    reason="a transport that fails with a bare RuntimeError, which only a "
+    "scripted one can"
+)
+async def test_a_client_that_cannot_send_says_so_with_the_request(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    # httpx and anyio raise RuntimeError for a client used after close or
+    # across event loops: a connection error naming the call and the cause.
+    stub.script.append(RuntimeError("Event loop is closed"))
+    with pytest.raises(ding.APIConnectionError) as info:
+        await client.otp.retry(authentication_uuid=AUTH_UUID)
+    assert str(info.value) == (
+        "POST /v1/retry: the HTTP client cannot send: Event loop is closed"
+    )
+    assert info.value.request is not None
+    assert info.value.request.headers["x-api-key"] == "[redacted]"
+
+
+def test_one_client_per_event_loop_reused_on_that_loop(
+    tcp_stub: tuple[StubDing, str],
+) -> None:
+    # In this process, unlike test_owned_client_survives_two_event_loops, so
+    # that the switch itself is seen: calls on one loop share one HTTP client
+    # (its connections); on another loop a fresh one is made, and the first,
+    # bound to a loop that is gone, is let go rather than kept.
+    _, url = tcp_stub
+    client = ding.AsyncDing(api_key="k", server_url=url, customer_uuid=CUSTOMER_UUID)
+    made: list[httpx.AsyncClient | None] = []
+
+    async def use_twice() -> None:
+        for _ in range(2):
+            res = await client.otp.retry(authentication_uuid=AUTH_UUID)
+            assert res.status_code == 200
+            made.append(client._pipeline.pool.client)
+
+    trio.run(use_twice)
+    first = weakref.ref(made[0]) if made[0] is not None else None
+    trio.run(use_twice)
+    trio.run(client.aclose)
+    assert made[0] is not None
+    assert made[0] is made[1]
+    assert made[2] is made[3]
+    assert made[2] is not made[0]
+    made.clear()
+    gc.collect()
+    assert first is not None
+    assert first() is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -148,3 +149,30 @@ async def test_no_line_when_off(
 )
 def test_mask(text: str, masked: str) -> None:
     assert mask(text) == masked
+
+
+@pytest.mark.in_process_only(
+    reason="scripts an httpx connect error, which only a transport can raise"
+)
+async def test_debug_adds_a_line_per_retry_with_its_wait(
+    connect: Connect, stub: StubDing, caplog: pytest.LogCaptureFixture
+) -> None:
+    # README, Logging: "DEBUG adds a line per retry (the wait before it)":
+    # the operation, what failed, the retry's number and the wait.
+    client = connect(api_key=KEY, max_retries=3, retry_config=FAST)
+    stub.script.extend(
+        [
+            json_reply(503, {"code": "busy", "message": "busy"}),
+            httpx.ConnectError("refused"),
+        ]
+    )
+    with caplog.at_level(logging.DEBUG, logger="ding"):
+        await client.lookup.lookup(PHONE)
+    retries = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+    assert len(retries) == 2
+    assert re.fullmatch(
+        r"GET lookup failed \(ServerError\); retry 1 in \d+\.\d\ds", retries[0]
+    )
+    assert re.fullmatch(
+        r"GET lookup failed \(ConnectError\); retry 2 in \d+\.\d\ds", retries[1]
+    )
