@@ -1009,6 +1009,11 @@ PROBLEMS: list[tuple[type[Any], object, str]] = [
     ),
     (
         _models.AuthenticationStatusResponse,
+        {"events": [1]},
+        "expected an object (event), got number @ $.events[0]",
+    ),
+    (
+        _models.AuthenticationStatusResponse,
         {"events": [{"type": 5}]},
         "expected a string event type, got number @ $.events[0]",
     ),
