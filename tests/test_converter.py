@@ -3,6 +3,7 @@
 import datetime as dt
 import enum
 import json
+import traceback
 import types
 import typing
 from typing import Any, TypeVar
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from ding import UnknownValue, _models
 from ding._converter import (
     DecodeError,
+    decode_response,
     format_timestamp,
     make_converter,
     parse_timestamp,
@@ -937,3 +939,171 @@ def test_only_decode_error_escapes_for_status_with_events(
     assert isinstance(decoded, _models.AuthenticationStatusResponse)
     for event in decoded.events or ():
         assert isinstance(event, (*EVENT_CLASSES, _models.UnknownEvent))
+
+
+# --------------------------------------------------------------------------
+# What a decoding error says
+# --------------------------------------------------------------------------
+
+PROBLEMS: list[tuple[type[Any], object, str]] = [
+    (
+        _models.CreateAuthenticationResponse,
+        {"authentication_uuid": 1},
+        "expected a string, got number @ $.authentication_uuid",
+    ),
+    (
+        _models.CreateAuthenticationResponse,
+        {"authentication_uuid": {1}},
+        "expected a string, got set @ $.authentication_uuid",
+    ),
+    (
+        _models.RetryAuthenticationResponse,
+        {"remaining_retry": True},
+        "expected an integer, got boolean @ $.remaining_retry",
+    ),
+    (
+        _models.BalanceUpdate,
+        {"amount": "0.5"},
+        "expected a number, got string @ $.amount",
+    ),
+    (_models.BalanceUpdate, {"amount": 10**400}, "number out of range @ $.amount"),
+    (
+        _models.LookupResponse,
+        {"number_ported": 1},
+        "expected a boolean, got number @ $.number_ported",
+    ),
+    (
+        _models.CreateAuthenticationResponse,
+        {"expires_at": 1700000000},
+        "expected an RFC 3339 timestamp string, got number @ $.expires_at",
+    ),
+    (
+        _models.CreateAuthenticationResponse,
+        {"expires_at": "tomorrow"},
+        "invalid timestamp 'tomorrow': not an RFC 3339 date-time @ $.expires_at",
+    ),
+    (
+        _models.CreateCheckResponse,
+        {"status": 1},
+        "expected a string (CheckStatus value), got number @ $.status",
+    ),
+    (
+        _models.FeedbackRequest,
+        {"phone_number": "+1", "status": None},
+        "expected a string (FeedbackRequestStatus value), got null @ $.status",
+    ),
+    (
+        _models.AuthenticationStatusResponse,
+        {"signals": []},
+        "expected an object (Signals), got array @ $.signals",
+    ),
+    (
+        _models.AuthenticationStatusResponse,
+        {"events": "x"},
+        "expected an array, got string @ $.events",
+    ),
+    (
+        _models.AuthenticationStatusResponse,
+        {"events": [None]},
+        "expected an object (event), got null @ $.events[0]",
+    ),
+    (
+        _models.AuthenticationStatusResponse,
+        {"events": [1]},
+        "expected an object (event), got number @ $.events[0]",
+    ),
+    (
+        _models.AuthenticationStatusResponse,
+        {"events": [{"type": 5}]},
+        "expected a string event type, got number @ $.events[0]",
+    ),
+    (
+        _models.AuthenticationStatusResponse,
+        {"events": [{"type": "check"}, {"type": "check", "code": []}]},
+        "expected a string, got array @ $.events[1].code",
+    ),
+    (
+        _models.CreateCheckRequest,
+        {"check_code": "1"},
+        "required field missing @ $.authentication_uuid",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("cls", "data", "problem"),
+    PROBLEMS,
+    ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(PROBLEMS)],
+)
+def test_a_decode_error_says_what_was_expected_and_what_came(
+    cls: type[Any], data: object, problem: str
+) -> None:
+    with pytest.raises(DecodeError) as info:
+        structure_response(data, cls)
+    assert info.value.errors == (problem,)
+    assert str(info.value) == f"cannot decode {cls.__name__}: {problem}"
+
+
+def test_a_long_bad_value_is_shortened_to_60_characters_in_messages() -> None:
+    for length, shown in [(60, "x" * 60), (61, "x" * 60 + "...")]:
+        with pytest.raises(DecodeError) as info:
+            structure_response(
+                {"expires_at": "x" * length}, _models.CreateAuthenticationResponse
+            )
+        assert info.value.errors == (
+            f"invalid timestamp {shown!r}: not an RFC 3339 date-time @ $.expires_at",
+        )
+
+
+def test_decode_response_lists_every_problem_of_a_wrong_shape() -> None:
+    with pytest.raises(DecodeError) as info:
+        decode_response(
+            b'{"uuid": 1, "created_at": "x"}',
+            "application/json",
+            _models.AuthenticationStatusResponse,
+        )
+    errors = (
+        "expected a string, got number @ $.uuid",
+        "invalid timestamp 'x': not an RFC 3339 date-time @ $.created_at",
+    )
+    assert info.value.errors == errors
+    name = "AuthenticationStatusResponse"
+    assert str(info.value) == (
+        f"response body does not match {name}: cannot decode {name}: "
+        + "; ".join(errors)
+    )
+
+
+def test_a_null_enum_value_decodes_to_none_where_the_field_may_be_missing() -> None:
+    for cls, name, _ in OPEN_ENUM_FIELDS:
+        if types.NoneType in typing.get_args(attrs.fields_dict(cls)[name].type):
+            decoded = structure_response({**_required(cls), name: None}, cls)
+            assert getattr(decoded, name) is None, (cls, name)
+
+
+@pytest.mark.parametrize(
+    "enum_cls", sorted({e for _, _, e in OPEN_ENUM_FIELDS}, key=str)
+)
+def test_a_converter_decodes_a_bare_enum_openly_too(enum_cls: type[enum.Enum]) -> None:
+    converter = make_converter()
+    for member in enum_cls:
+        assert converter.structure(member.value, enum_cls) is member
+    newer: object = converter.structure("newer_than_this_sdk", enum_cls)
+    assert newer == "newer_than_this_sdk"
+    with pytest.raises(ValueError, match=r"expected a string \(\w+ value\), got null"):
+        converter.structure(None, enum_cls)
+
+
+def test_a_body_that_is_not_a_model_is_refused_by_its_type_name() -> None:
+    with pytest.raises(TypeError, match=r"^expected an attrs model, got dict$"):
+        unstructure_request({"phone_number": "+1"})
+
+
+def test_the_traceback_of_a_bad_event_points_at_its_index() -> None:
+    with pytest.raises(DecodeError) as info:
+        structure_response(
+            {"events": [{"type": "check"}, {"type": "check", "code": 1}]},
+            _models.AuthenticationStatusResponse,
+        )
+    shown = "".join(traceback.format_exception(info.value))
+    assert "@ index 1" in shown

@@ -596,3 +596,38 @@ async def test_a_204_is_no_content_whatever_body_comes_with_it(
     res = await client.otp.retry(authentication_uuid=AUTH_UUID)
     assert res.status_code == 204
     assert res.retry_authentication_response is None
+
+
+async def test_a_body_of_the_wrong_shape_names_each_path_and_problem(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    stub.script.append(json_reply(200, {"remaining_retry": "3", "status": 1}))
+    with pytest.raises(ding.MalformedResponseError) as info:
+        await client.otp.retry(authentication_uuid=AUTH_UUID)
+    cls = "RetryAuthenticationResponse"
+    assert info.value.message == (
+        f"response body does not match {cls}: cannot decode {cls}: "
+        "expected a string (RetryAuthenticationResponseStatus value), got number"
+        " @ $.status; expected an integer, got string @ $.remaining_retry"
+    )
+
+
+JSON_MEDIA_TYPES = [
+    "application/json; charset=utf-8",
+    "application/json;charset=utf-8; profile=x",
+    "Application/JSON",
+    " application/json ",
+    "application/problem+json",
+    "application/vnd.ding.v1+json; charset=utf-8",
+]
+
+
+async def test_every_json_media_type_is_read(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    for content_type in JSON_MEDIA_TYPES:
+        body = b'{"remaining_retry": 2}'
+        stub.script.append((200, {"content-type": content_type}, body))
+        res = await client.otp.retry(authentication_uuid=AUTH_UUID)
+        assert res.retry_authentication_response is not None, content_type
+        assert res.retry_authentication_response.remaining_retry == 2

@@ -389,3 +389,44 @@ def test_one_client_per_event_loop_reused_on_that_loop(
     gc.collect()
     assert first is not None
     assert first() is None
+
+
+def _nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+#: Values that, in an answer's object, nest it at most `MAX_JSON_DEPTH` (64)
+#: levels, though they hold more brackets than that: each is read.
+WITHIN_THE_NESTING_LIMIT = [
+    b"[" + b"[]," * 10 + _nested(62) + b"]",
+    b'{"a": ' * 63 + b"1" + b"}" * 63,
+    b"[" + _nested(40) + b"," + _nested(40) + b"]",
+    b'["' + b"[{" * 100 + b'"]',
+    b'["\\"' + b"[" * 100 + b'"]',
+]
+#: Bodies nested 65 levels deep, some behind strings with escapes: refused.
+PAST_THE_NESTING_LIMIT = [
+    _nested(65),
+    b'{"a": ' * 65 + b"1" + b"}" * 65,
+    b"[[[]," + _nested(63) + b"]]",
+    b'["\\"", ' + _nested(64) + b"]",
+    b'["\\\\", ' + _nested(64) + b"]",
+    b'["a", ' + _nested(64) + b"]",
+]
+
+
+async def test_json_nested_more_than_64_levels_is_refused(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    for body in WITHIN_THE_NESTING_LIMIT:
+        wrapped = b'{"remaining_retry": 1, "padding": ' + body + b"}"
+        stub.script.append((200, {"content-type": "application/json"}, wrapped))
+        res = await client.otp.retry(authentication_uuid=AUTH_UUID)
+        assert res.retry_authentication_response is not None, body
+    for body in PAST_THE_NESTING_LIMIT:
+        stub.script.append((200, {"content-type": "application/json"}, body))
+        with pytest.raises(ding.MalformedResponseError) as info:
+            await client.otp.retry(authentication_uuid=AUTH_UUID)
+        assert info.value.message == "response body is not valid JSON", body
+        parse_error = info.value.__cause__.__cause__ if info.value.__cause__ else None
+        assert str(parse_error) == "JSON nested deeper than 64 levels", body
