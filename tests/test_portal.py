@@ -274,7 +274,7 @@ def test_exit_without_shutdown_does_not_hang() -> None:
     assert result.stderr == ""
 
 
-def test_exit_with_a_call_in_flight_does_not_hang() -> None:
+def test_exit_with_a_call_in_flight_cancels_it_and_does_not_hang() -> None:
     started = time.monotonic()
     result = run_script(
         _EXIT_CHECK
@@ -283,7 +283,11 @@ def test_exit_with_a_call_in_flight_does_not_hang() -> None:
 
     async def forever():
         running.set()
-        await anyio.sleep(3600)
+        try:
+            await anyio.sleep(3600)
+        except anyio.get_cancelled_exc_class():
+            print("cancelled at exit", flush=True)
+            raise
 
     threading.Thread(target=_portal.call, args=(forever,), daemon=True).start()
     assert running.wait(10)
@@ -291,7 +295,10 @@ def test_exit_with_a_call_in_flight_does_not_hang() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert time.monotonic() - started < DEADLINE
-    assert "portal threads at exit: 0" in result.stdout
+    assert result.stdout.splitlines() == [
+        "cancelled at exit",
+        "portal threads at exit: 0",
+    ]
 
 
 # --- 4. fork -------------------------------------------------------------------
@@ -943,6 +950,11 @@ def test_an_interrupt_right_after_taking_the_loop_does_not_keep_it(
     monkeypatch.undo()
     assert fired
     assert not shared._drive.held()
+
+    async def held_while_running() -> bool:
+        return shared._drive.held()
+
+    assert _portal.call(held_while_running)  # so held() above is no tautology
     thread, outcome = _in_thread_after(0, lambda: _portal.call(add, 2, 2))
     thread.join(DEADLINE)
     assert outcome == [4]
@@ -1015,3 +1027,33 @@ def test_closing_a_closed_loop_again_does_nothing() -> None:
     shared.close(0.1)  # as a second shutdown racing the first would
     assert shared.closed
     assert _portal.call(add, 1, 2) == 3
+
+
+def test_after_a_fork_the_first_call_makes_a_new_loop_and_keeps_the_old_one() -> None:
+    # The child side of os.fork (test_fork_child_gets_a_fresh_loop_and_parent_keeps_its_own
+    # forks for real), run here: the parent's loop is never used again, but stays
+    # referenced so that it is never finalized with the parent's selector.
+    _portal.call(add, 1, 2)
+    parent = _current()
+    _portal._forget_after_fork()
+    try:
+        assert _portal._current is None
+        assert _portal._forked_away[-1] is parent
+        assert _portal.call(loop_id) == id(_current().loop)
+        assert _current() is not parent
+    finally:
+        with contextlib.suppress(ValueError):
+            _portal._forked_away.remove(parent)
+        parent.close(DEADLINE)
+
+
+def test_once_idle_the_helper_leaves_the_loop_to_the_callers() -> None:
+    # The helper runs the loop only while a call or a collected client's
+    # close needs it: afterwards a sequential call still runs in its caller.
+    _portal.call(add, 1, 2)
+    ran = threading.Event()
+    assert _portal.run_soon(_current().loop, ran.set)
+    assert ran.wait(DEADLINE)
+    time.sleep(0.05)  # the helper's last turns
+    me = threading.get_ident()
+    assert {_portal.call(loop_thread) for _ in range(200)} == {me}
