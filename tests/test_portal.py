@@ -1057,3 +1057,53 @@ def test_once_idle_the_helper_leaves_the_loop_to_the_callers() -> None:
     time.sleep(0.05)  # the helper's last turns
     me = threading.get_ident()
     assert {_portal.call(loop_thread) for _ in range(200)} == {me}
+
+
+def test_work_queued_with_no_call_running_gets_its_follow_up_turns() -> None:
+    # Closing a collected client's connections is one callback, and the
+    # socket is closed by what that one schedules (a TLS transport takes a
+    # turn more): all of it runs though no call runs the loop.
+    _portal.call(add, 1, 2)
+    loop = _current().loop
+    closed = threading.Event()
+
+    def close_connection() -> None:
+        loop.call_soon(close_transport)
+
+    def close_transport() -> None:
+        loop.call_soon(closed.set)
+
+    assert _portal.run_soon(loop, close_connection)
+    assert closed.wait(DEADLINE)
+
+
+def test_a_call_from_an_event_loop_cancelled_by_a_shutdown_returns_once_it_has_ended() -> (
+    None
+):
+    # As for a caller that runs the loop itself: the UsageError never comes
+    # while the cancelled coroutine's cleanup still runs.
+    started = threading.Event()
+    ended: list[str] = []
+
+    async def slow_to_end() -> None:
+        started.set()
+        try:
+            await anyio.sleep(10)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.sleep(0.6)
+            ended.append("cleanup done")
+
+    async def main() -> list[str]:
+        with pytest.warns(BlockingCallInEventLoopWarning), pytest.raises(UsageError):
+            _portal.call(slow_to_end)
+        return list(ended)
+
+    caller, outcome = _in_thread(lambda: asyncio.run(main()))
+    assert started.wait(DEADLINE)
+    helpers = _portal_threads()
+    _portal.shutdown(timeout=0.1)  # gives up waiting: the helper runs the call
+    caller.join(DEADLINE)
+    for helper in helpers:
+        helper.join(DEADLINE)
+    assert outcome == [["cleanup done"]]
