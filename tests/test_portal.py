@@ -1014,6 +1014,7 @@ def test_a_call_from_an_event_loop_after_a_shutdown_fails_instead_of_hanging() -
         _portal._current = None
         runner.join(DEADLINE)
     assert isinstance(error, UsageError)
+    assert str(error) == _shared_loop.CLOSED_MESSAGE
     assert time.monotonic() - started < 5
 
 
@@ -1057,13 +1058,23 @@ def test_after_a_fork_the_first_call_makes_a_new_loop_and_keeps_the_old_one() ->
         parent.close(DEADLINE)
 
 
-def test_once_idle_the_helper_leaves_the_loop_to_the_callers() -> None:
-    # The helper runs the loop only while a call or a collected client's
-    # close needs it: afterwards a sequential call still runs in its caller.
+@pytest.mark.parametrize("work", ["a collected client's close", "a call"])
+def test_once_idle_the_helper_leaves_the_loop_to_the_callers(work: str) -> None:
+    # The helper runs the loop only while a call from inside an event loop
+    # or a collected client's close needs it: afterwards a sequential call
+    # still runs in its caller's thread.
     _portal.call(add, 1, 2)
-    ran = threading.Event()
-    assert _portal.run_soon(_current().loop, ran.set)
-    assert ran.wait(DEADLINE)
+    if work == "a call":
+
+        async def main() -> int:
+            with pytest.warns(BlockingCallInEventLoopWarning):
+                return _portal.call(add, 1, 2)
+
+        assert asyncio.run(main()) == 3
+    else:
+        ran = threading.Event()
+        assert _portal.run_soon(_current().loop, ran.set)
+        assert ran.wait(DEADLINE)
     time.sleep(0.05)  # the helper's last turns
     me = threading.get_ident()
     assert {_portal.call(loop_thread) for _ in range(200)} == {me}
@@ -1105,7 +1116,10 @@ def test_a_call_from_an_event_loop_cancelled_by_a_shutdown_returns_once_it_has_e
             ended.append("cleanup done")
 
     async def main() -> list[str]:
-        with pytest.warns(BlockingCallInEventLoopWarning), pytest.raises(UsageError):
+        with (
+            pytest.warns(BlockingCallInEventLoopWarning),
+            pytest.raises(UsageError, match="shutting down or has stopped"),
+        ):
             _portal.call(slow_to_end)
         return list(ended)
 
@@ -1117,3 +1131,61 @@ def test_a_call_from_an_event_loop_cancelled_by_a_shutdown_returns_once_it_has_e
     for helper in helpers:
         helper.join(DEADLINE)
     assert outcome == [["cleanup done"]]
+
+
+@pytest.mark.parametrize("runner", ["the helper", "a caller that stops meanwhile"])
+@pytest.mark.usefixtures("ctrl_c")
+def test_ctrl_c_cancels_a_call_made_from_inside_an_event_loop(runner: str) -> None:
+    # Another thread runs that call (the helper, or a sync caller running
+    # the loop meanwhile): the interrupted caller cancels it there, and
+    # waits for the cancellation, before re-raising, even when the thread
+    # running the loop stops during the cancellation.
+    outcome: list[str] = []
+    running = threading.Event()
+    release = threading.Event()
+
+    async def hold() -> None:
+        while not release.is_set():  # noqa: ASYNC110 - a threading.Event
+            await anyio.sleep(0.01)
+
+    async def slow() -> None:
+        running.set()
+        try:
+            await anyio.sleep(10)
+        except anyio.get_cancelled_exc_class():
+            release.set()  # the other caller's call ends: it stops the loop
+            with anyio.CancelScope(shield=True):
+                await anyio.sleep(0.3)
+            outcome.append("cancelled")
+            raise
+        outcome.append("completed")
+
+    async def main() -> None:
+        with pytest.warns(BlockingCallInEventLoopWarning):
+            _portal.call(slow)
+
+    def interrupter() -> None:
+        if running.wait(DEADLINE):
+            _interrupt_with_interrupt_main()
+
+    holder: threading.Thread | None = None
+    held: list[object] = [None]
+    if runner != "the helper":
+        holder, held = _in_thread(lambda: _portal.call(hold))
+        time.sleep(0.1)  # it runs the loop now
+    threading.Thread(target=interrupter, daemon=True).start()
+    # Not asyncio.run, whose own SIGINT handler would only cancel main().
+    loop = asyncio.new_event_loop()
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            loop.run_until_complete(main())
+    finally:
+        loop.close()
+        release.set()
+        if holder is not None:
+            holder.join(DEADLINE)
+    assert time.monotonic() - started < 5
+    assert outcome == ["cancelled"]
+    assert held == [None]  # the other caller's call ended normally
+    assert _portal.call(add, 1, 2) == 3  # the loop survived
