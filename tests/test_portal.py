@@ -1242,3 +1242,21 @@ def test_an_interrupted_caller_waits_for_the_cancellation_a_bounded_time(
         let_go.set()
     assert 0.4 <= waited < 2.5
     assert _portal.call(add, 1, 2) == 3
+
+
+def test_work_queued_while_the_helper_cannot_start_runs_with_the_next_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As at interpreter shutdown: closing a collected client's connections
+    # is still queued (never an error in the garbage collector), and runs
+    # as soon as a call runs the loop.
+    def refuse(_self: threading.Thread) -> None:
+        raise RuntimeError("can't create new thread at interpreter shutdown")
+
+    _portal.call(add, 1, 2)
+    ran = threading.Event()
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    assert _portal.run_soon(_current().loop, ran.set)
+    monkeypatch.undo()
+    assert _portal.call(add, 1, 2) == 3
+    assert ran.is_set()
