@@ -10,6 +10,7 @@ import _thread
 import asyncio
 import concurrent.futures
 import contextlib
+import gc
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ import sys
 import textwrap
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -1260,3 +1262,22 @@ def test_work_queued_while_the_helper_cannot_start_runs_with_the_next_call(
     monkeypatch.undo()
     assert _portal.call(add, 1, 2) == 3
     assert ran.is_set()
+
+
+def test_a_call_that_waited_for_another_thread_keeps_nothing_alive() -> None:
+    # The sync client's calls hold their arguments (the client among them)
+    # only while they run.
+    class Argument:
+        pass
+
+    async def use(argument: Argument) -> int:
+        await anyio.lowlevel.checkpoint()
+        return id(argument)
+
+    argument = Argument()
+    ref = weakref.ref(argument)
+    with _loop_run_by_another_thread():
+        assert _portal.call(use, argument) == id(argument)
+    del argument
+    gc.collect()
+    assert ref() is None
