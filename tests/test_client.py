@@ -477,3 +477,33 @@ def test_no_warning_on_import() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ding.AsyncDing(api_key="k")
+
+
+async def test_seed_post_lookup_honours_the_per_call_timeout_and_extra_headers(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    # post_lookup takes the same per-call options as every operation: the
+    # timeout it is given is the one the transport gets, and its extra
+    # headers go on the wire.
+    res = await client.lookup.post_lookup(
+        CUSTOMER_UUID,
+        {"phone_number": "+1234567890"},
+        timeout=2.5,
+        extra_headers={"X-Req": "seed"},
+    )
+    assert res.raw_response is not None
+    assert res.raw_response.request.extensions["timeout"] == {
+        "connect": 2.5,
+        "read": 2.5,
+        "write": 2.5,
+        "pool": 2.5,
+    }
+    assert stub.last.headers["x-req"] == "seed"
+
+
+def test_not_given_is_falsy() -> None:
+    # NOT_GIVEN is typed Literal[False] when tested for truth, so callers
+    # may write `if timeout:` to mean "given, and a bound".
+    assert not ding.NOT_GIVEN
+    assert bool(ding.NOT_GIVEN) is False
+    assert repr(ding.NOT_GIVEN) == "NOT_GIVEN"
