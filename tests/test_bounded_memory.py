@@ -206,3 +206,16 @@ async def test_gzip_answers_still_decode(connect: Connect, stub: StubDing) -> No
     result = await check(client)
     assert result.create_check_response is not None
     assert result.create_check_response.authentication_uuid == AUTH_UUID
+
+
+def test_the_smallest_bound_is_one_byte() -> None:
+    # "A positive integer": 1 is the smallest bound accepted.
+    assert (
+        ding.AsyncDing(api_key="k", max_response_size=1)._pipeline.max_response_size
+        == 1
+    )
+    with pytest.raises(
+        ding.UsageError,
+        match=r"^max_response_size must be a positive integer \(bytes\)$",
+    ):
+        ding.AsyncDing(api_key="k", max_response_size=0)

@@ -534,3 +534,25 @@ async def test_any_answer_on_each_transport(
     reply: tuple[int, dict[str, str], bytes],
 ) -> None:
     await any_answer_is_an_envelope_or_a_ding_error(secret_client, stub, reply)
+
+
+async def test_a_server_url_argument_lacking_v1_is_named_in_the_404_hint(
+    stub: StubDing,
+) -> None:
+    stub.script.append((404, {}, b""))
+    async with (
+        httpx.AsyncClient(transport=stub.async_transport()) as http,
+        ding.AsyncDing(
+            api_key="k",
+            customer_uuid=CUSTOMER_UUID,
+            client=http,
+            server_url="https://stub.test/api",
+        ) as c,
+    ):
+        with pytest.raises(ding.NotFoundError) as info:
+            await c.otp.retry(authentication_uuid=AUTH_UUID)
+    assert info.value.hint == (
+        "The server URL https://stub.test/api (from the server_url argument) "
+        "does not end in /v1, where the Ding API's operations are: try "
+        "https://stub.test/api/v1."
+    )
