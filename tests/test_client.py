@@ -507,3 +507,30 @@ def test_not_given_is_falsy() -> None:
     assert not ding.NOT_GIVEN
     assert bool(ding.NOT_GIVEN) is False
     assert repr(ding.NOT_GIVEN) == "NOT_GIVEN"
+
+
+def test_missing_or_unsendable_api_key_messages() -> None:
+    # The messages tell what to do, and never quote the key.
+    with pytest.raises(ding.UsageError) as info:
+        ding.AsyncDing()
+    assert str(info.value) == (
+        "no API key: pass api_key=... or set the DING_API_KEY environment variable"
+    )
+    with pytest.raises(ding.UsageError) as info:
+        ding.AsyncDing(api_key=" padded-key ")
+    assert str(info.value) == (
+        "api_key must be a string of printable ASCII characters "
+        "without leading or trailing spaces"
+    )
+
+
+def test_client_repr_names_its_class_url_and_customer() -> None:
+    client = ding.AsyncDing(
+        api_key="super-secret-key",
+        server_url="https://api.example.com/v1",
+        customer_uuid=CUSTOMER_UUID,
+    )
+    assert repr(client) == (
+        "AsyncDing(server_url='https://api.example.com/v1', "
+        f"customer_uuid='{CUSTOMER_UUID}')"
+    )
