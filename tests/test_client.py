@@ -534,3 +534,29 @@ def test_client_repr_names_its_class_url_and_customer() -> None:
         "AsyncDing(server_url='https://api.example.com/v1', "
         f"customer_uuid='{CUSTOMER_UUID}')"
     )
+
+
+async def test_with_options_merges_default_headers_over_the_clients(
+    connect: Connect, stub: StubDing
+) -> None:
+    client = connect(api_key="k", default_headers={"X-Team": "growth", "X-Env": "a"})
+    copy = client.with_options(default_headers={"X-Env": "b", "X-Req": "1"})
+    await copy.otp.retry(authentication_uuid=AUTH_UUID)
+    assert stub.last.headers["x-team"] == "growth"
+    assert stub.last.headers["x-env"] == "b"
+    assert stub.last.headers["x-req"] == "1"
+    assert stub.last.headers["accept"] == "application/json"
+    # The client it was made from keeps its own headers.
+    await client.otp.retry(authentication_uuid=AUTH_UUID)
+    assert stub.last.headers["x-env"] == "a"
+    assert "x-req" not in stub.last.headers
+
+
+def test_with_options_refuses_an_unsendable_api_key_with_its_message() -> None:
+    client = ding.AsyncDing(api_key="k")
+    with pytest.raises(ding.UsageError) as info:
+        client.with_options(api_key="key\r\nx-evil: 1")
+    assert str(info.value) == (
+        "api_key must be a string of printable ASCII characters "
+        "without leading or trailing spaces"
+    )
