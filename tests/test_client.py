@@ -560,3 +560,43 @@ def test_with_options_refuses_an_unsendable_api_key_with_its_message() -> None:
         "api_key must be a string of printable ASCII characters "
         "without leading or trailing spaces"
     )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"total_timeout": 0},
+            "total_timeout must be None or a positive number of seconds",
+        ),
+        ({"max_retries": -1}, "max_retries must be a non-negative integer"),
+        (
+            {"timeout": -1},
+            (
+                "timeout must be None, an httpx.Timeout or a finite, "
+                "non-negative number of seconds, not -1"
+            ),
+        ),
+        (
+            {"default_headers": [("x-a", "1")]},
+            "headers must be a mapping of names to values",
+        ),
+        (
+            {"default_headers": {"bad name": "1"}},
+            "'bad name' is not a valid HTTP header name",
+        ),
+        (
+            {"default_headers": {"x-a": " 1"}},
+            (
+                "header 'x-a' must be a string of printable ASCII characters "
+                "without leading or trailing spaces"
+            ),
+        ),
+    ],
+)
+def test_invalid_settings_are_refused_with_messages_naming_the_setting(
+    kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ding.UsageError) as info:
+        ding.AsyncDing(api_key="k", **kwargs)  # type: ignore[arg-type]
+    assert str(info.value) == message
