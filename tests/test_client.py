@@ -600,3 +600,79 @@ def test_invalid_settings_are_refused_with_messages_naming_the_setting(
     with pytest.raises(ding.UsageError) as info:
         ding.AsyncDing(api_key="k", **kwargs)  # type: ignore[arg-type]
     assert str(info.value) == message
+
+
+_EVERY_OPERATION = (
+    "create_authentication",
+    "check",
+    "retry",
+    "get_authentication_status",
+    "feedback",
+    "lookup",
+)
+
+
+async def _raw_response(
+    client: ding.AsyncDing,
+    operation: str,
+    timeout: float,
+    extra_headers: dict[str, str],
+) -> httpx.Response | None:
+    if operation == "create_authentication":
+        return (
+            await client.otp.create_authentication(
+                phone_number="+1234567890", timeout=timeout, extra_headers=extra_headers
+            )
+        ).raw_response
+    if operation == "check":
+        return (
+            await client.otp.check(
+                authentication_uuid=AUTH_UUID,
+                check_code="1",
+                timeout=timeout,
+                extra_headers=extra_headers,
+            )
+        ).raw_response
+    if operation == "retry":
+        return (
+            await client.otp.retry(
+                authentication_uuid=AUTH_UUID,
+                timeout=timeout,
+                extra_headers=extra_headers,
+            )
+        ).raw_response
+    if operation == "get_authentication_status":
+        return (
+            await client.otp.get_authentication_status(
+                AUTH_UUID, timeout=timeout, extra_headers=extra_headers
+            )
+        ).raw_response
+    if operation == "feedback":
+        return (
+            await client.otp.feedback(
+                phone_number="+1234567890",
+                status="onboarded",
+                timeout=timeout,
+                extra_headers=extra_headers,
+            )
+        ).raw_response
+    return (
+        await client.lookup.lookup(
+            "+1234567890", timeout=timeout, extra_headers=extra_headers
+        )
+    ).raw_response
+
+
+@pytest.mark.parametrize("operation", _EVERY_OPERATION)
+async def test_every_operation_honours_its_per_call_timeout_and_extra_headers(
+    client: ding.AsyncDing, stub: StubDing, operation: str
+) -> None:
+    raw = await _raw_response(client, operation, 2.5, {"X-Req": operation})
+    assert raw is not None
+    assert raw.request.extensions["timeout"] == {
+        "connect": 2.5,
+        "read": 2.5,
+        "write": 2.5,
+        "pool": 2.5,
+    }
+    assert stub.last.headers["x-req"] == operation
