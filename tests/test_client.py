@@ -676,3 +676,31 @@ async def test_every_operation_honours_its_per_call_timeout_and_extra_headers(
         "pool": 2.5,
     }
     assert stub.last.headers["x-req"] == operation
+
+
+async def test_a_request_that_cannot_be_built_is_refused_naming_every_field(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    # The message names every missing or unknown field, so one fix suffices.
+    with pytest.raises(ding.UsageError) as info:
+        await client.otp.check({})
+    assert str(info.value) == (
+        "invalid CreateCheckRequest: missing required field(s): "
+        "authentication_uuid, check_code"
+    )
+    with pytest.raises(ding.UsageError) as info:
+        await client.otp.check(
+            {"authentication_uuid": AUTH_UUID, "check_code": "1", "zeta": 1, "alpha": 2}
+        )
+    assert (
+        str(info.value) == "invalid CreateCheckRequest: unknown field(s): alpha, zeta"
+    )
+    with pytest.raises(ding.UsageError) as info:
+        await client.otp.check(  # type: ignore[call-overload]
+            {"authentication_uuid": AUTH_UUID}, check_code="1", customer_uuid="c"
+        )
+    assert str(info.value) == (
+        "pass either a request object or keyword fields, not both "
+        "(got request and check_code, customer_uuid)"
+    )
+    assert stub.requests == []
