@@ -260,3 +260,16 @@ async def test_a_long_redirect_is_still_a_redirect(
         await check(small)
     assert info.value.status_code == 300
     assert info.value.location == "https://elsewhere.test/v1/check"
+
+
+def test_the_smallest_bound_is_one_byte() -> None:
+    # "A positive integer": 1 is the smallest bound accepted.
+    assert (
+        ding.AsyncDing(api_key="k", max_response_size=1)._pipeline.max_response_size
+        == 1
+    )
+    with pytest.raises(
+        ding.UsageError,
+        match=r"^max_response_size must be a positive integer \(bytes\)$",
+    ):
+        ding.AsyncDing(api_key="k", max_response_size=0)

@@ -591,3 +591,230 @@ async def test_an_injected_client_sends_every_call_of_every_copy(
     for request in stub.requests:
         assert request.headers["connection"] == "close"
         assert request.headers["x-tenant"] == "t1"
+
+
+async def test_seed_post_lookup_honours_the_per_call_timeout_and_extra_headers(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    # post_lookup takes the same per-call options as every operation: the
+    # timeout it is given is the one the transport gets, and its extra
+    # headers go on the wire.
+    res = await client.lookup.post_lookup(
+        CUSTOMER_UUID,
+        {"phone_number": "+1234567890"},
+        timeout=2.5,
+        extra_headers={"X-Req": "seed"},
+    )
+    assert res.raw_response is not None
+    assert res.raw_response.request.extensions["timeout"] == {
+        "connect": 2.5,
+        "read": 2.5,
+        "write": 2.5,
+        "pool": 2.5,
+    }
+    assert stub.last.headers["x-req"] == "seed"
+
+
+def test_not_given_is_falsy() -> None:
+    # NOT_GIVEN is typed Literal[False] when tested for truth, so callers
+    # may write `if timeout:` to mean "given, and a bound".
+    assert not ding.NOT_GIVEN
+    assert bool(ding.NOT_GIVEN) is False
+    assert repr(ding.NOT_GIVEN) == "NOT_GIVEN"
+
+
+def test_missing_or_unsendable_api_key_messages() -> None:
+    # The messages tell what to do, and never quote the key.
+    with pytest.raises(ding.UsageError) as info:
+        ding.AsyncDing()
+    assert str(info.value) == (
+        "no API key: pass api_key=... or set the DING_API_KEY environment variable"
+    )
+    with pytest.raises(ding.UsageError) as info:
+        ding.AsyncDing(api_key=" padded-key ")
+    assert str(info.value) == (
+        "api_key must be a string of printable ASCII characters "
+        "without leading or trailing spaces"
+    )
+
+
+def test_client_repr_names_its_class_url_and_customer() -> None:
+    client = ding.AsyncDing(
+        api_key="super-secret-key",
+        server_url="https://api.example.com/v1",
+        customer_uuid=CUSTOMER_UUID,
+    )
+    assert repr(client) == (
+        "AsyncDing(server_url='https://api.example.com/v1', "
+        f"customer_uuid='{CUSTOMER_UUID}')"
+    )
+
+
+async def test_with_options_merges_default_headers_over_the_clients(
+    connect: Connect, stub: StubDing
+) -> None:
+    client = connect(api_key="k", default_headers={"X-Team": "growth", "X-Env": "a"})
+    copy = client.with_options(default_headers={"X-Env": "b", "X-Req": "1"})
+    await copy.otp.retry(authentication_uuid=AUTH_UUID)
+    assert stub.last.headers["x-team"] == "growth"
+    assert stub.last.headers["x-env"] == "b"
+    assert stub.last.headers["x-req"] == "1"
+    assert stub.last.headers["accept"] == "application/json"
+    # The client it was made from keeps its own headers.
+    await client.otp.retry(authentication_uuid=AUTH_UUID)
+    assert stub.last.headers["x-env"] == "a"
+    assert "x-req" not in stub.last.headers
+
+
+def test_with_options_refuses_an_unsendable_api_key_with_its_message() -> None:
+    client = ding.AsyncDing(api_key="k")
+    with pytest.raises(ding.UsageError) as info:
+        client.with_options(api_key="key\r\nx-evil: 1")
+    assert str(info.value) == (
+        "api_key must be a string of printable ASCII characters "
+        "without leading or trailing spaces"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"total_timeout": 0},
+            "total_timeout must be None or a positive number of seconds",
+        ),
+        ({"max_retries": -1}, "max_retries must be a non-negative integer"),
+        (
+            {"timeout": -1},
+            (
+                "timeout must be None, an httpx.Timeout or a finite, "
+                "non-negative number of seconds, not -1"
+            ),
+        ),
+        (
+            {"default_headers": [("x-a", "1")]},
+            "headers must be a mapping of names to values",
+        ),
+        (
+            {"default_headers": {"bad name": "1"}},
+            "'bad name' is not a valid HTTP header name",
+        ),
+        (
+            {"default_headers": {"x-a": " 1"}},
+            (
+                "header 'x-a' must be a string of printable ASCII characters "
+                "without leading or trailing spaces"
+            ),
+        ),
+    ],
+)
+def test_invalid_settings_are_refused_with_messages_naming_the_setting(
+    kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ding.UsageError) as info:
+        ding.AsyncDing(api_key="k", **kwargs)  # type: ignore[arg-type]
+    assert str(info.value) == message
+
+
+_EVERY_OPERATION = (
+    "create_authentication",
+    "check",
+    "retry",
+    "get_authentication_status",
+    "feedback",
+    "lookup",
+)
+
+
+async def _raw_response(
+    client: ding.AsyncDing,
+    operation: str,
+    timeout: float,
+    extra_headers: dict[str, str],
+) -> httpx.Response | None:
+    if operation == "create_authentication":
+        return (
+            await client.otp.create_authentication(
+                phone_number="+1234567890", timeout=timeout, extra_headers=extra_headers
+            )
+        ).raw_response
+    if operation == "check":
+        return (
+            await client.otp.check(
+                authentication_uuid=AUTH_UUID,
+                check_code="1",
+                timeout=timeout,
+                extra_headers=extra_headers,
+            )
+        ).raw_response
+    if operation == "retry":
+        return (
+            await client.otp.retry(
+                authentication_uuid=AUTH_UUID,
+                timeout=timeout,
+                extra_headers=extra_headers,
+            )
+        ).raw_response
+    if operation == "get_authentication_status":
+        return (
+            await client.otp.get_authentication_status(
+                AUTH_UUID, timeout=timeout, extra_headers=extra_headers
+            )
+        ).raw_response
+    if operation == "feedback":
+        return (
+            await client.otp.feedback(
+                phone_number="+1234567890",
+                status="onboarded",
+                timeout=timeout,
+                extra_headers=extra_headers,
+            )
+        ).raw_response
+    return (
+        await client.lookup.lookup(
+            "+1234567890", timeout=timeout, extra_headers=extra_headers
+        )
+    ).raw_response
+
+
+@pytest.mark.parametrize("operation", _EVERY_OPERATION)
+async def test_every_operation_honours_its_per_call_timeout_and_extra_headers(
+    client: ding.AsyncDing, stub: StubDing, operation: str
+) -> None:
+    raw = await _raw_response(client, operation, 2.5, {"X-Req": operation})
+    assert raw is not None
+    assert raw.request.extensions["timeout"] == {
+        "connect": 2.5,
+        "read": 2.5,
+        "write": 2.5,
+        "pool": 2.5,
+    }
+    assert stub.last.headers["x-req"] == operation
+
+
+async def test_a_request_that_cannot_be_built_is_refused_naming_every_field(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    # The message names every missing or unknown field, so one fix suffices.
+    with pytest.raises(ding.UsageError) as info:
+        await client.otp.check({})
+    assert str(info.value) == (
+        "invalid CreateCheckRequest: missing required field(s): "
+        "authentication_uuid, check_code"
+    )
+    with pytest.raises(ding.UsageError) as info:
+        await client.otp.check(
+            {"authentication_uuid": AUTH_UUID, "check_code": "1", "zeta": 1, "alpha": 2}
+        )
+    assert (
+        str(info.value) == "invalid CreateCheckRequest: unknown field(s): alpha, zeta"
+    )
+    with pytest.raises(ding.UsageError) as info:
+        await client.otp.check(  # type: ignore[call-overload]
+            {"authentication_uuid": AUTH_UUID}, check_code="1", customer_uuid="c"
+        )
+    assert str(info.value) == (
+        "pass either a request object or keyword fields, not both "
+        "(got request and check_code, customer_uuid)"
+    )
+    assert stub.requests == []

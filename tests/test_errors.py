@@ -631,3 +631,48 @@ async def test_every_json_media_type_is_read(
         res = await client.otp.retry(authentication_uuid=AUTH_UUID)
         assert res.retry_authentication_response is not None, content_type
         assert res.retry_authentication_response.remaining_retry == 2
+
+
+async def test_a_server_url_argument_lacking_v1_is_named_in_the_404_hint(
+    stub: StubDing,
+) -> None:
+    stub.script.append((404, {}, b""))
+    async with (
+        httpx.AsyncClient(transport=stub.async_transport()) as http,
+        ding.AsyncDing(
+            api_key="k",
+            customer_uuid=CUSTOMER_UUID,
+            client=http,
+            server_url="https://stub.test/api",
+        ) as c,
+    ):
+        with pytest.raises(ding.NotFoundError) as info:
+            await c.otp.retry(authentication_uuid=AUTH_UUID)
+    assert info.value.hint == (
+        "The server URL https://stub.test/api (from the server_url argument) "
+        "does not end in /v1, where the Ding API's operations are: try "
+        "https://stub.test/api/v1."
+    )
+
+
+async def test_the_404_hint_keeps_naming_where_the_url_came_from_in_a_copy(
+    stub: StubDing,
+) -> None:
+    # A with_options copy that changes allow_insecure_http, not the URL,
+    # still names the URL's own source.
+    stub.script.append((404, {}, b""))
+    async with (
+        httpx.AsyncClient(transport=stub.async_transport()) as http,
+        ding.AsyncDing(
+            api_key="k",
+            customer_uuid=CUSTOMER_UUID,
+            client=http,
+            server_url="https://stub.test/api",
+        ) as c,
+    ):
+        with pytest.raises(ding.NotFoundError) as info:
+            await c.with_options(allow_insecure_http=True).otp.retry(
+                authentication_uuid=AUTH_UUID
+            )
+    assert info.value.hint is not None
+    assert "(from the server_url argument) does not end" in info.value.hint

@@ -175,3 +175,15 @@ async def test_requests_go_to_the_operation_path_under_the_base_url() -> None:
             )
             await client.otp.check(authentication_uuid="a", check_code="1")
         assert stub.requests[-1].url == "https://stub.test/v1/check"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://localhost./v1", "http://app.localhost./v1", "http://App.LocalHost/v1"],
+)
+def test_loopback_names_are_accepted_with_a_trailing_dot_or_in_any_case(
+    url: str,
+) -> None:
+    # "localhost." is the same host written as a fully qualified name, and
+    # host names are case-insensitive: all of them are this machine.
+    assert ding.AsyncDing(api_key="k", server_url=url).server_url == url
