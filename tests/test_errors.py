@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import traceback
 from typing import TYPE_CHECKING
 
@@ -676,3 +677,101 @@ async def test_the_404_hint_keeps_naming_where_the_url_came_from_in_a_copy(
             )
     assert info.value.hint is not None
     assert "(from the server_url argument) does not end" in info.value.hint
+
+
+def test_errors_keep_their_fields_through_pickle() -> None:
+    # Errors cross process boundaries (multiprocessing, job queues) whole.
+    request = httpx.Request("POST", "https://stub.test/v1/check")
+    connection = ding.APIConnectionError("POST /v1/check: refused", request=request)
+    copy = pickle.loads(pickle.dumps(connection))  # noqa: S301 - our own bytes
+    assert copy.message == "POST /v1/check: refused"
+    assert copy.request is not None
+    assert copy.request.url == "https://stub.test/v1/check"
+    body = error_body("invalid_phone_number")
+    refused = ding.ErrorResponse(
+        code=body["code"],
+        message=body["message"],
+        doc_url=body["doc_url"],
+        raw_response=httpx.Response(400, json=body, request=request),
+    )
+    again = pickle.loads(pickle.dumps(refused))  # noqa: S301 - our own bytes
+    assert (again.code, again.message, again.doc_url) == (
+        errors.Code.INVALID_PHONE_NUMBER,
+        body["message"],
+        body["doc_url"],
+    )
+    assert again.status_code == 400
+    assert json.loads(again.body) == body
+
+
+def test_an_sdk_error_has_the_seed_sdks_args() -> None:
+    # The seed SDK's SDKError was built as SDKError(message, status_code,
+    # body, raw_response), and those were its args.
+    response = httpx.Response(500, text="boom")
+    for cls in (ding.SDKError, ding.ServerError, ding.MalformedResponseError):
+        error = cls("API error occurred", 500, "boom", response)
+        assert error.args == ("API error occurred", 500, "boom", response)
+
+
+def test_an_error_built_by_hand_has_sound_defaults() -> None:
+    # Callers build errors too, in their own tests' fakes.
+    response = httpx.Response(200, text="{}")
+    missing = ding.MissingFieldError("no status in the answer", 200, "{}", response)
+    assert missing.field == ""
+    assert missing.hint is None
+    redirect = ding.RedirectError("moved", 301, "", response)
+    assert redirect.location is None
+
+
+def test_the_repr_of_an_error_names_its_class_and_status_not_its_body() -> None:
+    response = httpx.Response(500, text="a body that may be long")
+    assert repr(ding.ServerError("API error occurred", 500, "boom", response)) == (
+        "ServerError(message='API error occurred', status_code=500)"
+    )
+    refused = httpx.Response(400, json={"code": "invalid_line"})
+    with_message = ding.ErrorResponse(
+        code="invalid_line", message="no", doc_url=None, raw_response=refused
+    )
+    assert repr(with_message) == (
+        "ErrorResponse(status_code=400, code='invalid_line', message='no')"
+    )
+    without = ding.ErrorResponse(
+        code="invalid_line", message=None, doc_url=None, raw_response=refused
+    )
+    assert repr(without).endswith(", message=None)")
+
+
+async def test_a_status_past_5xx_is_a_plain_sdk_error(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    # Neither a server error nor a client error: only SDKError catches it.
+    stub.script.append((600, {"content-type": "text/plain"}, b"odd"))
+    with pytest.raises(ding.SDKError) as info:
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert type(info.value) is ding.SDKError
+    assert str(info.value) == "API error occurred: Status 600\nodd"
+
+
+@pytest.mark.parametrize(
+    ("length", "shown"),
+    [(1000, "b" * 1000), (1001, "b" * 1000 + "... [1 more characters]")],
+)
+async def test_an_error_shows_at_most_1000_characters_of_the_body(
+    client: ding.AsyncDing, stub: StubDing, length: int, shown: str
+) -> None:
+    stub.script.append((500, {"content-type": "text/plain"}, b"b" * length))
+    with pytest.raises(ding.ServerError) as info:
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert str(info.value) == f"API error occurred: Status 500\n{shown}"
+    assert info.value.body == "b" * length
+
+
+async def test_a_400_without_a_content_type_is_a_bad_request(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    # The seed SDK's message, with the (empty) content type it received.
+    stub.script.append((400, {}, b'{"code": "invalid_line"}'))
+    with pytest.raises(ding.BadRequestError) as info:
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert type(info.value) is ding.BadRequestError
+    assert info.value.message == "unknown content-type received: "

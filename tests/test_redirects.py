@@ -134,3 +134,57 @@ def test_the_sync_client_raises_it_too(
     with pytest.raises(ding.RedirectError):
         sync_client.otp.get_authentication_status(AUTH_UUID)
     assert len(stub.requests) == 1
+
+
+async def test_a_redirect_says_it_is_not_followed_and_what_to_do(
+    connect: Connect, stub: StubDing
+) -> None:
+    # The seed SDK's form: the message, the status, the body; the message
+    # names the request, the location and the fix.
+    client = connect(api_key=SECRET)
+    stub.script.append(json_reply(301, {}, location="https://api.example/v2"))
+    with pytest.raises(ding.RedirectError) as info:
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="123456")
+    assert str(info.value) == (
+        "POST /v1/check: the server answered 301 with a redirect to "
+        "https://api.example/v2; the SDK does not follow redirects, since the "
+        "request carries the API key. If the API moved, set server_url to its "
+        "new address: Status 301\n{}"
+    )
+    stub.script.append(json_reply(302, {}))
+    with pytest.raises(ding.RedirectError) as info:
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="123456")
+    assert info.value.message == (
+        "POST /v1/check: the server answered 302 with a redirect without a "
+        "Location; the SDK does not follow redirects, since the request carries "
+        "the API key. If the API moved, set server_url to its new address"
+    )
+
+
+async def test_a_long_location_is_cut_in_the_message_and_kept_whole(
+    connect: Connect, stub: StubDing
+) -> None:
+    client = connect(api_key=SECRET)
+    location = "https://elsewhere.example/" + "p" * 974  # 1,000 characters
+    stub.script.append(json_reply(307, {}, location=location))
+    with pytest.raises(ding.RedirectError) as info:
+        await client.otp.check(authentication_uuid=AUTH_UUID, check_code="123456")
+    assert info.value.location == location
+    shown = f"with a redirect to {location[:300]}... [700 more characters]; "
+    assert shown in str(info.value)
+
+
+async def test_an_invalid_location_is_named_as_such(
+    tcp_stub: tuple[StubDing, str],
+) -> None:
+    # On the SDK's own transports (aiohttp on asyncio, httpcore on trio);
+    # httpx.AsyncClient refuses such an answer itself, before the SDK sees it.
+    stub, url = tcp_stub
+    stub.script.append(json_reply(302, {}, location="http://a:b:c/"))
+    async with ding.AsyncDing(
+        api_key=SECRET, server_url=url, customer_uuid=CUSTOMER_UUID
+    ) as client:
+        with pytest.raises(ding.RedirectError) as info:
+            await client.otp.check(authentication_uuid=AUTH_UUID, check_code="123456")
+    assert info.value.location == "an invalid URL"
+    assert "answered 302 with a redirect to an invalid URL; " in str(info.value)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import email.utils
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -278,3 +279,111 @@ async def test_a_failure_safe_to_repeat_is_retried_twice_by_default(
     with pytest.raises(ding.ServerError):
         await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
     assert len(stub.requests) == 3
+
+
+async def test_an_http_date_retry_after_is_honoured(
+    retrying: ding.AsyncDing, stub: StubDing
+) -> None:
+    # Retry-After may be an HTTP date (RFC 9110): one already past asks for
+    # no wait at all, one an hour ahead for more than the 60 s ever waited.
+    past = email.utils.formatdate(time.time() - 30, usegmt=True)
+    stub.script.append(json_reply(503, {"message": "later"}, **{"retry-after": past}))
+    res = await retrying.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert res.status_code == 200
+    assert len(stub.requests) == 2
+    ahead = email.utils.formatdate(time.time() + 3600, usegmt=True)
+    stub.script.append(json_reply(429, {"message": "later"}, **{"retry-after": ahead}))
+    with pytest.raises(ding.RateLimitError):
+        await retrying.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert len(stub.requests) == 3
+
+
+def test_a_retry_whose_wait_ends_exactly_at_max_elapsed_is_made() -> None:
+    # Only a retry whose wait would end *past* max_elapsed is given up.
+    policy = RetryPolicy(max_retries=3, max_elapsed=1.0)
+    asked = httpx.Response(503, headers={"retry-after": "0.5"})
+    assert policy.wait_before_retry(0, asked, method="POST", elapsed=0.5) == 0.5
+    assert policy.wait_before_retry(0, asked, method="POST", elapsed=0.625) is None
+
+
+@pytest.mark.parametrize(("status", "retried"), [(599, True), (600, False)])
+async def test_a_get_retries_5xx_answers_and_no_status_past_them(
+    retrying: ding.AsyncDing, stub: StubDing, status: int, retried: bool
+) -> None:
+    stub.script.append((status, {"content-type": "text/plain"}, b"odd"))
+    if retried:
+        await retrying.lookup.lookup("+1234567890")
+    else:
+        with pytest.raises(ding.SDKError):
+            await retrying.lookup.lookup("+1234567890")
+    assert len(stub.requests) == (2 if retried else 1)
+
+
+def test_the_seed_backoff_sets_every_wait() -> None:
+    # BackoffStrategy(400 ms, 4 s, exponent 1.5): 0.4, 0.6, 0.9, ... s,
+    # each minus up to 25 % jitter, never more than 4 s.
+    policy = RetryPolicy.from_seed(
+        9,
+        RetryConfig(
+            "backoff",
+            BackoffStrategy(400, 4_000, 1.5, 60_000),
+            retry_connection_errors=True,
+        ),
+    )
+    for retry in range(9):
+        full = min(0.4 * 1.5**retry, 4.0)
+        waits = [policy.delay(retry) for _ in range(50)]
+        assert all(full * 0.75 <= wait <= full for wait in waits), (retry, full)
+
+
+async def test_a_backoff_of_zeros_retries_at_once(
+    connect: Connect, stub: StubDing
+) -> None:
+    # Zero is a valid delay (and exponent): the retry is sent without a wait.
+    config = RetryConfig(
+        "backoff", BackoffStrategy(0, 0, 0, 5_000), retry_connection_errors=True
+    )
+    client = connect(api_key="k", max_retries=2, retry_config=config)
+    stub.script.extend([DROP, DROP])
+    res = await client.lookup.lookup("+1234567890")
+    assert res.status_code == 200
+    assert len(stub.requests) == 3
+
+
+BACKOFF_REFUSED = (
+    "retry_config.backoff must be a BackoffStrategy of finite, non-negative numbers"
+)
+
+
+def unchecked(value: object) -> Any:
+    """Pass a value of the wrong type past the type checker, on purpose."""
+    return value
+
+
+@pytest.mark.parametrize("value", [-1, float("inf"), float("nan"), True, "500"])
+def test_a_backoff_of_anything_but_finite_non_negative_numbers_is_refused(
+    value: object,
+) -> None:
+    for position in range(4):
+        numbers: list[object] = [500, 8_000, 2, 60_000]
+        numbers[position] = value
+        config = RetryConfig(
+            "backoff",
+            BackoffStrategy(*map(unchecked, numbers)),
+            retry_connection_errors=True,
+        )
+        with pytest.raises(ding.UsageError) as info:
+            ding.AsyncDing(api_key="k", retry_config=config)
+        assert str(info.value) == BACKOFF_REFUSED, (position, value)
+
+
+def test_a_retry_config_of_the_wrong_type_is_refused_naming_the_type() -> None:
+    with pytest.raises(ding.UsageError) as info:
+        ding.AsyncDing(api_key="k", retry_config=unchecked({"strategy": "backoff"}))
+    assert str(info.value) == "retry_config must be a ding.RetryConfig"
+    config = RetryConfig(
+        "backoff", unchecked({"initial_interval": 500}), retry_connection_errors=True
+    )
+    with pytest.raises(ding.UsageError) as info:
+        ding.AsyncDing(api_key="k", retry_config=config)
+    assert str(info.value) == BACKOFF_REFUSED
