@@ -1,11 +1,12 @@
 """Report the mutation run in mutants/: the score of each core module.
 
 `nox -s mutants` runs mutmut, then this script. It reads mutmut's results
-(mutants/ding/*.py.meta), sets aside the mutants listed as equivalent in
-tests/equivalent_mutants.txt (each with the line it changes and the reason
-it cannot change behaviour), and prints, for each module mutmut mutated,
-how many mutants the tests killed, how many hung until the timeout (caught
-too), how many survived, and the score: caught / (all - equivalent).
+(mutants/ding/*.py.meta), sets aside the mutants listed in
+tests/equivalent_mutants.txt (each with the line it changes and why:
+equivalent, or unmeasured, when only tests mutmut cannot run reach it), and
+prints, for each module mutmut mutated, how many mutants the tests killed,
+how many hung until the timeout (caught too), how many survived, and the
+score: caught / (all - set aside).
 
 It fails (exit 1) when a module scores under --fail-under, when a mutant
 was not run, or when the list of equivalents is out of date: a listed
@@ -54,15 +55,22 @@ STATUS: Final[dict[int | None, str]] = {
 }
 CAUGHT: Final = frozenset({"killed", "timeout", "type check", "segfault"})
 MISSED: Final = frozenset({"survived", "no tests"})
+ASIDE: Final = ("equivalent", "unmeasured")
 
 
 @dataclass(frozen=True)
 class Equivalent:
-    """A mutant that cannot change behaviour, and why."""
+    """A mutant set aside from the score, and why."""
 
     name: str
     line: str
     reason: str
+
+    @property
+    def kind(self) -> str:
+        """`equivalent`, or `unmeasured` (only tests mutmut cannot run reach it)."""
+        unmeasured = self.reason.startswith("Unmeasured:")
+        return "unmeasured" if unmeasured else "equivalent"
 
 
 def read_equivalents(path: Path = EQUIVALENTS) -> list[Equivalent]:
@@ -159,19 +167,24 @@ def stale_equivalents(
 
 
 def report(
-    results: dict[str, dict[str, str]], equivalent: set[str], fail_under: float
+    results: dict[str, dict[str, str]], aside: dict[str, str], fail_under: float
 ) -> tuple[list[str], list[str]]:
     """Print one line per module; return the failures and the survivors."""
     failures: list[str] = []
     survivors: list[str] = []
-    columns = ("killed", "timeout", "survived", "no tests", "equivalent", "score")
+    columns = (
+        "killed",
+        "timeout",
+        "survived",
+        "no tests",
+        "equivalent",
+        "unmeasured",
+        "score",
+    )
     print(f"{'module':<22}{'mutants':>8}" + "".join(f"{c:>11}" for c in columns))
     totals: Counter[str] = Counter()
     for module, mutants in results.items():
-        counts = Counter(
-            "equivalent" if name in equivalent else state
-            for name, state in mutants.items()
-        )
+        counts = Counter(aside.get(name, state) for name, state in mutants.items())
         totals.update(counts)
         totals["mutants"] += len(mutants)
         counts["mutants"] = len(mutants)
@@ -179,7 +192,7 @@ def report(
         survivors += [
             name
             for name, state in mutants.items()
-            if state in MISSED and name not in equivalent
+            if state in MISSED and name not in aside
         ]
         score = percentage(counts)
         if score < fail_under:
@@ -191,7 +204,7 @@ def report(
         odd = {
             state: n
             for state, n in counts.items()
-            if state not in {*CAUGHT, *MISSED, "equivalent", "mutants", "not run"}
+            if state not in {*CAUGHT, *MISSED, *ASIDE, "mutants", "not run"}
         }
         if odd:
             failures.append(f"{module}: {odd}: run them again by name")
@@ -202,7 +215,7 @@ def report(
 def percentage(counts: Counter[str]) -> float:
     """Caught mutants over the mutants that could be caught, in percent."""
     caught = sum(counts[state] for state in CAUGHT)
-    judged = counts["mutants"] - counts["equivalent"]
+    judged = counts["mutants"] - sum(counts[kind] for kind in ASIDE)
     return 100.0 * caught / judged if judged else 100.0
 
 
@@ -214,6 +227,7 @@ def line(counts: Counter[str]) -> str:
         counts["survived"],
         counts["no tests"],
         counts["equivalent"],
+        counts["unmeasured"],
     ]
     return (
         f"{counts['mutants']:>8}"
@@ -240,7 +254,7 @@ def main() -> int:
     }
     equivalents = read_equivalents()
     failures, survivors = report(
-        results, {e.name for e in equivalents}, args.fail_under
+        results, {e.name: e.kind for e in equivalents}, args.fail_under
     )
     failures += stale_equivalents(equivalents, status, args.mutants.parent)
     if args.survivors or failures:
