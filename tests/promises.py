@@ -76,7 +76,7 @@ PROMISES: Final[dict[str, tuple[str, ...]]] = {
         "tests/test_sync.py::test_thirty_two_threads_share_one_client",
         "tests/test_sync.py::test_fork_child_uses_fresh_connections",
         "tests/test_portal.py::test_fork_child_gets_a_fresh_loop_and_parent_keeps_its_own",
-        "tests/test_portal.py::test_exit_with_a_call_in_flight_does_not_hang",
+        "tests/test_portal.py::test_exit_with_a_call_in_flight_cancels_it_and_does_not_hang",
         "tests/test_sync.py::test_unclosed_client_does_not_hang_exit",
         "tests/test_sync.py::test_ctrl_c_in_a_real_process_stops_the_send",
     ),
