@@ -1281,3 +1281,18 @@ def test_a_call_that_waited_for_another_thread_keeps_nothing_alive() -> None:
     del argument
     gc.collect()
     assert ref() is None
+
+
+def test_the_warning_says_the_loop_is_blocked_and_what_to_use_instead() -> None:
+    async def main() -> int:
+        with pytest.warns(BlockingCallInEventLoopWarning) as record:
+            result = _portal.call(add, 1, 2)
+        expected = (
+            "a blocking ding.Ding method was called from a thread that is "
+            "running an event loop; the loop is blocked until the request "
+            "finishes. Use ding.AsyncDing in async code"
+        )
+        assert [str(warning.message) for warning in record] == [expected]
+        return result
+
+    assert asyncio.run(main()) == 3
