@@ -436,6 +436,10 @@ def test_the_key_is_never_shown(
     assert "[redacted]" in stray.stderr
 
 
+def _sigint_as_in_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
 def test_ctrl_c_exits_130_without_a_traceback(env: dict[str, str]) -> None:
     with socket.socket() as server:
@@ -449,6 +453,10 @@ def test_ctrl_c_exits_130_without_a_traceback(env: dict[str, str]) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # As in a terminal: a command started in the background by a
+            # non-interactive shell inherits SIGINT ignored, and Python then
+            # never turns it into KeyboardInterrupt.
+            preexec_fn=_sigint_as_in_a_terminal,  # noqa: PLW1509 - async-signal-safe
         )
         connection, _ = server.accept()  # the command is waiting for an answer
         with connection:
