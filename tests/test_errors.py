@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -19,6 +20,8 @@ from tests._examples import examples
 from tests._stub import AUTH_UUID, CUSTOMER_UUID, DROP, STALL, StubDing, json_reply
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from tests.conftest import Connect
 
 pytestmark = pytest.mark.anyio
@@ -634,10 +637,9 @@ async def test_every_json_media_type_is_read(
         assert res.retry_authentication_response.remaining_retry == 2
 
 
-async def test_a_server_url_argument_lacking_v1_is_named_in_the_404_hint(
-    stub: StubDing,
-) -> None:
-    stub.script.append((404, {}, b""))
+@contextlib.asynccontextmanager
+async def client_at_api_without_v1(stub: StubDing) -> AsyncIterator[ding.AsyncDing]:
+    """A client of the stub whose server_url argument lacks /v1."""
     async with (
         httpx.AsyncClient(transport=stub.async_transport()) as http,
         ding.AsyncDing(
@@ -647,6 +649,14 @@ async def test_a_server_url_argument_lacking_v1_is_named_in_the_404_hint(
             server_url="https://stub.test/api",
         ) as c,
     ):
+        yield c
+
+
+async def test_a_server_url_argument_lacking_v1_is_named_in_the_404_hint(
+    stub: StubDing,
+) -> None:
+    stub.script.append((404, {}, b""))
+    async with client_at_api_without_v1(stub) as c:
         with pytest.raises(ding.NotFoundError) as info:
             await c.otp.retry(authentication_uuid=AUTH_UUID)
     assert info.value.hint == (
@@ -662,15 +672,7 @@ async def test_the_404_hint_keeps_naming_where_the_url_came_from_in_a_copy(
     # A with_options copy that changes allow_insecure_http, not the URL,
     # still names the URL's own source.
     stub.script.append((404, {}, b""))
-    async with (
-        httpx.AsyncClient(transport=stub.async_transport()) as http,
-        ding.AsyncDing(
-            api_key="k",
-            customer_uuid=CUSTOMER_UUID,
-            client=http,
-            server_url="https://stub.test/api",
-        ) as c,
-    ):
+    async with client_at_api_without_v1(stub) as c:
         with pytest.raises(ding.NotFoundError) as info:
             await c.with_options(allow_insecure_http=True).otp.retry(
                 authentication_uuid=AUTH_UUID
