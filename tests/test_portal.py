@@ -11,6 +11,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import gc
+import logging
 import os
 import signal
 import subprocess
@@ -18,9 +19,10 @@ import sys
 import textwrap
 import threading
 import time
+import warnings
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 import anyio.lowlevel
@@ -31,7 +33,7 @@ from ding._errors import BlockingCallInEventLoopWarning, UsageError
 from ding._shared_loop import Job, SharedLoop
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Iterator
+    from collections.abc import AsyncIterator, Callable, Generator, Iterator
 
 # Nothing here may hang: every wait has a deadline well under pytest-timeout's.
 DEADLINE = 10.0
@@ -718,10 +720,44 @@ def test_call_from_the_portal_loop_raises_usage_error() -> None:
         return _portal.call(add, 1, 2)
 
     started = time.monotonic()
-    with pytest.raises(UsageError, match="own event loop"):
+    with pytest.raises(UsageError) as info:
         _portal.call(reentrant)
     assert time.monotonic() - started < 5
+    assert str(info.value) == (
+        "the sync client was called from inside its own event loop (for "
+        "example from a coroutine run by the sync client); this would "
+        "deadlock. Await the ding.AsyncDing method instead"
+    )
     assert _portal.call(add, 1, 2) == 3
+
+
+def test_a_call_in_a_process_without_trio_neither_warns_nor_imports_it() -> None:
+    result = run_script("""
+        import sys
+        import warnings
+        warnings.simplefilter("error")
+        import ding._portal as portal
+
+        async def add(a, b):
+            return a + b
+
+        assert portal.call(add, 1, 2) == 3
+        assert "trio" not in sys.modules
+        print("ok")
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_a_thread_that_imported_trio_but_runs_no_trio_is_not_in_an_event_loop() -> None:
+    # With trio imported, a call from a thread that runs no trio (nor any
+    # other loop) runs as usual: no warning, in the calling thread.
+    import trio  # noqa: PLC0415 - imported here on purpose
+
+    assert trio.__name__ in sys.modules
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BlockingCallInEventLoopWarning)
+        assert _portal.call(loop_thread) == threading.get_ident()
 
 
 # --- 8. shutdown, errors ---------------------------------------------------------
@@ -1296,3 +1332,243 @@ def test_the_warning_says_the_loop_is_blocked_and_what_to_use_instead() -> None:
         return result
 
     assert asyncio.run(main()) == 3
+
+
+# --- shutdown: what calls left behind, and its timeout ------------------------
+
+
+def test_a_shutdown_ends_what_calls_left_in_the_loop_and_lets_it_clean_up() -> None:
+    # As asyncio.run does: tasks a call started and left running are
+    # cancelled, and async generators it left open are closed, so their
+    # cleanup (a `finally`, closing a connection) runs before the loop ends.
+    cleaned: list[str] = []
+    kept: list[object] = []
+
+    async def background() -> None:
+        try:
+            await asyncio.sleep(10)
+        finally:
+            await asyncio.sleep(0.05)  # a cleanup that takes a while
+            cleaned.append("task")
+
+    async def numbers() -> AsyncIterator[int]:
+        try:
+            yield 1
+            yield 2
+        finally:
+            cleaned.append("generator")
+
+    async def leave_work_behind() -> None:
+        kept.append(asyncio.get_running_loop().create_task(background()))
+        generator = numbers()
+        await generator.__anext__()
+        kept.append(generator)
+        await asyncio.sleep(0)  # the task starts
+
+    _portal.call(leave_work_behind)
+    assert cleaned == []
+    _portal.shutdown(timeout=DEADLINE)
+    assert sorted(cleaned) == ["generator", "task"]
+
+
+async def _stubborn(seconds: float) -> None:
+    """Ignore every cancellation for *seconds*."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(end - time.monotonic())
+
+
+def test_a_shutdown_waits_for_a_task_deaf_to_cancellation_no_longer_than_its_timeout(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def leave_a_stubborn_task() -> None:
+        kept.append(asyncio.get_running_loop().create_task(_stubborn(5)))
+        await asyncio.sleep(0)
+
+    kept: list[object] = []
+    _portal.call(leave_a_stubborn_task)
+    shared = _current()
+    started = time.monotonic()
+    _portal.shutdown(timeout=0.1)
+    assert time.monotonic() - started < 0.8
+    assert shared.closed
+    # The task never ended: asyncio says so when it is collected.
+    with caplog.at_level(logging.CRITICAL, logger="asyncio"):
+        kept.clear()
+        gc.collect()
+
+
+async def _very_slow_to_cancel() -> None:
+    try:
+        await anyio.sleep(10)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.sleep(1.5)
+
+
+def test_a_shutdown_gives_up_on_a_loop_another_thread_runs_at_its_timeout() -> None:
+    thread, outcome = _in_thread_after(0, lambda: _portal.call(_very_slow_to_cancel))
+    time.sleep(0.2)  # the thread runs the loop now
+    shared = _current()
+    started = time.monotonic()
+    _portal.shutdown(timeout=0.05)
+    assert time.monotonic() - started < 0.8
+    assert not shared.closed  # the thread closes it once its call has ended
+    thread.join(DEADLINE)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], UsageError)
+    assert shared.closed
+
+
+def test_a_shutdown_waits_up_to_its_timeout_for_the_loop_then_closes_it() -> None:
+    thread, outcome = _in_thread_after(0, lambda: _portal.call(_slow_to_cancel))
+    time.sleep(0.2)  # the thread runs the loop now, and gives it up in 0.5 s
+    shared = _current()
+    _portal.shutdown(timeout=1.2)
+    assert shared.closed
+    thread.join(DEADLINE)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], UsageError)
+
+
+def test_a_call_handed_to_a_loop_that_is_shutting_down_never_runs() -> None:
+    # A caller that took the loop just before a shutdown (the shutdown gave
+    # up waiting for another thread running it) gets UsageError, and its
+    # coroutine never starts.
+    thread, _ = _in_thread_after(0, lambda: _portal.call(_slow_to_cancel))
+    time.sleep(0.2)  # the thread runs the loop now
+    shared = _current()
+    _portal.shutdown(timeout=0.05)
+    ran: list[None] = []
+
+    async def record() -> str:
+        ran.append(None)
+        return "ran"
+
+    with pytest.raises(UsageError, match="shutting down or has stopped"):
+        shared.run(Job(shared, record, (), {}))
+    thread.join(DEADLINE)
+    assert ran == []
+
+
+def test_calls_from_two_threads_back_to_back_all_return_and_log_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Each caller hands the loop on as its call ends, sometimes twice before
+    # the waiting one wakes up: that never fails a call, nor raises inside
+    # the loop (which asyncio would log as an error).
+    results: dict[int, list[int]] = {0: [], 1: []}
+
+    def caller(index: int) -> None:
+        for i in range(300):
+            results[index].append(_portal.call(add, index, i))
+
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        run_threads(2, caller)
+        gc.collect()  # asyncio logs a task's lost exception when it is collected
+    assert results == {k: [k + i for i in range(300)] for k in (0, 1)}
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
+
+
+@pytest.mark.usefixtures("ctrl_c")
+def test_a_second_ctrl_c_raises_at_once_without_waiting_for_the_cancellation() -> None:
+    async def deaf() -> None:
+        await _stubborn(2.5)
+
+    def interrupter() -> None:
+        time.sleep(0.2)
+        _interrupt_with_interrupt_main()  # cancels the call, which ignores it
+        time.sleep(0.3)
+        second.append(time.monotonic())
+        _interrupt_with_interrupt_main()
+
+    second: list[float] = []
+    threading.Thread(target=interrupter, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        _portal.call(deaf)
+    assert second
+    assert time.monotonic() - second[0] < 1.0
+
+
+def test_a_shutdown_also_ends_the_tasks_that_ending_the_others_started() -> None:
+    # Closing a generator can start a task whose cancellation starts another
+    # (a connection closed in the background): each is cancelled in turn.
+    cleaned: list[str] = []
+    kept: list[object] = []
+
+    async def second() -> None:
+        try:
+            await asyncio.sleep(10)
+        finally:
+            cleaned.append("second")
+
+    async def first() -> None:
+        try:
+            await asyncio.sleep(10)
+        finally:
+            kept.append(asyncio.get_running_loop().create_task(second()))
+
+    async def numbers() -> AsyncIterator[int]:
+        try:
+            yield 1
+            yield 2
+        finally:
+            kept.append(asyncio.get_running_loop().create_task(first()))
+
+    async def leave_a_generator_open() -> None:
+        generator = numbers()
+        await generator.__anext__()
+        kept.append(generator)
+
+    _portal.call(leave_a_generator_open)
+    _portal.shutdown(timeout=DEADLINE)
+    assert cleaned == ["second"]
+
+
+async def _pause() -> None:
+    await asyncio.sleep(0.3)
+
+
+@pytest.mark.parametrize("before", ["nothing", "another thread ran the loop"])
+@pytest.mark.usefixtures("ctrl_c")
+def test_an_interrupt_main_is_noticed_within_a_poll_interval(before: str) -> None:
+    # `_thread.interrupt_main()` sends no signal: the main thread sees it
+    # only once the loop it runs wakes up, which happens every poll interval
+    # even while the call only waits, whoever ran the loop before.
+    async def waits() -> None:
+        await asyncio.sleep(5)
+
+    _portal.call(add, 1, 2)
+    if before != "nothing":
+        thread, _ = _in_thread_after(0, lambda: _portal.call(_pause))
+        thread.join(DEADLINE)
+
+    def interrupter() -> None:
+        time.sleep(0.3)
+        interrupted.append(time.monotonic())
+        _interrupt_with_interrupt_main()
+
+    interrupted: list[float] = []
+    threading.Thread(target=interrupter, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        _portal.call(waits)
+    assert time.monotonic() - interrupted[0] < 1.0
+
+
+def test_the_main_thread_keeps_one_wake_up_timer_however_many_calls(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # One timer serves every call the main thread runs the loop for: none is
+    # added per call.
+    def timers() -> list[Any]:
+        scheduled = cast("list[Any]", _current().loop._scheduled)  # type: ignore[attr-defined]
+        return [timer for timer in scheduled if not timer.cancelled()]
+
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        for i in range(50):
+            assert _portal.call(add, i, 1) == i + 1
+        assert len(timers()) == 1
+        _portal.call(_pause)  # the timer fires, and re-arms, while the call waits
+        assert len(timers()) == 1
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
