@@ -270,6 +270,8 @@ def mutants_sample(session: nox.Session) -> None:
                 "process_isolation",
                 "forkserver_warmup",
                 "preload_modules_file",
+                "timeout_constant",
+                "timeout_multiplier",
             )
         },
         "only_mutate": [SAMPLE_MODULE],
