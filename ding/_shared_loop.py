@@ -145,6 +145,13 @@ class SharedLoop:
         finally:
             with self._state:
                 self._assisted.discard(job)
+                idle = self._helper_running and not self._assisted
+            if idle:
+                # Given up on (the cancellation outlasted its bound): the
+                # helper runs the loop for assisted calls only, and would
+                # run it for this one until it ends, if ever.
+                with contextlib.suppress(RuntimeError):  # closed meanwhile
+                    self.loop.call_soon_threadsafe(self._stop_helping)
         if not job.completed:
             raise UsageError(CLOSED_MESSAGE)
 
@@ -315,6 +322,11 @@ class SharedLoop:
                 job.signal.release()
 
     # --- the helper thread --------------------------------------------------
+
+    def _stop_helping(self) -> None:
+        """Stop the loop if the helper runs it for no assisted call (in the loop)."""
+        if self._helper_running and not self._assisted:
+            self.loop.stop()
 
     def run_soon(self, fn: Callable[..., object], *args: object) -> None:
         """Run ``fn(*args)`` in the loop soon, even if no call is running.

@@ -950,7 +950,10 @@ def test_a_signal_handlers_exception_reaches_the_main_thread_not_another_call() 
         signal.signal(signal.SIGUSR1, previous)
     assert len(outcome) == 1
     assert isinstance(outcome[0], UsageError), outcome
-    assert "signal" in str(outcome[0])
+    assert str(outcome[0]) == (
+        "the call was interrupted by a signal handled in the thread that was "
+        "running the sync client's event loop"
+    )
 
 
 @pytest.mark.usefixtures("ctrl_c")
@@ -1572,3 +1575,95 @@ def test_the_main_thread_keeps_one_wake_up_timer_however_many_calls(
         _portal.call(_pause)  # the timer fires, and re-arms, while the call waits
         assert len(timers()) == 1
     assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
+
+
+@pytest.mark.usefixtures("ctrl_c")
+def test_an_interrupted_caller_that_gets_the_loop_back_waits_a_bounded_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Interrupted while another thread ran the loop, the caller waits for
+    # the cancellation; that thread's call ends meanwhile and the caller
+    # runs the loop itself, still not past the bound.
+    monkeypatch.setattr(_shared_loop, "_CANCEL_TIMEOUT", 0.6)
+
+    def interrupter() -> None:
+        time.sleep(0.2)
+        interrupted.append(time.monotonic())
+        _interrupt_with_interrupt_main()
+
+    interrupted: list[float] = []
+    holder, held = _in_thread(lambda: _portal.call(asyncio.sleep, 0.4))
+    time.sleep(0.1)  # it runs the loop now, for 0.3 s more
+    threading.Thread(target=interrupter, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        _portal.call(_stubborn, 3)
+    waited = time.monotonic() - interrupted[0]
+    holder.join(DEADLINE)
+    assert held == [None]
+    assert 0.5 <= waited < 1.8
+
+
+def test_an_exception_of_another_threads_call_run_by_the_main_thread_is_that_calls() -> (
+    None
+):
+    # Only a signal handler's exception belongs to the main thread: an
+    # exception of the call itself reaches its own caller, whoever ran it.
+    async def fails() -> None:
+        raise BoomError("its own")
+
+    async def busy() -> str:
+        await asyncio.sleep(0.6)
+        return "main result"
+
+    other, outcome = _in_thread_after(0.2, lambda: _portal.call(fails))
+    assert _portal.call(busy) == "main result"  # runs the other's call too
+    other.join(DEADLINE)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], BoomError)
+    assert str(outcome[0]) == "its own"
+
+
+def test_a_call_run_by_its_own_thread_keeps_nothing_alive_after_it() -> None:
+    class Argument:
+        pass
+
+    async def use(argument: Argument) -> int:
+        await anyio.lowlevel.checkpoint()
+        return id(argument)
+
+    argument = Argument()
+    ref = weakref.ref(argument)
+    assert _portal.call(use, argument) == id(argument)
+    del argument
+    gc.collect()
+    assert ref() is None
+
+
+@pytest.mark.usefixtures("ctrl_c")
+def test_an_interrupted_caller_inside_an_event_loop_waits_a_bounded_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The helper thread runs the cancelled call; the caller waits for it to
+    # end, but not past the bound.
+    monkeypatch.setattr(_shared_loop, "_CANCEL_TIMEOUT", 0.5)
+
+    def interrupter() -> None:
+        time.sleep(0.3)
+        interrupted.append(time.monotonic())
+        _interrupt_with_interrupt_main()
+
+    async def main() -> None:
+        with pytest.warns(BlockingCallInEventLoopWarning):
+            _portal.call(_stubborn, 3)
+
+    interrupted: list[float] = []
+    threading.Thread(target=interrupter, daemon=True).start()
+    # Not asyncio.run, whose own SIGINT handler would only cancel main().
+    loop = asyncio.new_event_loop()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            loop.run_until_complete(main())
+    finally:
+        loop.close()
+    waited = time.monotonic() - interrupted[0]
+    assert 0.4 <= waited < 1.8
