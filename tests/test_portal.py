@@ -1667,3 +1667,31 @@ def test_an_interrupted_caller_inside_an_event_loop_waits_a_bounded_time(
         loop.close()
     waited = time.monotonic() - interrupted[0]
     assert 0.4 <= waited < 1.8
+
+
+def test_a_loop_closed_late_by_its_runner_still_ends_what_calls_left_behind() -> None:
+    # The shutdown gave up waiting for the thread running the loop: that
+    # thread closes it as its call ends, and winds it down as the shutdown
+    # would have.
+    cleaned: list[str] = []
+    kept: list[object] = []
+
+    async def background() -> None:
+        try:
+            await asyncio.sleep(10)
+        finally:
+            cleaned.append("task")
+
+    async def leave_a_task_then_wait() -> None:
+        kept.append(asyncio.get_running_loop().create_task(background()))
+        await _slow_to_cancel()
+
+    thread, outcome = _in_thread_after(0, lambda: _portal.call(leave_a_task_then_wait))
+    time.sleep(0.2)  # the thread runs the loop now
+    shared = _current()
+    _portal.shutdown(timeout=0.05)
+    assert not shared.closed
+    thread.join(DEADLINE)
+    assert isinstance(outcome[0], UsageError)
+    assert shared.closed
+    assert cleaned == ["task"]
