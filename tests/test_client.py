@@ -818,3 +818,35 @@ async def test_a_request_that_cannot_be_built_is_refused_naming_every_field(
         "(got request and check_code, customer_uuid)"
     )
     assert stub.requests == []
+
+
+async def test_path_arguments_that_cannot_be_sent_are_refused_by_name(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    # Each message names the argument to fix; nothing is sent.
+    with pytest.raises(ding.UsageError) as info:
+        await client.lookup.lookup("..")
+    assert str(info.value) == (
+        "phone_number must be a non-empty string other than '.' and '..'"
+    )
+    with pytest.raises(ding.UsageError) as info:
+        await client.otp.get_authentication_status(".")
+    assert str(info.value) == (
+        "auth_uuid must be a non-empty string other than '.' and '..'"
+    )
+    assert stub.requests == []
+
+
+async def test_lookup_refuses_a_customer_uuid_or_type_it_cannot_send_by_name(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    with pytest.raises(ding.UsageError) as info:
+        await client.lookup.lookup("+33612345678", customer_uuid="a\nb")
+    assert str(info.value) == (
+        "customer_uuid must be a string of printable ASCII characters "
+        "without leading or trailing spaces"
+    )
+    with pytest.raises(ding.UsageError) as info:
+        await client.lookup.lookup("+33612345678", type_=[1])  # type: ignore[list-item]
+    assert str(info.value) == "type_ must be a string or a sequence of strings"
+    assert stub.requests == []
