@@ -275,15 +275,20 @@ async def test_the_own_pool_keeps_no_cookies() -> None:
     assert all(b"\r\ncookie:" not in head for head in server.heads)
 
 
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "ALL_PROXY", "all_proxy"])
 async def test_a_proxy_from_the_environment_is_used_on_every_backend(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, variable: str
 ) -> None:
     # httpx applies HTTP_PROXY and the like only with its own transport: the
     # SDK's own pool must not bypass a proxy the environment names.
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
     with raw_server("ok") as proxy:
-        monkeypatch.setenv("HTTP_PROXY", proxy.url.removesuffix("/v1"))
-        monkeypatch.delenv("NO_PROXY", raising=False)
-        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.setenv(variable, proxy.url.removesuffix("/v1"))
         async with make_client(
             "http://ding-api.invalid/v1", allow_insecure_http=True
         ) as client:
@@ -292,6 +297,28 @@ async def test_a_proxy_from_the_environment_is_used_on_every_backend(
     assert proxy.request_lines == [
         b"POST http://ding-api.invalid/v1/authentication HTTP/1.1"
     ]
+
+
+async def test_an_https_proxy_from_the_environment_is_used_on_every_backend(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The proxy is asked for a tunnel; this one cannot give a working one,
+    # which fails the call, but the tunnel was asked of it.
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    with raw_server("ok") as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url.removesuffix("/v1"))
+        async with ding.AsyncDing(
+            api_key=SECRET,
+            server_url="https://ding-api.invalid/v1",
+            customer_uuid=CUSTOMER_UUID,
+            max_retries=0,
+            timeout=0.5,  # this proxy never answers the TLS handshake
+        ) as client:
+            with pytest.raises(ding.APIConnectionError):
+                await client.otp.create_authentication(phone_number="+14155550123")
+    assert proxy.request_lines[:1] == [b"CONNECT ding-api.invalid:443 HTTP/1.1"]
 
 
 @pytest.mark.parametrize("behaviour", ["ok", "chunked", "gzip"])
