@@ -44,16 +44,20 @@ STATUS: Final[dict[int | None, str]] = {
     24: "timeout",
     -24: "timeout",
     152: "timeout",
-    # mutmut reports 255 as a timeout, but its fork server's mutant process
-    # exits 255 when running the tests raised (pytest could not start, say):
-    # nothing was tested, so it is not counted as caught.
-    255: "error",
+    # The mutant's process exits 255 when pytest.main() raised instead of
+    # returning, or returned 4 (could not start: a conftest failed to
+    # import). The same tests have just passed with no mutant applied (mutmut
+    # runs them first and stops if they fail), so the mutant broke the run.
+    # Seen here: tests failed (-x stopped at the first), then pytest raised
+    # the unraisable-exception warnings left at exit, an error under this
+    # suite's filterwarnings. Caught, and shown in a column of their own.
+    255: "crashed",
     37: "type check",
     -11: "segfault",
     -9: "segfault",
     None: "not run",
 }
-CAUGHT: Final = frozenset({"killed", "timeout", "type check", "segfault"})
+CAUGHT: Final = frozenset({"killed", "timeout", "crashed", "type check", "segfault"})
 MISSED: Final = frozenset({"survived", "no tests"})
 ASIDE: Final = ("equivalent", "unmeasured")
 
@@ -175,6 +179,7 @@ def report(
     columns = (
         "killed",
         "timeout",
+        "crashed",
         "survived",
         "no tests",
         "equivalent",
@@ -224,6 +229,7 @@ def line(counts: Counter[str]) -> str:
     cells = [
         counts["killed"] + counts["type check"] + counts["segfault"],
         counts["timeout"],
+        counts["crashed"],
         counts["survived"],
         counts["no tests"],
         counts["equivalent"],
