@@ -16,9 +16,11 @@ import importlib.metadata
 import logging
 import re
 import socket
+import ssl
 import struct
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
@@ -26,6 +28,7 @@ import pytest
 
 import ding
 from ding._aiohttp import AiohttpTransport, _header_items
+from ding._config import shared_ssl_context
 from ding._pipeline import _wire_headers
 from tests._stub import CUSTOMER_UUID, StubDing
 from tests.conftest import pytest_generate_tests
@@ -78,14 +81,16 @@ ANSWERS = {
 class RawServer:
     """A TCP server that answers every request the same scripted way."""
 
-    def __init__(self, behaviour: str) -> None:
+    def __init__(self, behaviour: str, tls: ssl.SSLContext | None = None) -> None:
         self.behaviour = behaviour
+        self.tls = tls
         self.requests = 0
         self.request_lines: list[bytes] = []
         self.heads: list[bytes] = []
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.stop = threading.Event()
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.sock.getsockname()[1]}/v1"
 
     def accept(self) -> None:
         while not self.stop.is_set():
@@ -96,7 +101,13 @@ class RawServer:
             threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
 
     def serve(self, conn: socket.socket) -> None:
-        with conn, contextlib.suppress(OSError):
+        with contextlib.suppress(OSError):  # a refused TLS handshake among them
+            if self.tls is not None:
+                conn = self.tls.wrap_socket(conn, server_side=True)
+            self.answer(conn)
+
+    def answer(self, conn: socket.socket) -> None:
+        with conn:
             buffer = b""
             while not self.stop.is_set():
                 request, buffer = read_request(conn, buffer)
@@ -138,8 +149,10 @@ def read_request(conn: socket.socket, buffer: bytes) -> tuple[bytes | None, byte
 
 
 @contextlib.contextmanager
-def raw_server(behaviour: str) -> Generator[RawServer]:
-    server = RawServer(behaviour)
+def raw_server(
+    behaviour: str, tls: ssl.SSLContext | None = None
+) -> Generator[RawServer]:
+    server = RawServer(behaviour, tls)
     threading.Thread(target=server.accept, daemon=True).start()
     try:
         yield server
@@ -592,3 +605,42 @@ async def test_the_pool_keys_its_client_on_the_running_loop() -> None:
     from ding._loops import running_loop  # noqa: PLC0415
 
     assert running_loop() is anyio.lowlevel.current_token().native_token
+
+
+# A CA and a certificate it signed for 127.0.0.1, valid until 2126, made
+# for these tests with openssl (the CA's key was not kept).
+TLS = Path(__file__).parent / "tls"
+
+
+@pytest.mark.parametrize("trusted", [True, False], ids=["trusted", "untrusted"])
+async def test_https_is_verified_against_the_ca_httpx_would_use_on_every_backend(
+    monkeypatch: pytest.MonkeyPatch, trusted: bool
+) -> None:
+    # SSL_CERT_FILE names the CAs to trust, as it does for httpx; a server
+    # whose certificate none of them signed is refused, never sent the key.
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(TLS / "server.pem", TLS / "server.key")
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    if trusted:
+        monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "ca.pem"))
+    else:
+        monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    shared_ssl_context.cache_clear()  # built anew, from this environment
+    try:
+        with raw_server("ok", server_tls) as server:
+            async with make_client(server.url) as client:
+                if trusted:
+                    res = await client.otp.create_authentication(
+                        phone_number="+14155550123"
+                    )
+                    assert res.status_code == 200
+                else:
+                    with pytest.raises(ding.APIConnectionError) as info:
+                        await client.otp.create_authentication(
+                            phone_number="+14155550123"
+                        )
+                    assert "certificate" in str(info.value).lower()
+                    assert_no_key(info)
+        assert server.requests == (1 if trusted else 0)
+    finally:
+        shared_ssl_context.cache_clear()
