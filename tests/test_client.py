@@ -850,3 +850,13 @@ async def test_lookup_refuses_a_customer_uuid_or_type_it_cannot_send_by_name(
         await client.lookup.lookup("+33612345678", type_=[1])  # type: ignore[list-item]
     assert str(info.value) == "type_ must be a string or a sequence of strings"
     assert stub.requests == []
+
+
+def test_the_key_reads_redacted_where_settings_are_shown() -> None:
+    # A traceback that shows locals (pytest --showlocals, rich) shows the
+    # client's settings: the key is there as <redacted>, never as itself.
+    client = ding.AsyncDing(api_key="super-secret-key", customer_uuid=CUSTOMER_UUID)
+    shown = repr(client._pipeline)
+    assert "api_key=<redacted>" in shown
+    assert "super-secret-key" not in shown
+    assert str(client._pipeline.api_key) == "<redacted>"

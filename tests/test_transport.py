@@ -227,6 +227,26 @@ async def test_the_own_pool_opens_at_most_100_connections(anyio_backend: str) ->
                 assert limits == (100, 20, 5.0)
 
 
+async def test_every_client_the_sdk_makes_shares_one_tls_context(
+    anyio_backend: str,
+) -> None:
+    # Building one loads the CA bundle, tens of milliseconds: built once.
+    contexts: list[object] = []
+    with raw_server("ok") as server:
+        for _ in range(2):
+            async with make_client(server.url) as client:
+                await client.otp.create_authentication(phone_number="+14155550123")
+                assert client._pipeline.pool.client is not None
+                transport = client._pipeline.pool.client._transport
+                if anyio_backend == "asyncio":
+                    assert isinstance(transport, AiohttpTransport)
+                    contexts.append(transport._ssl)
+                else:
+                    assert isinstance(transport, httpx.AsyncHTTPTransport)
+                    contexts.append(transport._pool._ssl_context)
+    assert contexts == [shared_ssl_context()] * 2
+
+
 class _Definition:
     """What `pytest_generate_tests` reads of a test's definition."""
 
