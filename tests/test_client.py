@@ -860,3 +860,10 @@ def test_the_key_reads_redacted_where_settings_are_shown() -> None:
     assert "api_key=<redacted>" in shown
     assert "super-secret-key" not in shown
     assert str(client._pipeline.api_key) == "<redacted>"
+
+
+def test_a_timeout_of_zero_seconds_is_accepted() -> None:
+    # "A finite, non-negative number of seconds": zero included.
+    client = ding.AsyncDing(api_key="k", customer_uuid=CUSTOMER_UUID, timeout=0)
+    assert client._pipeline.timeout == httpx.Timeout(0)
+    assert client.with_options(timeout=0.0)._pipeline.timeout == httpx.Timeout(0)
