@@ -867,3 +867,14 @@ def test_a_timeout_of_zero_seconds_is_accepted() -> None:
     client = ding.AsyncDing(api_key="k", customer_uuid=CUSTOMER_UUID, timeout=0)
     assert client._pipeline.timeout == httpx.Timeout(0)
     assert client.with_options(timeout=0.0)._pipeline.timeout == httpx.Timeout(0)
+
+
+async def test_a_request_that_is_neither_the_model_nor_a_mapping_is_named(
+    client: ding.AsyncDing, stub: StubDing
+) -> None:
+    with pytest.raises(ding.UsageError) as info:
+        await client.otp.check(42)  # type: ignore[call-overload]
+    assert str(info.value) == (
+        "request must be a CreateCheckRequest or a mapping, not int"
+    )
+    assert stub.requests == []
