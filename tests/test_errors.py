@@ -20,7 +20,7 @@ from tests._examples import examples
 from tests._stub import AUTH_UUID, CUSTOMER_UUID, DROP, STALL, StubDing, json_reply
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncGenerator
 
     from tests.conftest import Connect
 
@@ -638,7 +638,7 @@ async def test_every_json_media_type_is_read(
 
 
 @contextlib.asynccontextmanager
-async def client_at_api_without_v1(stub: StubDing) -> AsyncIterator[ding.AsyncDing]:
+async def client_at_api_without_v1(stub: StubDing) -> AsyncGenerator[ding.AsyncDing]:
     """A client of the stub whose server_url argument lacks /v1."""
     async with (
         httpx.AsyncClient(transport=stub.async_transport()) as http,
