@@ -146,10 +146,7 @@ class SharedLoop:
             with self._state:
                 self._assisted.discard(job)
                 idle = self._helper_running and not self._assisted
-            if idle:
-                # Given up on (the cancellation outlasted its bound): the
-                # helper runs the loop for assisted calls only, and would
-                # run it for this one until it ends, if ever.
+            if idle:  # given up on: else the helper runs the loop for it alone
                 with contextlib.suppress(RuntimeError):  # closed meanwhile
                     self.loop.call_soon_threadsafe(self._stop_helping)
         if not job.completed:
