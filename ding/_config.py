@@ -64,6 +64,9 @@ USER_AGENT: Final = f"ding-python/{__version__} httpx/{httpx.__version__}"
 _HEADER_NAME: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # Printable ASCII, no leading or trailing space (which h11 would refuse).
 _HEADER_VALUE: Final = re.compile(r"(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?")
+# The SDK frames every body itself; a second framing header would make the
+# request malformed (httpx would send both lengths) or hang the server.
+_FRAMING_HEADERS: Final = frozenset({"content-length", "transfer-encoding"})
 
 
 class NotGiven(enum.Enum):
@@ -193,7 +196,8 @@ def merge_headers(
 
     Raises:
         UsageError: *extra* is not a mapping, or holds a header that cannot
-            be sent.
+            be sent. ``Content-Length`` and ``Transfer-Encoding`` are refused:
+            given with a body, they would frame it twice or wrongly.
     """
     merged = dict(base)
     if extra is None:
@@ -205,6 +209,10 @@ def merge_headers(
             name
         ):
             raise UsageError(f"{name!r} is not a valid HTTP header name")
+        if name.lower() in _FRAMING_HEADERS:
+            raise UsageError(
+                f"header {name!r} is set from each request's body; it cannot be given"
+            )
         check_header_value(f"header {name!r}", value)
         merged[name.lower()] = value
     return merged

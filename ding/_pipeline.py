@@ -544,9 +544,7 @@ class Pipeline:
             fields = self.headers(None, None, json=True, direct=True)
             names = [name.lower() for name in fields]
             # The key goes last unless a default header put it elsewhere.
-            simple = names[-1] == "x-api-key" and not (
-                {"host", "content-length", "transfer-encoding"} & set(names)
-            )
+            simple = names[-1] == "x-api-key" and "host" not in names
             del fields["x-api-key"]
             host = (
                 [("Host", request.url.netloc.decode("ascii"))]

@@ -700,6 +700,17 @@ def test_with_options_refuses_an_unsendable_api_key_with_its_message() -> None:
             "'bad name' is not a valid HTTP header name",
         ),
         (
+            {"default_headers": {"Content-Length": "7"}},
+            "header 'Content-Length' is set from each request's body; it cannot be given",
+        ),
+        (
+            {"default_headers": {"transfer-encoding": "chunked"}},
+            (
+                "header 'transfer-encoding' is set from each request's body; "
+                "it cannot be given"
+            ),
+        ),
+        (
             {"default_headers": {"x-a": " 1"}},
             (
                 "header 'x-a' must be a string of printable ASCII characters "
@@ -714,6 +725,22 @@ def test_invalid_settings_are_refused_with_messages_naming_the_setting(
     with pytest.raises(ding.UsageError) as info:
         ding.AsyncDing(api_key="k", **kwargs)  # type: ignore[arg-type]
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize("name", ["Transfer-Encoding", "content-length"])
+async def test_a_framing_header_is_refused_per_call_and_in_copies_before_any_send(
+    connect: Connect, stub: StubDing, name: str
+) -> None:
+    # With a JSON body, httpx would send both Content-Length and the given
+    # header: a request a server may read wrongly, or wait on for good.
+    client = connect(api_key="k")
+    with pytest.raises(ding.UsageError, match=f"'{name}' is set from each request"):
+        await client.otp.create_authentication(
+            phone_number="+1234567890", extra_headers={name: "chunked"}
+        )
+    with pytest.raises(ding.UsageError, match=f"'{name}' is set from each request"):
+        client.with_options(default_headers={name: "9"})
+    assert stub.requests == []
 
 
 _EVERY_OPERATION = (

@@ -577,7 +577,7 @@ def test_the_direct_request_has_the_headers_httpx_gives_it(
         None,
         {"X-Trace": "1", "Accept": "text/plain"},
         {"host": "elsewhere.example"},
-        {"Content-Length": "7"},
+        {"Host": "elsewhere.example", "X-Trace": "1"},
         {"x-api-key": "other"},
     ],
 )
