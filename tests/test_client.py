@@ -15,6 +15,8 @@ from ding.models import components, operations, shared
 from tests._stub import AUTH_UUID, CUSTOMER_UUID, StubDing, json_reply
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from tests.conftest import Connect
 
 pytestmark = pytest.mark.anyio
@@ -847,35 +849,42 @@ async def test_a_request_that_cannot_be_built_is_refused_naming_every_field(
     assert stub.requests == []
 
 
-async def test_path_arguments_that_cannot_be_sent_are_refused_by_name(
-    client: ding.AsyncDing, stub: StubDing
+_UNSENDABLE = (
+    "a string of printable ASCII characters without leading or trailing spaces"
+)
+
+
+_REFUSED_ARGUMENTS: list[tuple[Callable[[ding.AsyncDing], Awaitable[object]], str]] = [
+    (
+        lambda c: c.lookup.lookup(".."),
+        "phone_number must be a non-empty string other than '.' and '..'",
+    ),
+    (
+        lambda c: c.otp.get_authentication_status("."),
+        "auth_uuid must be a non-empty string other than '.' and '..'",
+    ),
+    (
+        lambda c: c.lookup.lookup("+33612345678", customer_uuid="a\nb"),
+        f"customer_uuid must be {_UNSENDABLE}",
+    ),
+    (
+        lambda c: c.lookup.lookup("+33612345678", type_=[1]),  # type: ignore[list-item]
+        "type_ must be a string or a sequence of strings",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), _REFUSED_ARGUMENTS)
+async def test_arguments_that_cannot_be_sent_are_refused_by_name(
+    client: ding.AsyncDing,
+    stub: StubDing,
+    call: Callable[[ding.AsyncDing], Awaitable[object]],
+    message: str,
 ) -> None:
     # Each message names the argument to fix; nothing is sent.
     with pytest.raises(ding.UsageError) as info:
-        await client.lookup.lookup("..")
-    assert str(info.value) == (
-        "phone_number must be a non-empty string other than '.' and '..'"
-    )
-    with pytest.raises(ding.UsageError) as info:
-        await client.otp.get_authentication_status(".")
-    assert str(info.value) == (
-        "auth_uuid must be a non-empty string other than '.' and '..'"
-    )
-    assert stub.requests == []
-
-
-async def test_lookup_refuses_a_customer_uuid_or_type_it_cannot_send_by_name(
-    client: ding.AsyncDing, stub: StubDing
-) -> None:
-    with pytest.raises(ding.UsageError) as info:
-        await client.lookup.lookup("+33612345678", customer_uuid="a\nb")
-    assert str(info.value) == (
-        "customer_uuid must be a string of printable ASCII characters "
-        "without leading or trailing spaces"
-    )
-    with pytest.raises(ding.UsageError) as info:
-        await client.lookup.lookup("+33612345678", type_=[1])  # type: ignore[list-item]
-    assert str(info.value) == "type_ must be a string or a sequence of strings"
+        await call(client)
+    assert str(info.value) == message
     assert stub.requests == []
 
 

@@ -1340,19 +1340,31 @@ def test_the_warning_says_the_loop_is_blocked_and_what_to_use_instead() -> None:
 # --- shutdown: what calls left behind, and its timeout ------------------------
 
 
+def _leave_a_task(
+    cleaned: list[str], kept: list[object], *, cleanup: float = 0
+) -> None:
+    """Start a task in the running loop that adds "task" to *cleaned* as it ends.
+
+    Its cleanup takes *cleanup* seconds first; *kept* holds the task.
+    """
+
+    async def background() -> None:
+        try:
+            await asyncio.sleep(10)
+        finally:
+            if cleanup:
+                await asyncio.sleep(cleanup)
+            cleaned.append("task")
+
+    kept.append(asyncio.get_running_loop().create_task(background()))
+
+
 def test_a_shutdown_ends_what_calls_left_in_the_loop_and_lets_it_clean_up() -> None:
     # As asyncio.run does: tasks a call started and left running are
     # cancelled, and async generators it left open are closed, so their
     # cleanup (a `finally`, closing a connection) runs before the loop ends.
     cleaned: list[str] = []
     kept: list[object] = []
-
-    async def background() -> None:
-        try:
-            await asyncio.sleep(10)
-        finally:
-            await asyncio.sleep(0.05)  # a cleanup that takes a while
-            cleaned.append("task")
 
     async def numbers() -> AsyncIterator[int]:
         try:
@@ -1362,7 +1374,7 @@ def test_a_shutdown_ends_what_calls_left_in_the_loop_and_lets_it_clean_up() -> N
             cleaned.append("generator")
 
     async def leave_work_behind() -> None:
-        kept.append(asyncio.get_running_loop().create_task(background()))
+        _leave_a_task(cleaned, kept, cleanup=0.05)  # a cleanup that takes a while
         generator = numbers()
         await generator.__anext__()
         kept.append(generator)
@@ -1676,14 +1688,8 @@ def test_a_loop_closed_late_by_its_runner_still_ends_what_calls_left_behind() ->
     cleaned: list[str] = []
     kept: list[object] = []
 
-    async def background() -> None:
-        try:
-            await asyncio.sleep(10)
-        finally:
-            cleaned.append("task")
-
     async def leave_a_task_then_wait() -> None:
-        kept.append(asyncio.get_running_loop().create_task(background()))
+        _leave_a_task(cleaned, kept)
         await _slow_to_cancel()
 
     thread, outcome = _in_thread_after(0, lambda: _portal.call(leave_a_task_then_wait))
