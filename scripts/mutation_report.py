@@ -69,6 +69,7 @@ class Equivalent:
     name: str
     line: str
     reason: str
+    deleted: bool = False
 
     @property
     def kind(self) -> str:
@@ -78,7 +79,11 @@ class Equivalent:
 
 
 def read_equivalents(path: Path = EQUIVALENTS) -> list[Equivalent]:
-    """Parse the list: blocks of name, `+ changed line`, reason, blank-separated."""
+    """Parse the list: blocks of name, `+ changed line`, reason, blank-separated.
+
+    A mutant that only deletes a line (an argument of a call written one
+    per line) gives `- deleted line` instead: mutmut shows no `+` line.
+    """
     found: list[Equivalent] = []
     block: list[str] = []
     for raw in [*path.read_text(encoding="utf-8").splitlines(), ""]:
@@ -89,9 +94,19 @@ def read_equivalents(path: Path = EQUIVALENTS) -> list[Equivalent]:
             continue
         if not block:
             continue
-        if len(block) < 3 or not block[1].startswith("+ "):  # noqa: PLR2004
-            sys.exit(f"{path}: a block is a name, '+ changed line', a reason: {block}")
-        found.append(Equivalent(block[0], block[1][2:], " ".join(block[2:])))
+        if len(block) < 3 or block[1][:2] not in {"+ ", "- "}:  # noqa: PLR2004
+            sys.exit(
+                f"{path}: a block is a name, '+ changed line' (or '- deleted "
+                f"line'), a reason: {block}"
+            )
+        found.append(
+            Equivalent(
+                block[0],
+                block[1][2:],
+                " ".join(block[2:]),
+                deleted=block[1].startswith("-"),
+            )
+        )
         block = []
     return found
 
@@ -157,12 +172,24 @@ def stale_equivalents(
                 f"{equivalent.name}: now {status[equivalent.name]}, "
                 "so not equivalent: remove it from the list"
             )
+        diff = diffs.get(equivalent.name, "").splitlines()
         added = [
             line[1:].strip()
-            for line in diffs.get(equivalent.name, "").splitlines()
+            for line in diff
             if line.startswith("+") and not line.startswith("+++")
         ]
-        if equivalent.line not in added:
+        removed = [
+            line[1:].strip()
+            for line in diff
+            if line.startswith("-") and not line.startswith("---")
+        ]
+        if equivalent.deleted and (added or equivalent.line not in removed):
+            problems.append(
+                f"{equivalent.name}: changes {added or 'nothing'} and deletes "
+                f"{removed or 'nothing'}, not only {equivalent.line!r} "
+                "(renumbered? read `mutmut show`)"
+            )
+        elif not equivalent.deleted and equivalent.line not in added:
             problems.append(
                 f"{equivalent.name}: changes {added or 'nothing'}, "
                 f"not {equivalent.line!r} (renumbered? read `mutmut show`)"
