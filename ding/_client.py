@@ -101,6 +101,12 @@ def _build_request(
                 f"not {type(request).__name__}",
             )
         given = dict(cast("Mapping[str, Any]", request))  # type: ignore[redundant-cast] # pyright infers Mapping[Unknown, Unknown]
+        keys = cast("list[object]", list(given))  # a mapping may hold any key
+        odd = [type(name).__name__ for name in keys if not isinstance(name, str)]
+        if odd:  # else cls(**given) raises a bare TypeError
+            raise UsageError(
+                f"invalid {cls.__name__}: field names must be strings, not {odd[0]}"
+            )
     try:
         model = cls(**given)
     except TypeError as exc:

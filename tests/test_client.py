@@ -838,6 +838,14 @@ async def test_a_request_that_cannot_be_built_is_refused_naming_every_field(
     assert (
         str(info.value) == "invalid CreateCheckRequest: unknown field(s): alpha, zeta"
     )
+    # A mapping whose keys are not all names: no field is quoted.
+    with pytest.raises(ding.UsageError) as info:
+        await client.otp.check(
+            {"authentication_uuid": AUTH_UUID, "check_code": "1", 1: "x"}  # type: ignore[dict-item]
+        )
+    assert str(info.value) == (
+        "invalid CreateCheckRequest: field names must be strings, not int"
+    )
     with pytest.raises(ding.UsageError) as info:
         await client.otp.check(  # type: ignore[call-overload]
             {"authentication_uuid": AUTH_UUID}, check_code="1", customer_uuid="c"
