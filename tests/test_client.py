@@ -668,6 +668,22 @@ async def test_with_options_merges_default_headers_over_the_clients(
     assert "x-req" not in stub.last.headers
 
 
+async def test_a_json_body_is_sent_as_json_whatever_content_type_the_headers_give(
+    connect: Connect, stub: StubDing
+) -> None:
+    client = connect(api_key="k", default_headers={"Content-Type": "text/plain"})
+    await client.otp.retry(authentication_uuid=AUTH_UUID)
+    await client.otp.check(
+        authentication_uuid=AUTH_UUID,
+        check_code="1",
+        extra_headers={"content-type": "text/csv"},
+    )
+    assert [r.headers.get_list("content-type") for r in stub.requests] == [
+        ["application/json"],
+        ["application/json"],
+    ]
+
+
 def test_with_options_refuses_an_unsendable_api_key_with_its_message() -> None:
     client = ding.AsyncDing(api_key="k")
     with pytest.raises(ding.UsageError) as info:
