@@ -98,6 +98,10 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+# The --timeout of [tool.mutmut] pytest_add_cli_args in pyproject.toml.
+_MUTANT_TEST_TIMEOUT: Final = 20
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under mutmut (`nox -s mutants`), run the fastest tests first.
@@ -117,6 +121,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         "duration_by_test"
     ]
     items.sort(key=lambda item: durations.get(item.nodeid, math.inf))
+    # A test that took seconds when measured can take over the 20 s that
+    # end a hung test (pyproject.toml) on a loaded machine: its process would
+    # end, and the mutant count as caught. Such a test gets 10 times its time.
+    for item in items:
+        measured = durations.get(item.nodeid, 0.0)
+        if measured * 10 > _MUTANT_TEST_TIMEOUT and not item.get_closest_marker(
+            "timeout"
+        ):
+            item.add_marker(pytest.mark.timeout(math.ceil(measured * 10)))
 
 
 @pytest.hookimpl(tryfirst=True)
