@@ -187,3 +187,30 @@ def test_loopback_names_are_accepted_with_a_trailing_dot_or_in_any_case(
     # "localhost." is the same host written as a fully qualified name, and
     # host names are case-insensitive: all of them are this machine.
     assert ding.AsyncDing(api_key="k", server_url=url).server_url == url
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://[::1/v1", "server_url is not a valid URL"),
+        (
+            "https://user:hunter2-pw@api.example.com/v1",
+            (
+                "server_url must not contain credentials (user:password@): they "
+                "would show wherever the URL does; the API key goes in api_key="
+            ),
+        ),
+        (
+            "ftp://api.example.com/v1",
+            (
+                "server_url must be an absolute http(s) URL, "
+                "got 'ftp://api.example.com/v1'"
+            ),
+        ),
+    ],
+)
+def test_a_refused_server_url_says_why_in_full(url: str, message: str) -> None:
+    # Each message says what is wrong; only a URL without credentials is shown.
+    with pytest.raises(ding.UsageError) as info:
+        ding.AsyncDing(api_key="k", server_url=url)
+    assert str(info.value) == message
