@@ -207,10 +207,36 @@ def test_loopback_names_are_accepted_with_a_trailing_dot_or_in_any_case(
                 "got 'ftp://api.example.com/v1'"
             ),
         ),
+        (
+            "https://api.example.com/v1?v=1",
+            (
+                "server_url must not contain a query ('?...'), got "
+                "'https://api.example.com/v1?v=1': the operation's path would "
+                "be appended after it"
+            ),
+        ),
+        (
+            "http://api.example.com/v1",
+            (
+                "server_url 'http://api.example.com/v1' is plain http to a host "
+                "that is not loopback: the API key would cross the network "
+                "unencrypted. Use https, or, for a trusted network (a fake Ding "
+                "server in a container, say), pass allow_insecure_http=True or "
+                "set DING_ALLOW_INSECURE_HTTP=1"
+            ),
+        ),
     ],
 )
-def test_a_refused_server_url_says_why_in_full(url: str, message: str) -> None:
+def test_a_refused_server_url_says_why_in_full(
+    url: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Each message says what is wrong; only a URL without credentials is shown.
+    monkeypatch.delenv("DING_ALLOW_INSECURE_HTTP", raising=False)
     with pytest.raises(ding.UsageError) as info:
         ding.AsyncDing(api_key="k", server_url=url)
     assert str(info.value) == message
+
+
+def test_only_trailing_slashes_are_taken_off_a_server_url() -> None:
+    client = ding.AsyncDing(api_key="k", server_url="https://api.example.com/apiX/")
+    assert client.server_url == "https://api.example.com/apiX"
