@@ -129,26 +129,14 @@ async def test_retry_after_is_honoured_for_posts(
     assert len(stub.requests) == 2
 
 
-async def test_without_a_total_timeout_a_call_retries_as_usual(
-    connect: Connect, stub: StubDing
+@pytest.mark.parametrize("unbounded", ["total_timeout", "timeout"])
+async def test_without_a_timeout_a_call_retries_as_usual(
+    connect: Connect, stub: StubDing, unbounded: str
 ) -> None:
-    # total_timeout=None lifts the bound on the whole call, nothing else:
-    # the failed attempt is retried and the call answers.
-    client = connect(api_key="k", max_retries=3, retry_config=FAST, total_timeout=None)
-    stub.script.append(
-        json_reply(503, {"message": "slow down"}, **{"retry-after": "0.01"})
-    )
-    res = await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
-    assert res.status_code == 200
-    assert len(stub.requests) == 2
-
-
-async def test_without_a_per_attempt_timeout_a_call_retries_as_usual(
-    connect: Connect, stub: StubDing
-) -> None:
-    # timeout=None lifts the bound on each attempt, beside the default
-    # total_timeout: the failed attempt is retried and the call answers.
-    client = connect(api_key="k", max_retries=3, retry_config=FAST, timeout=None)
+    # total_timeout=None lifts the bound on the whole call, timeout=None the
+    # bound on each attempt (beside the default total), nothing else: the
+    # failed attempt is retried and the call answers.
+    client = connect(api_key="k", max_retries=3, retry_config=FAST, **{unbounded: None})
     stub.script.append(
         json_reply(503, {"message": "slow down"}, **{"retry-after": "0.01"})
     )
