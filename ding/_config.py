@@ -273,7 +273,7 @@ def resolve_server_url(
     server_idx: int | None,
     url_params: Mapping[str, str] | None,
     *,
-    allow_insecure_http: bool = False,
+    allow_insecure_http: bool,
 ) -> str:
     """Return the base URL requests go to, without a trailing slash.
 

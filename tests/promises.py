@@ -288,7 +288,7 @@ PROMISES: Final[dict[str, tuple[str, ...]]] = {
         f"{_CLIENT}test_empty_api_key_is_accepted",
     ),
     "What differs from 3.x: `api_key` is a string": (
-        f"{_CLIENT}test_wrong_client_type_is_a_usage_error",
+        f"{_CLIENT}test_wrong_client_type_is_a_usage_error_naming_both_types",
         "tests/test_models.py::test_every_model_is_frozen_kw_only_and_documented",
         "tests/test_converter.py::test_unknown_enum_value_kept_as_str",
         f"{_DEAD}test_the_defaults_are_documented_numbers",

@@ -78,9 +78,18 @@ def test_bad_server_url_is_a_usage_error(url: str) -> None:
         ding.AsyncDing(api_key="k", server_url=url)
 
 
-def test_wrong_client_type_is_a_usage_error() -> None:
-    with pytest.raises(ding.UsageError, match=r"httpx\.AsyncClient"):
-        ding.AsyncDing(api_key="k", client=httpx.Client())  # type: ignore[arg-type]
+def test_wrong_client_type_is_a_usage_error_naming_both_types() -> None:
+    # The likely slip: the sync httpx client handed to the async SDK.
+    with httpx.Client() as sync_http, pytest.raises(ding.UsageError) as info:
+        ding.AsyncDing(api_key="k", client=sync_http)  # type: ignore[arg-type]
+    assert str(info.value) == "client must be an httpx.AsyncClient, not httpx.Client"
+
+
+def test_server_idx_wins_over_ding_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An argument beats the environment, as with server_url.
+    monkeypatch.setenv("DING_BASE_URL", "https://elsewhere.example/v1")
+    client = ding.AsyncDing(api_key="k", server_idx=0)
+    assert client.server_url == "https://api.ding.live/v1"
 
 
 def test_repr_hides_the_key() -> None:
@@ -668,6 +677,20 @@ async def test_with_options_merges_default_headers_over_the_clients(
     assert "x-req" not in stub.last.headers
 
 
+async def test_a_default_header_replaces_the_sdks_of_the_same_name_in_any_case(
+    connect: Connect, stub: StubDing
+) -> None:
+    # Header names are case-insensitive: the caller's value is sent instead
+    # of the SDK's, never beside it.
+    client = connect(
+        api_key="k",
+        default_headers={"ACCEPT": "application/json; q=1", "User-Agent": "app/2"},
+    )
+    await client.otp.retry(authentication_uuid=AUTH_UUID)
+    assert stub.last.headers.get_list("accept") == ["application/json; q=1"]
+    assert stub.last.headers.get_list("user-agent") == ["app/2"]
+
+
 async def test_a_json_body_is_sent_as_json_whatever_content_type_the_headers_give(
     connect: Connect, stub: StubDing
 ) -> None:
@@ -702,6 +725,17 @@ def test_with_options_refuses_an_unsendable_api_key_with_its_message() -> None:
             "total_timeout must be None or a positive number of seconds",
         ),
         ({"max_retries": -1}, "max_retries must be a non-negative integer"),
+        ({"server_url": 5}, "server_url must be a string"),
+        (
+            {"allow_insecure_http": "yes"},
+            "allow_insecure_http must be True or False",
+        ),
+        ({"server_idx": "0"}, "server_idx must be an integer"),
+        ({"server_idx": 1}, "server_idx must be between 0 and 0, got 1"),
+        (
+            {"server_url": "https://{host}/v1", "url_params": {"host": 5}},
+            "url_params['host'] must be a string",
+        ),
         (
             {"timeout": -1},
             (
