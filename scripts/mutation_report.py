@@ -52,6 +52,10 @@ STATUS: Final[dict[int | None, str]] = {
     # the unraisable-exception warnings left at exit, an error under this
     # suite's filterwarnings. Caught, and shown in a column of their own.
     255: "crashed",
+    # pytest's "interrupted": a KeyboardInterrupt reached it, which only the
+    # mutant can have raised (the unmutated run passed). Seen here: a call
+    # made to believe its caller had pressed Ctrl-C.
+    2: "crashed",
     37: "type check",
     -11: "segfault",
     -9: "segfault",

@@ -1701,3 +1701,102 @@ def test_a_loop_closed_late_by_its_runner_still_ends_what_calls_left_behind() ->
     assert isinstance(outcome[0], UsageError)
     assert shared.loop.is_closed()
     assert cleaned == ["task"]
+
+
+# --- the waiting caller's wake-up, and the closed loop's refusal ---------------
+
+
+def _waiting_job(shared: SharedLoop) -> Job[int]:
+    """A job whose caller waits for it, as `SharedLoop._wait` registers one."""
+    job = Job(shared, add, (1, 2), {})
+    shared._waiting[job] = None
+    return job
+
+
+def _close(shared: SharedLoop) -> None:
+    assert shared._drive.try_take()
+    shared._close_taken(DEADLINE)
+
+
+# Whatever wakes a waiting caller: a hand-on of the loop (twice, from two
+# threads that stopped running it before the caller woke), the end of its
+# call, the closing of the loop.
+_WAKE_UPS: dict[str, Callable[[SharedLoop, Job[int]], None]] = {
+    "hand-on": lambda shared, _job: shared._hand_on(),
+    "end": lambda _shared, job: job._finish(),
+    "close": lambda shared, _job: _close(shared),
+}
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ("hand-on", "hand-on", "end", "close"),
+        ("end", "close", "hand-on"),
+        ("close", "end"),
+        ("hand-on", "close", "end"),
+    ],
+    ids="-then-".join,
+)
+def test_a_waiting_caller_is_woken_once_whoever_wakes_it(
+    order: tuple[str, ...],
+) -> None:
+    # Its lock is released once until the caller takes it: a second release
+    # would raise RuntimeError ("release unlocked lock") in the thread that
+    # woke it, which may be another caller's, or the shutdown's.
+    shared = SharedLoop()
+    job = _waiting_job(shared)
+    try:
+        for wake_up in order:
+            _WAKE_UPS[wake_up](shared, job)
+        assert job.signal.acquire(blocking=False)
+        assert not job.signal.acquire(blocking=False)
+    finally:
+        shared.loop.close()
+
+
+def test_a_call_waiting_on_a_closed_loop_is_refused_in_its_words() -> None:
+    # Its call never ran (the loop closed before it started): the caller
+    # stops waiting and says why, rather than polling a dead loop forever.
+    shared = SharedLoop()
+    job = _waiting_job(shared)
+    shared.loop.close()
+    with pytest.raises(UsageError) as info:
+        shared._sleep(job, None)
+    assert str(info.value) == _shared_loop.CLOSED_MESSAGE
+
+
+@pytest.mark.parametrize("helper", ["never started", "stopped"])
+def test_a_call_from_an_event_loop_with_no_helper_left_is_refused_in_its_words(
+    helper: str,
+) -> None:
+    # Shutting down, the helper thread is gone: nobody will run such a call.
+    shared = SharedLoop()
+    try:
+        if helper == "stopped":
+            gone = threading.Thread(target=lambda: None)
+            gone.start()
+            gone.join(DEADLINE)
+            shared._helper = gone
+        shared._stopping = True
+        with pytest.raises(UsageError) as info:
+            shared._check_helped()
+        assert str(info.value) == _shared_loop.CLOSED_MESSAGE
+    finally:
+        shared.loop.close()
+
+
+def test_a_shutdown_waits_for_a_loop_being_made_before_taking_it() -> None:
+    # shutdown() takes the loop under the lock that makes one: a first call
+    # making the loop meanwhile never sees it swapped out halfway.
+    _portal.call(add, 1, 2)
+    shared = _current()
+    with _portal._lock:
+        thread, outcome = _in_thread(lambda: _portal.shutdown(DEADLINE))
+        time.sleep(0.1)  # shutdown() is blocked on the lock by now
+        assert _current() is shared
+        assert not shared.closed
+    thread.join(DEADLINE)
+    assert outcome == [None]
+    assert _portal._current is None
+    assert shared.closed
