@@ -1545,12 +1545,16 @@ async def _pause() -> None:
     await asyncio.sleep(0.3)
 
 
+@pytest.mark.parametrize("after", [0.3, 1.1], ids=["0.3 s", "1.1 s"])
 @pytest.mark.parametrize("before", ["nothing", "another thread ran the loop"])
 @pytest.mark.usefixtures("ctrl_c")
-def test_an_interrupt_main_is_noticed_within_a_poll_interval(before: str) -> None:
+def test_an_interrupt_main_is_noticed_within_a_poll_interval(
+    before: str, after: float
+) -> None:
     # `_thread.interrupt_main()` sends no signal: the main thread sees it
     # only once the loop it runs wakes up, which happens every poll interval
-    # even while the call only waits, whoever ran the loop before.
+    # even while the call only waits, whoever ran the loop before, and
+    # however many intervals the call has waited already.
     async def waits() -> None:
         await asyncio.sleep(5)
 
@@ -1560,7 +1564,7 @@ def test_an_interrupt_main_is_noticed_within_a_poll_interval(before: str) -> Non
         thread.join(DEADLINE)
 
     def interrupter() -> None:
-        time.sleep(0.3)
+        time.sleep(after)
         interrupted.append(time.monotonic())
         _interrupt_with_interrupt_main()
 
