@@ -458,8 +458,19 @@ def test_ctrl_c_exits_130_without_a_traceback(env: dict[str, str]) -> None:
             # never turns it into KeyboardInterrupt.
             preexec_fn=_sigint_as_in_a_terminal,  # noqa: PLW1509 - async-signal-safe
         )
-        connection, _ = server.accept()  # the command is waiting for an answer
+        connection, _ = server.accept()
         with connection:
+            # Once the whole request has arrived, the command waits for the
+            # answer. (Not sooner: on Python 3.10 asyncio has no count of
+            # cancellations, and a Ctrl-C landing in the very loop turn in
+            # which anyio's connect_tcp cancels its own connection attempts
+            # is taken for anyio's cancellation and lost.)
+            connection.settimeout(30)
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = connection.recv(65536)
+                assert chunk, f"the command closed the connection: {request!r}"
+                request += chunk
             process.send_signal(signal.SIGINT)
             out, err = process.communicate(timeout=30)
     assert process.returncode == ExitCode.INTERRUPTED
