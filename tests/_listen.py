@@ -42,3 +42,14 @@ def listening(
         stop.set()
         sock.close()
         thread.join(5)
+
+
+def read_head(conn: socket.socket) -> bool:
+    """Read one request head; False when the client closed."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return False
+        data += chunk
+    return True

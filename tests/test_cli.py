@@ -27,6 +27,7 @@ import pytest
 import ding
 from ding._cli import ExitCode, main
 from ding.testing import DEFAULT_CUSTOMER_UUID
+from tests._listen import read_head
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
@@ -466,11 +467,7 @@ def test_ctrl_c_exits_130_without_a_traceback(env: dict[str, str]) -> None:
             # which anyio's connect_tcp cancels its own connection attempts
             # is taken for anyio's cancellation and lost.)
             connection.settimeout(30)
-            request = b""
-            while b"\r\n\r\n" not in request:
-                chunk = connection.recv(65536)
-                assert chunk, f"the command closed the connection: {request!r}"
-                request += chunk
+            assert read_head(connection), "the command closed the connection"
             process.send_signal(signal.SIGINT)
             out, err = process.communicate(timeout=30)
     assert process.returncode == ExitCode.INTERRUPTED

@@ -21,7 +21,7 @@ import pytest
 import ding
 import ding._pipeline
 from ding._loops import attempt_bound
-from tests._listen import listening
+from tests._listen import listening, read_head
 from tests._stub import AUTH_UUID, CUSTOMER_UUID
 
 if TYPE_CHECKING:
@@ -40,17 +40,6 @@ RETRY_LATER = (
     b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
     b"retry-after: 1\r\ncontent-length: 2\r\n\r\n{}"
 )
-
-
-def read_head(conn: socket.socket) -> bool:
-    """Read one request head; False when the client closed."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return False
-        data += chunk
-    return True
 
 
 def serve(
