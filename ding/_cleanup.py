@@ -102,13 +102,6 @@ def _handed_to_asyncio(
         running = None
     if running is owner:
         return False
-    if "ding._portal" in sys.modules:
-        from ding import _portal  # noqa: PLC0415 - loaded already (checked above)
-
-        # The sync client's loop runs only while a call runs: the portal
-        # gives it the turns this needs.
-        if _portal.run_soon(owner, _finish, closer):
-            return True
     if owner.is_running():
         with contextlib.suppress(RuntimeError):  # closed meanwhile
             owner.call_soon_threadsafe(_finish, closer)

@@ -12,7 +12,7 @@ its public methods, properties and aliases.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast, overload
 
 import attrs
 import httpx
@@ -354,6 +354,24 @@ class AsyncDing:
             f"{type(self).__name__}(server_url={self.server_url!r}, "
             f"customer_uuid={self.customer_uuid!r})"
         )
+
+    def __reduce__(self) -> NoReturn:
+        refuse_pickling(self)
+
+
+def refuse_pickling(client: object) -> NoReturn:
+    """Raise the `TypeError` for pickling or copying *client*.
+
+    Its connections, and the sync client's event loop, belong to the process
+    that made it: a copy in another process could not use them.
+    """
+    name = type(client).__name__
+    raise TypeError(
+        f"a ding.{name} cannot be pickled or copied: its connections belong to "
+        f"the process that made it. Make one {name} in each process (for example "
+        "in each worker, after the fork), or with_options() for a copy that "
+        "shares the connections"
+    )
 
 
 def _meta(response: httpx.Response) -> dict[str, Any]:

@@ -1,89 +1,222 @@
-"""The event loop behind the sync client, run by the threads that call it.
+"""The sync client's event loop: one daemon thread per process, started on first use.
 
-`ding.Ding` forwards every method to the matching `ding.AsyncDing` coroutine
-through `call`. Every sync client of a process shares one asyncio event loop
-(so copies made by ``with_options`` share connections). No thread runs that
-loop all the time: it runs in the thread of a caller waiting for its result.
+`ding.Ding` forwards every method to the `ding.AsyncDing` coroutine of the
+same name through `call`: the coroutine runs as a task on one asyncio loop,
+run by one daemon thread that every sync client and every thread of the
+process share, and the calling thread waits for its outcome. Retries,
+timeouts, errors and decoding so exist once, in the async code.
 
-- A call made while no thread runs the loop runs it right there, in the
-  calling thread, until its own coroutine is done. A sequential caller's
-  call therefore never crosses to another thread: no wake-up of a second
-  thread on the way in, none on the way back.
-- A call made while another thread runs the loop hands its coroutine to that
-  loop (one ``call_soon_threadsafe``) and waits. When the running thread's
-  own call is done it stops the loop and hands it to one waiting caller
-  whose call is not done yet, which runs it in turn. While any thread runs
-  the loop, every call in it makes progress.
-- A thread that is already running an event loop (asyncio or trio) cannot
-  run a second one: its call is run by a helper thread, ``ding-portal``,
-  started on first need (with a `BlockingCallInEventLoopWarning`, since the
-  caller's own loop is blocked meanwhile). The helper also gives the loop
-  the few turns that close the connections of a client collected unclosed
-  while no call is running.
+- The thread starts with the first call and runs until the process ends.
+  It is a daemon, so interpreter exit never waits for it; an ``atexit`` hook
+  cancels the calls still in flight, waiting at most about a second.
+- A forked child (gunicorn ``--preload``, Celery, multiprocessing) starts a
+  loop and a thread of its own on its first call, and never touches the
+  parent's: their selector and sockets are the parent's too.
+- A caller interrupted while it waits (Ctrl-C in the main thread, or any
+  exception raised in its thread) cancels its call, gives the cancellation
+  a few seconds to end (so that the request is not sent after all), and
+  re-raises. The SDK installs no signal handler: a waiting caller sits in a
+  lock's acquire, which a signal interrupts.
+- A call from a thread already running an event loop works, and warns
+  (`BlockingCallInEventLoopWarning`): that loop is blocked meanwhile. A call
+  from a coroutine on this very loop would deadlock: `UsageError`.
 
-Cancellation: when the waiting caller is interrupted (Ctrl-C, or any exception
-raised in its thread while it waits), the coroutine is cancelled inside the
-loop and the caller waits a bounded time for that cancellation to finish
-before re-raising. In the main thread, while the call runs the loop, a
-Ctrl-C does not interrupt the loop's own code halfway: it cancels the call,
-as in `asyncio.run`, and a second Ctrl-C raises at once.
+gevent and eventlet patch `threading` to make greenlets. A greenlet running
+the loop would share its OS thread with every other greenlet, and asyncio
+would see the loop running in all of them whenever it waits for the network
+(`_Threads` says how the loop gets a real thread instead, and how a greenlet
+waits for it).
 
-In a forked child the parent's loop is forgotten (its selector is shared with
-the parent) and the child's first call makes a new one. At interpreter exit
-the loop is closed after cancelling the calls still in flight, never
-delaying the exit for more than about a second.
+Why asyncio's own primitives, not anyio's `BlockingPortal`: measured side by
+side (``python scripts/bench_portal.py``), a call through ``BlockingPortal``
+costs about twice the CPU time, for a task group and a cancel scope that a
+single call does not need.
 """
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
+import importlib
 import inspect
 import os
 import sys
 import threading
+import time
 import warnings
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Final, ParamSpec, TypeVar
 
 from ding._errors import BlockingCallInEventLoopWarning, UsageError
-from ding._shared_loop import Job, SharedLoop
 
 if TYPE_CHECKING:
+    from _thread import LockType
     from collections.abc import Awaitable, Callable
 
-__all__ = ["call", "run_soon", "shutdown"]
+__all__ = ["CLOSED_MESSAGE", "call", "shutdown"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
-# How long the atexit hook waits for the calls in flight to be cancelled.
-_EXIT_TIMEOUT = 1.0
+
+# A waiting caller wakes this often to check that the loop's thread still
+# runs, so that a call handed to a loop that has just stopped cannot hang.
+_POLL_INTERVAL: Final = 0.25
+# How long an interrupted caller waits for its cancelled call to end.
+_CANCEL_TIMEOUT: Final = 5.0
+# How long interpreter exit waits for the calls in flight to be cancelled.
+_EXIT_TIMEOUT: Final = 1.0
+
+CLOSED_MESSAGE: Final = (
+    "the sync client's event loop is shutting down or has stopped; "
+    "the call did not complete"
+)
+_REENTRANT_MESSAGE: Final = (
+    "the sync client was called from inside its own event loop (for example "
+    "from a coroutine run by the sync client); this would deadlock. Await the "
+    "ding.AsyncDing method instead"
+)
 
 
-_current: SharedLoop | None = None
+class _Threads:
+    """How the loop's thread starts, and how a caller waits for the loop.
+
+    A caller waits by acquiring a lock that the loop's thread releases.
+    Under gevent's patching, the thread comes from the unpatched ``_thread``
+    module, and the lock is gevent's, which parks only the waiting greenlet
+    and can be released from another OS thread. eventlet's lock cannot: there
+    the lock is a real one, waited for in eventlet's pool of real threads
+    (`eventlet.tpool.execute`), which wakes the greenlet once it is released.
+    """
+
+    def __init__(self) -> None:
+        self.start_new_thread: Callable[..., object] | None = None
+        self.allocate_lock: Callable[[], LockType] = threading.Lock
+        self.in_real_thread: Callable[..., bool] | None = None
+        gevent = sys.modules.get("gevent.monkey")
+        eventlet = sys.modules.get("eventlet.patcher")
+        if gevent is not None and gevent.is_module_patched("threading"):
+            self.start_new_thread = gevent.get_original("_thread", "start_new_thread")
+        elif eventlet is not None and eventlet.is_monkey_patched("thread"):
+            real = eventlet.original("_thread")
+            self.start_new_thread = real.start_new_thread
+            self.allocate_lock = real.allocate_lock
+            self.in_real_thread = importlib.import_module("eventlet.tpool").execute
+
+    def start(self, target: Callable[[], None]) -> None:
+        """Run *target* in a new daemon OS thread.
+
+        Raises:
+            UsageError: No thread can start (for example at interpreter exit).
+        """
+        try:
+            if self.start_new_thread is None:
+                threading.Thread(target=target, name="ding-portal", daemon=True).start()
+            else:
+                self.start_new_thread(target, ())
+        except RuntimeError as exc:
+            raise UsageError(
+                "the sync client could not start its event-loop thread"
+            ) from exc
+
+    def held_lock(self) -> LockType:
+        """Return a new lock, held until the loop's thread releases it."""
+        lock = self.allocate_lock()
+        lock.acquire()
+        return lock
+
+    def acquire(self, lock: LockType, timeout: float) -> bool:
+        """Wait up to *timeout* s (-1: no limit) for *lock*, and take it."""
+        if self.in_real_thread is None:
+            return lock.acquire(blocking=True, timeout=timeout)
+        return self.in_real_thread(lock.acquire, True, timeout)  # noqa: FBT003 - tpool passes no keywords
+
+
+class _LoopThread:
+    """One asyncio loop, run until the process ends by one daemon OS thread.
+
+    Attributes:
+        loop: The loop.
+        threads: How its thread was started, and how to wait for it.
+        closing: The loop is winding down: a call that starts now is refused.
+        ended: The thread has ended; the loop is closed.
+    """
+
+    def __init__(self) -> None:
+        self.threads = _Threads()
+        self.closing = False
+        self.ended = False
+        self._ended = self.threads.held_lock()
+        self._made: list[asyncio.AbstractEventLoop] = []
+        made = self.threads.held_lock()
+        self.threads.start(lambda: self._run(made))
+        self.threads.acquire(made, -1)
+        if not self._made:
+            raise UsageError("the sync client could not make its event loop")
+        self.loop = self._made[0]
+
+    def _run(self, made: LockType) -> None:
+        # Made in its own thread: under gevent, a selector and the sockets
+        # of its wake-up pipe belong to the OS thread that makes them.
+        try:
+            loop = asyncio.new_event_loop()
+            self._made.append(loop)
+        finally:
+            made.release()
+        try:
+            loop.run_forever()
+            self.closing = True
+            loop.run_until_complete(_wind_down(_EXIT_TIMEOUT))
+        finally:
+            loop.close()
+            self.ended = True
+            self._ended.release()
+
+    def stop(self, timeout: float) -> None:
+        """Cancel the calls in flight and end the thread; wait up to *timeout* s."""
+        with contextlib.suppress(RuntimeError):  # closed already
+            self.loop.call_soon_threadsafe(self.loop.stop)
+        if self.threads.acquire(self._ended, timeout):
+            self._ended.release()
+
+
+async def _wind_down(timeout: float) -> None:
+    """Cancel every task left, as `asyncio.run` does, within *timeout* s."""
+    this = asyncio.current_task()
+    tasks = [task for task in asyncio.all_tasks() if task is not this]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=timeout)
+    await asyncio.get_running_loop().shutdown_asyncgens()
+
+
+_current: _LoopThread | None = None
 _lock = threading.Lock()
-# Loops inherited from the parent by a forked child: their selector is the
-# parent's, so they are kept referenced (never finalized) instead of being
-# collected with a warning.
-_forked_away: list[SharedLoop] = []
+# A forked child's copies of the parent's loops: closing one would unregister
+# the parent's sockets from the selector they share, so they are never closed
+# (nor collected, which closes them).
+_forked_away: list[_LoopThread] = []
 
 
-def _ensure_started() -> SharedLoop:
-    """Return the usable shared loop, making one if there is none (thread-safe)."""
-    global _current  # noqa: PLW0603 - the one process-wide loop
-    with _lock:
-        current = _current
-        if current is None or not current.usable:
-            current = _current = SharedLoop()
-        return current
+def _loop_thread() -> _LoopThread:
+    """Return the process's loop thread, starting it if there is none."""
+    global _current  # noqa: PLW0603 - the one loop of the process
+    current = _current
+    if current is None:
+        with _lock:
+            current = _current
+            if current is None:
+                current = _current = _LoopThread()
+    return current
 
 
 def call(fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) -> T:
-    """Run ``await fn(*args, **kwargs)`` on the shared loop and return the result.
+    """Run ``await fn(*args, **kwargs)`` on the loop thread and return the result.
 
-    Blocks the calling thread until the coroutine finishes. The coroutine's
-    exception, if any, is re-raised unchanged. If the wait is interrupted (for
-    example by Ctrl-C), the coroutine is cancelled, the cancellation is given a
-    few seconds to finish, and the interruption is re-raised.
+    Blocks the calling thread until the coroutine finishes; its exception,
+    if any, is re-raised unchanged. If the wait is interrupted (for example
+    by Ctrl-C), the coroutine is cancelled, the cancellation is given a few
+    seconds to finish, and the interruption is re-raised.
 
     Args:
         fn: The coroutine function to run.
@@ -94,15 +227,15 @@ def call(fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) ->
         What the coroutine returned.
 
     Raises:
-        UsageError: Called from a coroutine running on the shared loop
-            (which would deadlock), or the loop stopped before the call
-            completed.
+        UsageError: Called from a coroutine running on the loop thread (which
+            would deadlock), or the loop stopped before the call completed.
     """
-    shared = _current
-    if shared is None or not shared.usable:
-        shared = _ensure_started()
-    job: Job[T] = Job(shared, fn, args, kwargs)
-    if _in_event_loop(shared):
+    portal = _loop_thread()
+    loop = portal.loop
+    running = asyncio.events._get_running_loop()  # noqa: SLF001 - None, not an exception, when none runs
+    if running is loop:
+        raise UsageError(_REENTRANT_MESSAGE)
+    if running is not None or _in_trio():
         warnings.warn(
             "a blocking ding.Ding method was called from a thread that is running "
             "an event loop; the loop is blocked until the request finishes. Use "
@@ -110,63 +243,119 @@ def call(fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) ->
             BlockingCallInEventLoopWarning,
             stacklevel=_user_stacklevel(),
         )
-        shared.run_assisted(job)
-    else:
-        shared.run(job)
-    error = job.error
-    if error is not None:
-        job.error = None  # break the job -> exception -> traceback -> job cycle
-        raise error
-    return job.result
-
-
-def run_soon(loop: object, fn: Callable[..., object], *args: object) -> bool:
-    """Run ``fn(*args)`` soon on *loop* if it is the sync client's loop.
-
-    For closing a collected client's connections, which must happen in the
-    loop even when no call is running.
-
-    Returns:
-        Whether *loop* is the sync client's (open) loop, and ``fn`` queued.
-    """
-    shared = _current
-    if shared is None or shared.loop is not loop or shared.closed:
-        return False
+    job = _Call(portal, fn, args, kwargs)
     try:
-        shared.run_soon(fn, *args)
-    except RuntimeError:  # closed meanwhile
-        return False
-    return True
+        loop.call_soon_threadsafe(job.start)
+        job.wait(None)
+    except BaseException as exc:
+        # Interrupted (or the loop closed): cancel the call, after its start
+        # since the loop runs callbacks in order, and give the cancellation
+        # time to end.
+        with contextlib.suppress(RuntimeError):  # the loop is closed
+            loop.call_soon_threadsafe(job.abandon)
+        with contextlib.suppress(UsageError):
+            job.wait(_CANCEL_TIMEOUT)
+        if isinstance(exc, RuntimeError):  # from call_soon_threadsafe alone
+            raise UsageError(CLOSED_MESSAGE) from None
+        raise
+    outcome, job.outcome = job.outcome, None
+    if isinstance(outcome, _Raised):
+        raise outcome.error
+    return outcome  # type: ignore[return-value]
 
 
-def _in_event_loop(shared: SharedLoop) -> bool:
-    """Whether this thread runs an event loop already (not the shared one).
+class _Raised:
+    """What a call raised, kept apart from what it returned."""
 
-    Raises:
-        UsageError: This thread runs the shared loop: the call comes from a
-            coroutine the sync client runs, and waiting would deadlock.
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+class _Call:
+    """One `call`: its task in the loop, and its outcome for the caller.
+
+    The outcome (a value, or a `_Raised`) is set before `done` is released.
+    The coroutine's exception travels in it as the very object raised, and
+    never reaches asyncio's "exception was never retrieved" logging.
     """
-    asyncio = sys.modules.get("asyncio")  # no asyncio imported, no loop running
-    if asyncio is not None:
+
+    __slots__ = ("args", "done", "fn", "kwargs", "outcome", "portal", "task")
+
+    def __init__(
+        self,
+        portal: _LoopThread,
+        fn: Callable[..., Awaitable[object]],
+        args: tuple[object, ...],
+        kwargs: dict[str, object],
+    ) -> None:
+        self.portal = portal
+        self.fn = fn
+        self.args = args
+        self.kwargs = kwargs
+        self.task: asyncio.Task[object] | None = None
+        self.outcome: object = None
+        self.done = portal.threads.held_lock()
+
+    def start(self) -> None:
+        """Start the task (in the loop), unless the loop is winding down."""
+        if self.portal.closing:
+            self._finish(_Raised(UsageError(CLOSED_MESSAGE)))
+            return
+        self.task = asyncio.get_running_loop().create_task(self._run())
+        self.task.add_done_callback(self._task_done)
+
+    async def _run(self) -> object:
         try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is shared.loop:
-            raise UsageError(
-                "the sync client was called from inside its own event loop (for "
-                "example from a coroutine run by the sync client); this would "
-                "deadlock. Await the ding.AsyncDing method instead"
-            )
-        if running is not None:
-            return True
-    return _in_trio()
+            return await self.fn(*self.args, **self.kwargs)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            # A SystemExit or KeyboardInterrupt the call raises is its
+            # caller's: asyncio would re-raise it out of the loop, and stop it.
+            return _Raised(exc)
+
+    def _task_done(self, task: asyncio.Task[object]) -> None:
+        self.task = None  # no call -> task -> callback -> call cycle
+        if task.cancelled():  # by its interrupted caller, or by a shutdown
+            self._finish(_Raised(UsageError(CLOSED_MESSAGE)))
+        else:
+            self._finish(task.result())
+
+    def _finish(self, outcome: object) -> None:
+        self.outcome = outcome
+        self.done.release()
+
+    def abandon(self) -> None:
+        """Cancel the call of an interrupted caller (in the loop)."""
+        if self.task is not None:
+            self.task.cancel()
+
+    def wait(self, timeout: float | None) -> None:
+        """Wait for the outcome, at most *timeout* s if given.
+
+        Raises:
+            UsageError: The loop's thread ended without it, or *timeout* passed.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            poll = _POLL_INTERVAL
+            if deadline is not None:
+                poll = max(0.0, min(poll, deadline - time.monotonic()))
+            if self.portal.threads.acquire(self.done, poll):
+                return
+            if self.portal.ended or (
+                deadline is not None and time.monotonic() >= deadline
+            ):
+                raise UsageError(CLOSED_MESSAGE)
 
 
 def _in_trio() -> bool:
+    """Whether this thread runs trio (never imports it)."""
     if "trio" not in sys.modules:
         return False
-    import trio  # noqa: PLC0415 - already imported (checked above); never import it
+    import trio  # noqa: PLC0415 - already imported (checked above)
 
     try:
         trio.lowlevel.current_trio_token()
@@ -195,37 +384,29 @@ def _user_stacklevel() -> int:
 
 
 def shutdown(timeout: float = 5.0) -> None:
-    """Close the shared loop, if there is one.
+    """Stop the loop thread, if one runs; a later `call` starts a new one.
 
-    Calls still in flight are cancelled (their callers get `UsageError`).
-    Waits up to `timeout` seconds for them to end and for the helper thread
-    to stop. A later `call` makes a new loop.
+    Calls still in flight are cancelled: their callers get `UsageError`.
 
     Args:
-        timeout: The most seconds to wait.
+        timeout: The most seconds to wait for the thread to end.
     """
     global _current
-    acquired = _lock.acquire(timeout=timeout)
-    try:
+    with _lock:
         current, _current = _current, None
-    finally:
-        if acquired:
-            _lock.release()
     if current is not None:
-        current.close(timeout)
+        current.stop(timeout)
 
 
 def _shutdown_at_exit() -> None:
-    # Best effort: never holds up the exit for long.
-    with contextlib.suppress(Exception):
+    with contextlib.suppress(Exception):  # best effort: never holds up the exit
         shutdown(_EXIT_TIMEOUT)
 
 
 def _forget_after_fork() -> None:
-    # In the child only the forking thread exists: the helper thread is gone,
-    # the loop's selector is the parent's, and the lock may have been held by
-    # a thread that is gone too.
-    global _current, _lock  # noqa: PLW0603 - the one process-wide loop
+    # Only the forking thread lives on in the child: the loop's thread is
+    # gone, and the lock may be held by a thread that is gone too.
+    global _current, _lock  # noqa: PLW0603 - the one loop of the process
     if _current is not None:
         _forked_away.append(_current)
     _current = None

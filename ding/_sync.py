@@ -4,20 +4,20 @@
 """The synchronous client, `Ding`: every call forwards to `AsyncDing`.
 
 Each method runs the async method of the same name on the process-wide
-event loop of `ding._portal`, in the calling thread when no other call is
-running it, and blocks until it finishes, so retries, timeouts, errors and
-decoding behave exactly as in `AsyncDing`.
+event loop of `ding._portal`, in a background thread, and blocks until it
+finishes, so retries, timeouts, errors and decoding behave exactly as in
+`AsyncDing`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast, overload
+from typing import TYPE_CHECKING, Any, NoReturn, cast, overload
 
 import httpx
 
 from ding import _portal
-from ding._client import AsyncDing, AsyncLookup, AsyncOtp
+from ding._client import AsyncDing, AsyncLookup, AsyncOtp, refuse_pickling
 from ding._config import (
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_RETRIES,
@@ -222,6 +222,9 @@ class Ding:
 
     def __repr__(self) -> str:
         return repr(self._async).removeprefix("Async")
+
+    def __reduce__(self) -> NoReturn:
+        refuse_pickling(self)
 
     @classmethod
     def _wrap(cls, async_: AsyncDing) -> Ding:

@@ -36,9 +36,9 @@ HEADER = '''\
 """The synchronous client, `Ding`: every call forwards to `AsyncDing`.
 
 Each method runs the async method of the same name on the process-wide
-event loop of `ding._portal`, in the calling thread when no other call is
-running it, and blocks until it finishes, so retries, timeouts, errors and
-decoding behave exactly as in `AsyncDing`.
+event loop of `ding._portal`, in a background thread, and blocks until it
+finishes, so retries, timeouts, errors and decoding behave exactly as in
+`AsyncDing`.
 """
 '''
 
@@ -232,6 +232,12 @@ def _generate_class(  # noqa: C901, PLR0912, PLR0915 - one pass over a class bod
             out.append('        return repr(self._async).removeprefix("Async")')
             out.append("")
             continue
+        if name == "__reduce__":
+            # The refusal names the sync class, not the async one it wraps.
+            out.append(_signature(node, name, renamer))
+            out.append("        refuse_pickling(self)")
+            out.append("")
+            continue
         if name.startswith("_") and name not in RENAMED_METHODS:
             continue
         sync_method = RENAMED_METHODS.get(name, name)
@@ -311,7 +317,9 @@ def render(source: str) -> str:
     imports.append("from collections.abc import Awaitable, Callable")
     imports.append("from typing import cast")
     imports.append("from ding import _portal")
-    imports.append(f"from ding._client import {', '.join(sorted(names))}")
+    imports.append(
+        f"from ding._client import {', '.join(sorted(names))}, refuse_pickling"
+    )
     # The TYPE_CHECKING imports, without an ``else:`` (the async module's
     # run-time stand-ins, such as its lazy `ding._models`, which the sync
     # module does not use).

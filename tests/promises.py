@@ -69,16 +69,22 @@ PROMISES: Final[dict[str, tuple[str, ...]]] = {
         "tests/test_unclosed.py::test_forked_child_leaves_the_parents_connections_alone",
     ),
     # Sync usage
-    "a sequential caller never waits on a second thread": (
-        "tests/test_portal.py::test_a_call_runs_the_loop_in_the_calling_thread",
-    ),
     "never delays interpreter exit": (
         "tests/test_sync.py::test_thirty_two_threads_share_one_client",
         "tests/test_sync.py::test_fork_child_uses_fresh_connections",
         "tests/test_portal.py::test_fork_child_gets_a_fresh_loop_and_parent_keeps_its_own",
-        "tests/test_portal.py::test_exit_with_a_call_in_flight_cancels_it_and_does_not_hang",
+        "tests/test_portal.py::test_exit_with_a_call_in_flight_is_delayed_about_a_second_at_most",
         "tests/test_sync.py::test_unclosed_client_does_not_hang_exit",
         "tests/test_sync.py::test_ctrl_c_in_a_real_process_stops_the_send",
+        "tests/test_portal.py::test_ctrl_c_cancels_the_call_in_flight",
+    ),
+    "The SDK installs no signal handler": (
+        "tests/test_portal.py::test_calls_leave_every_signal_disposition_as_they_found_it",
+    ),
+    "one background daemon thread, which every sync": (
+        "tests/test_portal.py::test_every_call_of_every_thread_runs_on_one_daemon_loop_thread",
+        "tests/test_portal.py::test_concurrent_first_calls_start_exactly_one_loop",
+        "tests/test_portal.py::test_import_starts_nothing",
     ),
     "Every operation takes a request object (or a dict of its fields)": (
         f"{_CLIENT}test_post_authentication_seed_request",

@@ -11,7 +11,7 @@ MAX_LINES = 700
 # Generated code, and a flat list of models, may be longer; so may the
 # client, whose operations list each keyword twice (the implementation and its
 # keyword-style overload) and which the sync client is generated from, whole.
-LIMITS = {"_sync.py": None, "_models.py": 800, "_client.py": 800}
+LIMITS = {"_sync.py": None, "_models.py": 800, "_client.py": 900}
 
 
 def modules() -> list[Path]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -11,6 +13,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -20,6 +23,9 @@ import ding
 from ding import _portal
 from ding.models import components, operations, shared
 from tests._stub import AUTH_UUID, CUSTOMER_UUID, StubDing, json_reply
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ROOT = str(Path(__file__).resolve().parent.parent)
 
@@ -300,3 +306,25 @@ def test_ctrl_c_in_a_real_process_stops_the_send(
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["interrupted", "True"]
+
+
+@pytest.mark.parametrize("kind", ["Ding", "AsyncDing"])
+@pytest.mark.parametrize("how", ["pickle", "copy", "deepcopy"])
+def test_a_client_cannot_be_pickled_or_copied(kind: str, how: str) -> None:
+    # multiprocessing pickles what it hands to a spawned process: a client
+    # there would hold the connections and event loop of this one.
+    client: ding.Ding | ding.AsyncDing = getattr(ding, kind)(api_key="sk-secret")
+    refuse: dict[str, Callable[[object], object]] = {
+        "pickle": pickle.dumps,
+        "copy": copy.copy,
+        "deepcopy": copy.deepcopy,
+    }
+    with pytest.raises(TypeError) as info:
+        refuse[how](client)
+    assert str(info.value) == (
+        f"a ding.{kind} cannot be pickled or copied: its connections belong to "
+        f"the process that made it. Make one {kind} in each process (for example "
+        "in each worker, after the fork), or with_options() for a copy that "
+        "shares the connections"
+    )
+    assert "sk-secret" not in str(info.value)
