@@ -12,8 +12,8 @@ Against ``python -m ding.testing`` in a child process, this runs
 
 and prints threads, open file descriptors, resident memory and the objects
 the garbage collector tracks, before (after warm-up calls, so lazy imports
-and the sync client's helper thread, which first closes a sync client
-dropped unclosed, are not counted) and after each round
+and the sync client's loop thread, which then closes a sync client dropped
+unclosed, are not counted) and after each round
 (clients closed, garbage collected). Every exception that is not a
 `ding.DingError`, every warning, and any thread or file descriptor left over
 fail the run (exit status 1).
@@ -235,7 +235,7 @@ def main() -> int:
             dropped.otp.get_authentication_status(auth)
             del dropped
             gc.collect()
-            time.sleep(0.5)  # the helper thread closes its connection
+            time.sleep(0.5)  # the loop thread closes its connection
             gc.collect()
             before = resources()
             for number in range(1, args.rounds + 1):
