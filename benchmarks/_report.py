@@ -24,6 +24,9 @@ _COLUMNS = (
     ("server CPU", ">"),
     ("client CPU", ">"),
 )
+#: Added after "ratio" in the tables of the scenarios with a CPU time per call.
+_CPU_COLUMNS = (("CPU µs/call", ">"), ("CPU ratio", ">"))
+_RATIO_END = 6
 
 
 def number(value: float | None) -> str:
@@ -90,15 +93,18 @@ def _header(meta: dict[str, Any]) -> list[str]:
         "median (reference: the first row); failed: calls that raised or never "
         "finished, over all rounds; server/client CPU: median CPU time over wall "
         "time (100% = one core; a sequential client well below ~90% was "
-        "waiting for a CPU the machine gave to something else)"
+        "waiting for a CPU the machine gave to something else); CPU µs/call "
+        "(sync scenarios): the client process's CPU time, all its threads, per "
+        "call, median over the rounds; CPU ratio: that median / the "
+        "reference's"
     )
     return lines
 
 
-def _cells(row: Row, reference: str) -> list[str]:
+def _cells(row: Row, reference: str, *, cpu: bool) -> list[str]:
     failed = sum(row.failures.values()) + row.unfinished
     label = row.label + (" (ref)" if row.competitor == reference else "")
-    return [
+    cells = [
         label,
         str(len([v for v in row.values if v is not None])),
         number(row.median),
@@ -109,12 +115,23 @@ def _cells(row: Row, reference: str) -> list[str]:
         _percent(row.server_cpu_share),
         _percent(row.client_cpu_share),
     ]
+    if cpu:
+        summary = row.cpu
+        cells[_RATIO_END:_RATIO_END] = [
+            number(summary.median if summary is not None else None),
+            ratio(summary.ratio if summary is not None else None),
+        ]
+    return cells
 
 
 def _table(result: ScenarioResult) -> list[str]:
-    rows = [[name for name, _ in _COLUMNS]]
-    rows += [_cells(row, result.reference) for row in result.rows]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(_COLUMNS))]
+    cpu = any(row.cpu is not None for row in result.rows)
+    columns: tuple[tuple[str, str], ...] = _COLUMNS
+    if cpu:
+        columns = _COLUMNS[:_RATIO_END] + _CPU_COLUMNS + _COLUMNS[_RATIO_END:]
+    rows = [[name for name, _ in columns]]
+    rows += [_cells(row, result.reference, cpu=cpu) for row in result.rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(columns))]
     lines = [
         "",
         f"{result.title}: {result.detail}",
@@ -123,7 +140,7 @@ def _table(result: ScenarioResult) -> list[str]:
     for cells in rows:
         parts = [
             f"{cell:{align}{width}}"
-            for cell, (_, align), width in zip(cells, _COLUMNS, widths, strict=True)
+            for cell, (_, align), width in zip(cells, columns, widths, strict=True)
         ]
         lines.append("  " + "  ".join(parts).rstrip())
     for row in result.rows:

@@ -67,10 +67,17 @@ class Run:
     # --- processes ----------------------------------------------------------
 
     def start_servers(self) -> None:
-        """Start the micro server and the fake Ding API, each in its own process."""
+        """Start the micro servers and the fake Ding API, each in its own process.
+
+        Two micro servers: ``micro`` answers at once, ``nearby`` answers
+        `Settings.nearby_delay_ms` late. Each has a process, so a core, of its
+        own: the delayed one's timers never hold up the instant one's answers.
+        """
         python = self.environments["project"].python
+        delay = str(self.settings.nearby_delay_ms / 1e3)
         for name, argv in (
             ("micro", [python, "-m", "benchmarks._server"]),
+            ("nearby", [python, "-m", "benchmarks._server", "--delay", delay]),
             (
                 "fake",
                 [python, "-m", "ding.testing", "--port", "0", "--seed", "1", "--quiet"],
@@ -97,7 +104,13 @@ class Run:
             self.worker_errors[competitor] = message
             raise ChildError(message)
         argv = environment.worker_argv(
-            competitor, "--micro", self.urls["micro"], "--fake", self.urls["fake"]
+            competitor,
+            "--micro",
+            self.urls["micro"],
+            "--nearby",
+            self.urls["nearby"],
+            "--fake",
+            self.urls["fake"],
         )
         child = Child(argv, name=competitor, stdin=True)
         self.workers[competitor] = child
@@ -141,6 +154,18 @@ class Run:
         if scenario.warmup is not None:
             child.request(scenario.warmup, COMMAND_TIMEOUT)
 
+    def _sample(self, scenario: Scenario, row: Row) -> Sample | None:
+        """Measure *row*'s competitor once; None once it has failed."""
+        if row.error is not None:
+            return None
+        try:
+            if scenario.probe is not None:
+                return scenario.probe(row.competitor)
+            return self._measure_worker(scenario, row.competitor)
+        except ChildError as exc:
+            row.error = str(exc)
+            return None
+
     def run(self, scenario: Scenario) -> ScenarioResult:
         """Run every round of *scenario*; return its summarized result."""
         started = time.monotonic()
@@ -165,20 +190,7 @@ class Run:
             shift = round_index % max(1, len(active))
             for competitor in active[shift:] + active[:shift]:
                 row = rows[competitor]
-                if row.error is not None:
-                    row.values.append(None)
-                    continue
-                try:
-                    if scenario.probe is not None:
-                        sample = scenario.probe(competitor)
-                    else:
-                        sample = self._measure_worker(scenario, competitor)
-                except ChildError as exc:
-                    row.error = str(exc)
-                    row.values.append(None)
-                    continue
-                row.samples.append(sample)
-                row.values.append(scenario.value(sample))
+                _record(scenario, row, self._sample(scenario, row))
             elapsed = time.monotonic() - started
             if (
                 round_index + 1 >= scenario.min_rounds
@@ -243,6 +255,19 @@ class Run:
         except (IndexError, KeyError, TypeError, ValueError) as exc:
             raise ChildError(f"{competitor}: unexpected output {output!r}") from exc
         return Sample(seconds=seconds, ok=1, wall=wall, extra={"process_seconds": wall})
+
+
+def _record(scenario: Scenario, row: Row, sample: Sample | None) -> None:
+    """Add a round's sample, and its values, to *row*.
+
+    A missing sample is a None value: it keeps each competitor's values in
+    step with the reference's, round by round (`Row.round_ratios`).
+    """
+    if sample is not None:
+        row.samples.append(sample)
+    row.values.append(None if sample is None else scenario.value(sample))
+    if scenario.cpu_value is not None:
+        row.cpu_values.append(None if sample is None else scenario.cpu_value(sample))
 
 
 def _progress(message: str) -> None:

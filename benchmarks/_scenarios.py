@@ -5,6 +5,11 @@ Competitors are named by id (``ding-sync``, ``httpx-async``, ...; see
 says which command each round sends to every competitor's worker (or which
 probe starts fresh processes), which value a sample gives, and which
 competitor is the reference its ratios are taken to.
+
+The micro-benchmarks run against two servers (`benchmarks._server`):
+``micro`` answers at once, which shows a client's whole overhead; ``nearby``
+answers each request `Settings.nearby_delay_ms` late, as an API close by
+would, which shows what that overhead still weighs once a call mostly waits.
 """
 
 from __future__ import annotations
@@ -75,6 +80,13 @@ class Settings:
     levels: tuple[int, ...] = (10, 100, 1000)
     threads: int = 16
     thread_calls: int = 800
+    # The `nearby` server's delay. A sequential call then lasts about 3 ms
+    # (the wait, which epoll rounds up to whole milliseconds, plus the
+    # client's own time), so 500 calls make a round of about 1.5 s per
+    # competitor; 2.5 s for the official SDK, which spends about 2 ms of CPU
+    # time per call.
+    nearby_delay_ms: float = 2.0
+    nearby_sequential_calls: int = 500
     memory_concurrency: int = 1000
     flow_calls: int = 40
     flow_async_calls: int = 100
@@ -92,6 +104,7 @@ class Settings:
             heavy_min_rounds=1,
             budget=5.0,
             sequential_calls=60,
+            nearby_sequential_calls=30,
             concurrent_calls=200,
             levels=(10, 100),
             thread_calls=320,
@@ -124,12 +137,19 @@ class Scenario:
     min_rounds: int
     command: dict[str, Any] = field(default_factory=dict[str, Any])
     warmup: dict[str, Any] | None = None
-    setup: Literal["micro", "fake"] | None = None
+    setup: Literal["micro", "nearby", "fake"] | None = None
     probe: Callable[[str], Sample] | None = None
+    #: A second value per sample, the client's CPU time per call (µs), if shown.
+    cpu_value: Callable[[Sample], float | None] | None = None
 
 
 def _per_call(calls: int, scale: float) -> Callable[[Sample], float | None]:
     return lambda s: s.seconds / calls * scale
+
+
+def _cpu_per_call(calls: int) -> Callable[[Sample], float | None]:
+    """The worker process's CPU time per call, in µs (every thread of it)."""
+    return lambda s: s.cpu / calls * 1e6 if s.cpu is not None else None
 
 
 def _throughput(s: Sample) -> float | None:
@@ -158,6 +178,8 @@ def scenarios(
         skip: Skip the scenarios whose id starts with one of these.
     """
     seq = s.sequential_calls
+    near = s.nearby_sequential_calls
+    delay = f"{s.nearby_delay_ms:g}ms"
     result: list[Scenario] = [
         Scenario(
             id="import",
@@ -234,6 +256,23 @@ def scenarios(
             command={"op": "sequential", "calls": seq},
             warmup={"op": "sequential", "calls": max(20, seq // 5)},
             setup="micro",
+            cpu_value=_cpu_per_call(seq),
+        ),
+        Scenario(
+            id=f"seq-sync-{delay}",
+            title=f"Sequential, sync, server answering {delay} late",
+            detail=f"{near} POST /v1/check one after another per round",
+            unit="µs per call",
+            better="lower",
+            reference="httpx-sync",
+            competitors=["ding-sync", "httpx-sync", "requests", "official"],
+            value=_per_call(near, 1e6),
+            rounds=s.rounds,
+            min_rounds=s.min_rounds,
+            command={"op": "sequential", "calls": near},
+            warmup={"op": "sequential", "calls": max(20, near // 5)},
+            setup="nearby",
+            cpu_value=_cpu_per_call(near),
         ),
         Scenario(
             id="seq-async",
@@ -296,21 +335,35 @@ def scenarios(
             warmup={"op": "concurrent", "concurrency": min(mem, 100), "calls": 200},
             setup="micro",
         ),
-        Scenario(
-            id=f"threads-{s.threads}",
-            title=f"{s.threads} threads sharing one sync client",
-            detail=f"{s.threads} threads share {s.thread_calls:,} POST /v1/check per round",
-            unit="requests/s",
-            better="higher",
-            reference="httpx-sync",
-            competitors=["ding-sync", "httpx-sync", "official"],
-            value=_throughput,
-            rounds=s.rounds,
-            min_rounds=s.min_rounds,
-            command={"op": "threads", "threads": s.threads, "calls": s.thread_calls},
-            warmup={"op": "threads", "threads": s.threads, "calls": 4 * s.threads},
-            setup="micro",
-        ),
+    ]
+    servers: list[tuple[Literal["micro", "nearby"], str, str]] = [
+        ("micro", "", ""),
+        ("nearby", f"-{delay}", f", server answering {delay} late"),
+    ]
+    for target, suffix, late in servers:
+        result.append(
+            Scenario(
+                id=f"threads-{s.threads}{suffix}",
+                title=f"{s.threads} threads sharing one sync client{late}",
+                detail=f"{s.threads} threads share {s.thread_calls:,} POST /v1/check per round",
+                unit="requests/s",
+                better="higher",
+                reference="httpx-sync",
+                competitors=["ding-sync", "httpx-sync", "official"],
+                value=_throughput,
+                rounds=s.rounds,
+                min_rounds=s.min_rounds,
+                command={
+                    "op": "threads",
+                    "threads": s.threads,
+                    "calls": s.thread_calls,
+                },
+                warmup={"op": "threads", "threads": s.threads, "calls": 4 * s.threads},
+                setup=target,
+                cpu_value=_cpu_per_call(s.thread_calls),
+            )
+        )
+    result += [
         Scenario(
             id="flow-sync",
             title="OTP flow against ding.testing over TCP, sync",

@@ -7,7 +7,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Row", "Sample", "ScenarioResult", "summarize"]
+__all__ = ["Row", "Sample", "ScenarioResult", "Summary", "summarize"]
 
 
 @dataclass
@@ -55,6 +55,25 @@ class Sample:
 
 
 @dataclass
+class Summary:
+    """A median over the rounds, its spread, and its ratio to the reference's."""
+
+    median: float
+    low: float
+    high: float
+    ratio: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The summary as it goes into the JSON results."""
+        return {
+            "median": self.median,
+            "min": self.low,
+            "max": self.high,
+            "ratio_to_reference": self.ratio,
+        }
+
+
+@dataclass
 class Row:
     """One competitor's results in one scenario."""
 
@@ -69,6 +88,10 @@ class Row:
     high: float | None = None
     ratio: float | None = None
     round_ratios: list[float] = field(default_factory=list[float])
+    # The scenario's second value, where it has one (`Scenario.cpu_value`):
+    # the client process's CPU µs per call, summed up like the first.
+    cpu_values: list[float | None] = field(default_factory=list[float | None])
+    cpu: Summary | None = None
     ok: int = 0
     failures: dict[str, int] = field(default_factory=dict[str, int])
     unfinished: int = 0
@@ -90,6 +113,11 @@ class Row:
             "ratio_to_reference": self.ratio,
             "round_ratios": self.round_ratios,
             "values": self.values,
+            "cpu_us_per_call": (
+                None
+                if self.cpu is None
+                else {**self.cpu.as_json(), "values": self.cpu_values}
+            ),
             "ok": self.ok,
             "failures": self.failures,
             "unfinished": self.unfinished,
@@ -156,7 +184,8 @@ def summarize(rows: list[Row], reference: str) -> None:
     ratios of the values measured in the same round (moments apart) are kept
     too, in `Row.round_ratios`: they show whether the ratio held round after
     round, but with few rounds and a chaotic scenario their median says less
-    than the ratio of the medians.
+    than the ratio of the medians. A scenario's CPU time per call, where it
+    has one, is summed up the same way, with its own ratio (`Row.cpu`).
     """
     ref = next((row for row in rows if row.competitor == reference), None)
     for row in rows:
@@ -164,6 +193,10 @@ def summarize(rows: list[Row], reference: str) -> None:
         if measured:
             row.median = statistics.median(measured)
             row.low, row.high = min(measured), max(measured)
+        cpu = [v for v in row.cpu_values if v is not None]
+        if cpu:
+            row.cpu = Summary(statistics.median(cpu), min(cpu), max(cpu))
+    ref_cpu = ref.cpu.median if ref is not None and ref.cpu is not None else None
     for row in rows:
         if ref is not None:
             row.round_ratios = [
@@ -173,6 +206,8 @@ def summarize(rows: list[Row], reference: str) -> None:
             ]
             if row.median is not None and ref.median:
                 row.ratio = row.median / ref.median
+        if row.cpu is not None and ref_cpu:
+            row.cpu.ratio = row.cpu.median / ref_cpu
         failures: collections.Counter[str] = collections.Counter()
         logged: collections.Counter[str] = collections.Counter()
         for sample in row.samples:

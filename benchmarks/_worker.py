@@ -14,7 +14,7 @@ installed next to this project.
 
 Usage (the orchestrator's)::
 
-    python -m benchmarks._worker COMPETITOR --micro URL [--fake URL]
+    python -m benchmarks._worker COMPETITOR --micro URL [--nearby URL] [--fake URL]
     python -m benchmarks._worker COMPETITOR --micro URL --cold
 """
 
@@ -282,17 +282,17 @@ def environment() -> Reply:
 
 
 class _Worker:
-    def __init__(self, name: str, micro_url: str, fake_url: str | None) -> None:
+    def __init__(self, name: str, urls: dict[str, str | None]) -> None:
         self.name = name
         self.cls, self.backend = COMPETITORS[name]
-        self.urls = {"micro": micro_url, "fake": fake_url}
+        self.urls = urls
         self.phones = _Phones()
         self.counter = _LogCounter()
         logging.getLogger().addHandler(self.counter)
         logging.getLogger().setLevel(logging.WARNING)
 
     def urls_for(self, target: str) -> tuple[str, str]:
-        url = self.urls[target]
+        url = self.urls.get(target)
         if url is None:
             raise ValueError(f"no URL for {target}")
         root = url.removesuffix("/v1")
@@ -306,8 +306,8 @@ class _Worker:
 
 
 class _SyncWorker(_Worker):
-    def __init__(self, name: str, micro_url: str, fake_url: str | None) -> None:
-        super().__init__(name, micro_url, fake_url)
+    def __init__(self, name: str, urls: dict[str, str | None]) -> None:
+        super().__init__(name, urls)
         self.competitor: SyncCompetitor | None = None
 
     def setup(self, command: Reply) -> Reply:
@@ -377,8 +377,8 @@ class _SyncWorker(_Worker):
 
 
 class _AsyncWorker(_Worker):
-    def __init__(self, name: str, micro_url: str, fake_url: str | None) -> None:
-        super().__init__(name, micro_url, fake_url)
+    def __init__(self, name: str, urls: dict[str, str | None]) -> None:
+        super().__init__(name, urls)
         self.competitor: AsyncCompetitor | None = None
 
     async def setup(self, command: Reply) -> Reply:
@@ -503,6 +503,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks._worker")
     parser.add_argument("competitor", choices=sorted(COMPETITORS))
     parser.add_argument("--micro", required=True, help="the micro server's base URL")
+    parser.add_argument(
+        "--nearby", help="the base URL of the micro server that answers late"
+    )
     parser.add_argument("--fake", help="the fake Ding API's base URL (…/v1)")
     parser.add_argument(
         "--cold", action="store_true", help="time import, construction, first call"
@@ -514,7 +517,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     cls, _ = COMPETITORS[args.competitor]
     worker_cls = _SyncWorker if issubclass(cls, SyncCompetitor) else _AsyncWorker
-    worker_cls(args.competitor, args.micro, args.fake).run()
+    urls = {"micro": args.micro, "nearby": args.nearby, "fake": args.fake}
+    worker_cls(args.competitor, urls).run()
     return 0
 
 
