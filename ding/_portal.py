@@ -40,6 +40,7 @@ At a real latency the three are alike; the lock also works where a
 
 from __future__ import annotations
 
+import _imp
 import asyncio
 import atexit
 import contextlib
@@ -66,6 +67,9 @@ T = TypeVar("T")
 # A waiting caller wakes this often to check that the loop's thread still
 # runs, so that a call handed to a loop that has just stopped cannot hang.
 _POLL_INTERVAL: Final = 0.25
+# The same under eventlet while another thread imports: the wait then
+# stalls eventlet's hub (see `_Threads`).
+_IMPORTING_POLL_INTERVAL: Final = 0.02
 # How long an interrupted caller waits for its cancelled call to end.
 _CANCEL_TIMEOUT: Final = 5.0
 # How long interpreter exit waits for the calls in flight to be cancelled.
@@ -85,12 +89,20 @@ _REENTRANT_MESSAGE: Final = (
 class _Threads:
     """How the loop's thread starts, and how a caller waits for the loop.
 
-    A caller waits by acquiring a lock that the loop's thread releases.
-    Under gevent's patching, the thread comes from the unpatched ``_thread``
-    module, and the lock is gevent's, which parks only the waiting greenlet
-    and can be released from another OS thread. eventlet's lock cannot: there
-    the lock is a real one, waited for in eventlet's pool of real threads
-    (`eventlet.tpool.execute`), which wakes the greenlet once it is released.
+    A caller waits by acquiring a lock that the loop's thread releases, a
+    poll interval at a time. Under gevent's patching, the thread comes from
+    the unpatched ``_thread`` module, and the lock is gevent's, which parks
+    only the waiting greenlet and can be released from another OS thread;
+    a wait without a timeout would leave gevent's hub with nothing to wake
+    it, and it would raise ``LoopExit``. eventlet's lock cannot be released
+    from another OS thread: there the lock is a real one, waited for in
+    eventlet's pool of real threads (`eventlet.tpool.execute`), which wakes
+    the greenlet once it is released. While another thread holds the import
+    lock (the loop's thread imports its transport on first use), tpool runs
+    the wait in the hub's own thread: a short poll bounds that stall.
+
+    Attributes:
+        green: gevent or eventlet patched `threading`.
     """
 
     def __init__(self) -> None:
@@ -106,6 +118,7 @@ class _Threads:
             self.start_new_thread = real.start_new_thread
             self.allocate_lock = real.allocate_lock
             self.in_real_thread = importlib.import_module("eventlet.tpool").execute
+        self.green = self.start_new_thread is not None
 
     def start(self, target: Callable[[], None]) -> None:
         """Run *target* in a new daemon OS thread.
@@ -129,11 +142,32 @@ class _Threads:
         lock.acquire()
         return lock
 
-    def acquire(self, lock: LockType, timeout: float) -> bool:
-        """Wait up to *timeout* s (-1: no limit) for *lock*, and take it."""
-        if self.in_real_thread is None:
-            return lock.acquire(blocking=True, timeout=timeout)
-        return self.in_real_thread(lock.acquire, True, timeout)  # noqa: FBT003 - tpool passes no keywords
+    def wait(
+        self,
+        lock: LockType,
+        timeout: float | None = None,
+        given_up: Callable[[], bool] = lambda: False,
+    ) -> bool:
+        """Take *lock* once it is released.
+
+        Returns:
+            False if *timeout* seconds passed first, or *given_up()* became
+            true (it is asked once a poll interval).
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            poll = _POLL_INTERVAL
+            if self.in_real_thread is not None and _imp.lock_held():
+                poll = _IMPORTING_POLL_INTERVAL
+            if deadline is not None:
+                poll = max(0.0, min(poll, deadline - time.monotonic()))
+            if self.in_real_thread is None:
+                if lock.acquire(blocking=True, timeout=poll):
+                    return True
+            elif self.in_real_thread(lock.acquire, True, poll):  # noqa: FBT003 - tpool passes no keywords
+                return True
+            if given_up() or (deadline is not None and time.monotonic() >= deadline):
+                return False
 
 
 class _LoopThread:
@@ -150,23 +184,35 @@ class _LoopThread:
         self.threads = _Threads()
         self.closing = False
         self.ended = False
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._made = self.threads.held_lock()
         self._ended = self.threads.held_lock()
-        self._made: list[asyncio.AbstractEventLoop] = []
-        made = self.threads.held_lock()
-        self.threads.start(lambda: self._run(made))
-        self.threads.acquire(made, -1)
-        if not self._made:
-            raise UsageError("the sync client could not make its event loop")
-        self.loop = self._made[0]
+        self.threads.start(self._run)
 
-    def _run(self, made: LockType) -> None:
+    def ready(self) -> asyncio.AbstractEventLoop:
+        """Return the loop, once its thread has made it.
+
+        Raises:
+            UsageError: The thread could not make it.
+        """
+        loop = self.loop
+        if loop is None:
+            self.threads.wait(self._made)
+            self._made.release()  # for the other first callers
+            loop = self.loop
+            if loop is None:
+                raise UsageError("the sync client could not make its event loop")
+        return loop
+
+    def _run(self) -> None:
         # Made in its own thread: under gevent, a selector and the sockets
         # of its wake-up pipe belong to the OS thread that makes them.
         try:
-            loop = asyncio.new_event_loop()
-            self._made.append(loop)
+            self.loop = loop = asyncio.new_event_loop()
         finally:
-            made.release()
+            self._made.release()
+        if self.threads.green:
+            loop.call_soon(_tick, loop)
         try:
             loop.run_forever()
             self.closing = True
@@ -178,10 +224,24 @@ class _LoopThread:
 
     def stop(self, timeout: float) -> None:
         """Cancel the calls in flight and end the thread; wait up to *timeout* s."""
+        if self.loop is None:  # never made
+            return
         with contextlib.suppress(RuntimeError):  # closed already
             self.loop.call_soon_threadsafe(self.loop.stop)
-        if self.threads.acquire(self._ended, timeout):
+        if self.threads.wait(self._ended, timeout):
             self._ended.release()
+
+
+def _tick(loop: asyncio.AbstractEventLoop) -> None:
+    """Wake the loop every poll interval, under gevent and eventlet.
+
+    Their patched `threading` makes the threads of the loop's default
+    executor (aiohttp resolves host names there) greenlets of the loop's
+    thread, which run only when its loop wakes up. At interpreter exit the
+    executor wakes them from the main thread to end them, and waits: without
+    this, until the loop's next timer, or forever when it has none.
+    """
+    loop.call_later(_POLL_INTERVAL, _tick, loop)
 
 
 async def _wind_down(timeout: float) -> None:
@@ -204,7 +264,12 @@ _forked_away: list[_LoopThread] = []
 
 
 def _loop_thread() -> _LoopThread:
-    """Return the process's loop thread, starting it if there is none."""
+    """Return the process's loop thread, starting it if there is none.
+
+    The lock is never held while waiting: made before gevent or eventlet
+    patched `threading` (gunicorn ``--preload``), it is a real lock, which a
+    greenlet waiting on it would hold the whole OS thread in.
+    """
     global _current  # noqa: PLW0603 - the one loop of the process
     current = _current
     if current is None:
@@ -236,7 +301,7 @@ def call(fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) ->
             would deadlock), or the loop stopped before the call completed.
     """
     portal = _loop_thread()
-    loop = portal.loop
+    loop = portal.ready()
     running = asyncio.events._get_running_loop()  # noqa: SLF001 - None, not an exception, when none runs
     if running is loop:
         raise UsageError(_REENTRANT_MESSAGE)
@@ -343,17 +408,9 @@ class _Call:
         Raises:
             UsageError: The loop's thread ended without it, or *timeout* passed.
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            poll = _POLL_INTERVAL
-            if deadline is not None:
-                poll = max(0.0, min(poll, deadline - time.monotonic()))
-            if self.portal.threads.acquire(self.done, poll):
-                return
-            if self.portal.ended or (
-                deadline is not None and time.monotonic() >= deadline
-            ):
-                raise UsageError(CLOSED_MESSAGE)
+        portal = self.portal
+        if not portal.threads.wait(self.done, timeout, lambda: portal.ended):
+            raise UsageError(CLOSED_MESSAGE)
 
 
 def _in_trio() -> bool:
