@@ -30,6 +30,7 @@ nox.options.sessions = [
     "types",
     "generated",
     "examples",
+    "runtimes",
     "conformance",
     "mixed-install",
     "fuzz",
@@ -92,8 +93,8 @@ def tools_python() -> str:
     return chosen
 
 
-# lint, types, generated, examples, conformance, mixed-install, fuzz, docs,
-# coverage, generate and bench run on this one interpreter.
+# lint, types, generated, examples, runtimes, conformance, mixed-install,
+# fuzz, docs, coverage, generate and bench run on this one interpreter.
 TOOLS_PYTHON = tools_python()
 # The one `tests` session that runs under coverage.
 COVERED_PYTHON = TOOLS_PYTHON
@@ -128,15 +129,27 @@ def tests(session: nox.Session) -> None:
     # on one as on both of CI's two. Coverage follows the workers (its
     # subprocess patch, pyproject.toml).
     workers = ("-n", "auto")
+    # The runtime matrix has sessions of its own, with its dependencies.
+    ignore = "--ignore=tests/runtimes"
     if session.python == COVERED_PYTHON:
         session.run(
-            "coverage", "run", pytest, *workers, *session.posargs, env=COVERAGE_ENV
+            "coverage",
+            "run",
+            pytest,
+            *workers,
+            ignore,
+            *session.posargs,
+            env=COVERAGE_ENV,
         )
     else:
         # Every property test with a quarter of its examples (tests/_examples.py):
         # the session under coverage draws them all.
         session.run(
-            pytest, *workers, *session.posargs, env={"DING_EXAMPLES_SCALE": "0.25"}
+            pytest,
+            *workers,
+            ignore,
+            *session.posargs,
+            env={"DING_EXAMPLES_SCALE": "0.25"},
         )
 
 
@@ -209,6 +222,54 @@ def examples(session: nox.Session) -> None:
         # The pytest script, not `-m pytest`, as in `tests`: the installed ding.
         pytest = str(Path(session.bin) / "pytest")
         session.run(pytest, "-p", "no:cacheprovider", *tests, env={"DING_API_KEY": ""})
+
+
+# The modules of tests/runtimes/ that `runtimes-heavy` runs, and `runtimes`
+# leaves out: pip compiles uWSGI at install (about 40 s on two cores), and
+# Jupyter's kernel and client are a large install.
+HEAVY_RUNTIMES = (
+    "tests/runtimes/test_under_uwsgi.py",
+    "tests/runtimes/test_in_jupyter.py",
+)
+
+
+@nox.session(python=TOOLS_PYTHON)
+def runtimes(session: nox.Session) -> None:
+    """Run ding.Ding where legacy code runs: tests/runtimes/ but the heavy modules.
+
+    gevent and eventlet, gunicorn's gevent workers, Celery's worker pools,
+    Django over WSGI and ASGI, multiprocessing; each in processes of its own,
+    against the fake over TCP.
+    """
+    install_groups(session, "runtimes")
+    session.install(".")
+    # The pytest script, not `-m pytest`, as in `tests`: the installed ding.
+    pytest = str(Path(session.bin) / "pytest")
+    ignore = [f"--ignore={module}" for module in HEAVY_RUNTIMES]
+    # Two workers on CI's two cores: most tests wait on their programs.
+    workers = ("-n", "auto")
+    session.run(
+        pytest,
+        "-p",
+        "no:cacheprovider",
+        *workers,
+        "tests/runtimes",
+        *ignore,
+        *session.posargs,
+    )
+
+
+@nox.session(python=TOOLS_PYTHON, name="runtimes-heavy")
+def runtimes_heavy(session: nox.Session) -> None:
+    """Run the heavy modules of tests/runtimes/: uWSGI's stop, Jupyter's cells.
+
+    On demand: pip compiles uWSGI at install, which takes a minute.
+    """
+    install_groups(session, "runtimes-heavy")
+    session.install(".")
+    pytest = str(Path(session.bin) / "pytest")
+    # In one process: the uWSGI test compares the time of two stops.
+    session.run(pytest, "-p", "no:cacheprovider", *HEAVY_RUNTIMES, *session.posargs)
 
 
 # Mutants tested side by side: two per CPU, since many tests wait on a
