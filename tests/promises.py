@@ -86,6 +86,30 @@ PROMISES: Final[dict[str, tuple[str, ...]]] = {
         "tests/test_portal.py::test_concurrent_first_calls_start_exactly_one_loop",
         "tests/test_portal.py::test_import_starts_nothing",
     ),
+    # Where it runs
+    "is tested where legacy Python code runs": (
+        "tests/runtimes/test_in_celery_workers.py::test_200_tasks_calling_a_module_level_ding_all_succeed",
+        "tests/runtimes/test_in_django.py::test_50_concurrent_requests_to_a_sync_view_calling_ding_all_succeed",
+        "tests/runtimes/test_across_multiprocessing.py::test_a_ding_used_before_a_fork_works_in_forked_children_and_after",
+        "tests/runtimes/test_across_multiprocessing.py::test_spawned_workers_making_their_own_ding_all_sign_up",
+        "tests/runtimes/test_under_uwsgi.py::test_the_standard_stop_is_as_fast_after_calls_on_the_workers_main_threads",
+        "tests/runtimes/test_in_jupyter.py::test_a_sync_call_in_a_cell_warns_that_the_kernels_loop_is_blocked",
+    ),
+    "the loop gets a real OS thread, and a greenlet": (
+        "tests/runtimes/test_under_gevent.py::test_the_hub_never_stalls_over_250_ms_while_the_calls_wait",
+        "tests/runtimes/test_under_gevent.py::test_the_greenlets_calls_overlap",
+        "tests/runtimes/test_under_eventlet.py::test_the_hub_never_stalls_over_250_ms_while_the_calls_wait",
+        "tests/runtimes/test_under_eventlet.py::test_the_green_threads_calls_overlap",
+    ),
+    "50 greenlets share one `Ding`, by address and by host name": (
+        "tests/runtimes/test_under_gevent.py::test_50_greenlets_sharing_one_ding_all_sign_up",
+        "tests/runtimes/test_under_gevent.py::test_the_hub_never_stalls_over_250_ms_while_the_calls_wait",
+        "tests/runtimes/test_under_gevent.py::test_50_greenlets_sign_up_through_a_ding_made_before_the_patching",
+        "tests/runtimes/test_under_gevent.py::test_a_lone_greenlet_signs_up",
+    ),
+    "50 concurrent sign-ups, none fails": (
+        "tests/runtimes/test_under_gunicorn_gevent.py::test_50_concurrent_sign_ups_on_2_gevent_workers_all_succeed",
+    ),
     "Every operation takes a request object (or a dict of its fields)": (
         f"{_CLIENT}test_post_authentication_seed_request",
         f"{_CLIENT}test_request_as_mapping",
