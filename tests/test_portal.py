@@ -284,7 +284,8 @@ def test_exit_with_a_call_in_flight_is_delayed_about_a_second_at_most(
     lines = result.stdout.splitlines()
     # A loop deaf to cancellation is left to the daemon thread, unclosed.
     assert lines[1:] == ["cancelled at exit", f"loop closed at exit: [{not deaf}]"]
-    assert ended - float(lines[0]) < 1.8
+    # About a second: the wait, plus the rest of the exit on a loaded machine.
+    assert ended - float(lines[0]) < 2.0
 
 
 # --- 3. fork ---------------------------------------------------------------------
@@ -389,8 +390,9 @@ def test_ctrl_c_cancels_the_call_in_flight(interrupt: Callable[[], None]) -> Non
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         _portal.call(slow)
-    # Promptly: a real signal at once, interrupt_main within a poll interval.
-    assert time.monotonic() - started < 0.2 + 2 * _portal._POLL_INTERVAL
+    # Promptly: a real signal at once, interrupt_main within a poll interval
+    # (and one more for a loaded machine).
+    assert time.monotonic() - started < 0.2 + 3 * _portal._POLL_INTERVAL
     assert outcome == ["cancelled"]  # before the caller got control back
     assert _portal.call(add, 1, 2) == 3  # the loop survived
 
