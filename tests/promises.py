@@ -96,16 +96,14 @@ PROMISES: Final[dict[str, tuple[str, ...]]] = {
         "tests/runtimes/test_in_jupyter.py::test_a_sync_call_in_a_cell_warns_that_the_kernels_loop_is_blocked",
     ),
     "the loop gets a real OS thread, and a greenlet": (
-        "tests/runtimes/test_under_gevent.py::test_the_hub_never_stalls_over_250_ms_while_the_calls_wait",
-        "tests/runtimes/test_under_gevent.py::test_the_greenlets_calls_overlap",
-        "tests/runtimes/test_under_eventlet.py::test_the_hub_never_stalls_over_250_ms_while_the_calls_wait",
-        "tests/runtimes/test_under_eventlet.py::test_the_green_threads_calls_overlap",
+        "tests/runtimes/test_under_green_threads.py::test_the_hub_never_stalls_over_250_ms_while_the_calls_wait",
+        "tests/runtimes/test_under_green_threads.py::test_the_greenlets_calls_overlap",
     ),
     "50 greenlets share one `Ding`, by address and by host name": (
-        "tests/runtimes/test_under_gevent.py::test_50_greenlets_sharing_one_ding_all_sign_up",
-        "tests/runtimes/test_under_gevent.py::test_the_hub_never_stalls_over_250_ms_while_the_calls_wait",
-        "tests/runtimes/test_under_gevent.py::test_50_greenlets_sign_up_through_a_ding_made_before_the_patching",
-        "tests/runtimes/test_under_gevent.py::test_a_lone_greenlet_signs_up",
+        "tests/runtimes/test_under_green_threads.py::test_50_greenlets_sharing_one_ding_all_sign_up",
+        "tests/runtimes/test_under_green_threads.py::test_the_hub_never_stalls_over_250_ms_while_the_calls_wait",
+        "tests/runtimes/test_under_green_threads.py::test_50_greenlets_sign_up_through_a_ding_made_before_the_patching",
+        "tests/runtimes/test_under_green_threads.py::test_a_lone_greenlet_signs_up",
     ),
     "50 concurrent sign-ups, none fails": (
         "tests/runtimes/test_under_gunicorn_gevent.py::test_50_concurrent_sign_ups_on_2_gevent_workers_all_succeed",
