@@ -180,6 +180,12 @@ def scenarios(
     seq = s.sequential_calls
     near = s.nearby_sequential_calls
     delay = f"{s.nearby_delay_ms:g}ms"
+    # The sync scenarios run against both: the instant server, and one
+    # answering late, as a nearby API does (id suffix, title suffix).
+    servers: list[tuple[Literal["micro", "nearby"], str, str]] = [
+        ("micro", "", ""),
+        ("nearby", f"-{delay}", f", server answering {delay} late"),
+    ]
     result: list[Scenario] = [
         Scenario(
             id="import",
@@ -242,37 +248,24 @@ def scenarios(
             min_rounds=s.cold_rounds,
             probe=cold_probe,
         ),
-        Scenario(
-            id="seq-sync",
-            title="Sequential, sync",
-            detail=f"{seq} POST /v1/check one after another per round",
-            unit="µs per call",
-            better="lower",
-            reference="httpx-sync",
-            competitors=["ding-sync", "httpx-sync", "requests", "official"],
-            value=_per_call(seq, 1e6),
-            rounds=s.rounds,
-            min_rounds=s.min_rounds,
-            command={"op": "sequential", "calls": seq},
-            warmup={"op": "sequential", "calls": max(20, seq // 5)},
-            setup="micro",
-            cpu_value=_cpu_per_call(seq),
-        ),
-        Scenario(
-            id=f"seq-sync-{delay}",
-            title=f"Sequential, sync, server answering {delay} late",
-            detail=f"{near} POST /v1/check one after another per round",
-            unit="µs per call",
-            better="lower",
-            reference="httpx-sync",
-            competitors=["ding-sync", "httpx-sync", "requests", "official"],
-            value=_per_call(near, 1e6),
-            rounds=s.rounds,
-            min_rounds=s.min_rounds,
-            command={"op": "sequential", "calls": near},
-            warmup={"op": "sequential", "calls": max(20, near // 5)},
-            setup="nearby",
-            cpu_value=_cpu_per_call(near),
+        *(
+            Scenario(
+                id=f"seq-sync{suffix}",
+                title=f"Sequential, sync{late}",
+                detail=f"{calls} POST /v1/check one after another per round",
+                unit="µs per call",
+                better="lower",
+                reference="httpx-sync",
+                competitors=["ding-sync", "httpx-sync", "requests", "official"],
+                value=_per_call(calls, 1e6),
+                rounds=s.rounds,
+                min_rounds=s.min_rounds,
+                command={"op": "sequential", "calls": calls},
+                warmup={"op": "sequential", "calls": max(20, calls // 5)},
+                setup=target,
+                cpu_value=_cpu_per_call(calls),
+            )
+            for (target, suffix, late), calls in zip(servers, (seq, near), strict=True)
         ),
         Scenario(
             id="seq-async",
@@ -335,10 +328,6 @@ def scenarios(
             warmup={"op": "concurrent", "concurrency": min(mem, 100), "calls": 200},
             setup="micro",
         ),
-    ]
-    servers: list[tuple[Literal["micro", "nearby"], str, str]] = [
-        ("micro", "", ""),
-        ("nearby", f"-{delay}", f", server answering {delay} late"),
     ]
     for target, suffix, late in servers:
         result.append(
