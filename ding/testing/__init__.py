@@ -16,7 +16,8 @@ codes are injectable, faults are scriptable, webhooks are delivered. Run it:
 from ding.testing._app import FakeApp, FakeTransport
 from ding.testing._fake import DEFAULT_API_KEY, DEFAULT_CUSTOMER_UUID, FakeDing
 from ding.testing._faults import OPERATIONS, Fault, FaultPlan
-from ding.testing._server import ServerThread, serve
+from ding.testing._server import serve
+from ding.testing._server_thread import ServerThread
 from ding.testing._values import (
     RESERVED_NUMBERS,
     FakeSettings,

@@ -4,8 +4,9 @@ Prints the API base URL (``http://127.0.0.1:8080/v1``) on the first line of
 standard output once it listens, then serves until Ctrl-C or SIGTERM, logging
 one line per request to standard error (``--quiet`` for none). Point a
 client at it with ``DING_BASE_URL`` or ``server_url=``; read the codes it
-"sent" at ``/_fake/outbox``. ``ding fake`` (the ``ding`` command) runs the
-same program with the same options.
+"sent" at ``/_fake/outbox``. ``--idle-timeout`` makes it close idle
+keep-alive connections, as real servers do. ``ding fake`` (the ``ding``
+command) runs the same program with the same options.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import anyio
 
 from ding._errors import UsageError
 from ding.testing._fake import FakeDing
+from ding.testing._keepalive import KeepAlivePolicy
 from ding.testing._server import serve
 from ding.testing._values import FakeSettings, deterministic_codes
 
@@ -34,10 +36,16 @@ The first line of standard output is the API's base URL, for DING_BASE_URL.
 The codes the fake "sent" are at GET /_fake/outbox/last?phone_number=... on
 the server's root URL (the base URL without /v1), with no API key.
 
+With --idle-timeout, a keep-alive connection whose next request has not begun
+that many seconds after its last response is closed, as real servers close
+idle connections; what the client sends too late is never handled.
+--announce-idle-timeout says so on each response: Keep-Alive: timeout=N.
+
 examples:
   {prog} --port 8080
   {prog} --port 0 --quiet --seed 1   (any free port, reproducible codes)
   {prog} --strict --api-key test --customer-uuid 28591d9e-a825-47f6-ab11-1a61726305bf
+  {prog} --idle-timeout 5 --announce-idle-timeout   (as Node and uvicorn do)
 """
 
 
@@ -112,11 +120,34 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "--seed", type=int, default=None, help="make codes and UUIDs reproducible"
     )
     parser.add_argument(
+        "--idle-timeout",
+        type=_idle_timeout,
+        default=None,
+        metavar="SECONDS",
+        help="close a keep-alive connection idle this long (default: never)",
+    )
+    parser.add_argument(
+        "--announce-idle-timeout",
+        action="store_true",
+        help="send Keep-Alive: timeout=SECONDS on each response (needs --idle-timeout)",
+    )
+    parser.add_argument(
         "--quiet",
         action="store_true",
         help="do not log each request (method, path, status, ms) to standard error",
     )
     return parser
+
+
+def _idle_timeout(text: str) -> float:
+    """The value of ``--idle-timeout``, checked as `serve` checks it."""
+    try:
+        seconds = float(text)
+        KeepAlivePolicy(seconds)
+    except (ValueError, UsageError):
+        message = f"not a positive finite number of seconds: {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
+    return seconds
 
 
 def _log_requests() -> None:
@@ -144,9 +175,20 @@ def fake_from_args(args: argparse.Namespace) -> FakeDing:
     return FakeDing(settings, codes=codes, seed=args.seed)
 
 
-async def _main(fake: FakeDing, host: str, port: int) -> None:
+async def _main(
+    fake: FakeDing, host: str, port: int, idle_timeout: float | None, announce: bool
+) -> None:
     async with anyio.create_task_group() as tg:
-        url = await tg.start(functools.partial(serve, fake.app, host=host, port=port))
+        url = await tg.start(
+            functools.partial(
+                serve,
+                fake.app,
+                host=host,
+                port=port,
+                idle_timeout=idle_timeout,
+                announce_idle_timeout=announce,
+            )
+        )
         print(f"{url}/v1", flush=True)
         print(
             f"fake Ding API listening on {url}/v1 (Ctrl-C to stop)",
@@ -170,6 +212,8 @@ def main(
     """
     parser = _parser(prog)
     args = parser.parse_args(argv)
+    if args.announce_idle_timeout and args.idle_timeout is None:
+        parser.error("--announce-idle-timeout needs --idle-timeout")
     try:
         fake = fake_from_args(args)
     except (UsageError, ValueError, OverflowError) as exc:
@@ -177,7 +221,14 @@ def main(
     if not args.quiet:
         _log_requests()
     try:
-        anyio.run(_main, fake, args.host, args.port)
+        anyio.run(
+            _main,
+            fake,
+            args.host,
+            args.port,
+            args.idle_timeout,
+            args.announce_idle_timeout,
+        )
     except Exception as exc:
         # A failed bind arrives wrapped in the task group's exception group.
         cause = _find_bind_error(exc)

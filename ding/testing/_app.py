@@ -23,6 +23,7 @@ outside the server, read the codes it "sent" and script its faults.
 from __future__ import annotations
 
 import json
+import threading
 from typing import TYPE_CHECKING, Any, Final, cast
 from urllib.parse import parse_qs, unquote
 
@@ -127,6 +128,19 @@ class FakeApp:
     def __init__(self, state: FakeState, faults: FaultPlan) -> None:
         self.state = state
         self.faults = faults
+        # Served from a server thread and read from the test's: under a lock.
+        self._lock = threading.Lock()
+        self._requests = 0
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests that reached the app since it was made or `reset_requests`."""
+        return self._requests
+
+    def reset_requests(self) -> None:
+        """Count `requests` from zero again."""
+        with self._lock:
+            self._requests = 0
 
     async def __call__(  # noqa: C901, PLR0911 - the request's path through the app, in order
         self,
@@ -140,6 +154,8 @@ class FakeApp:
             return
         if scope["type"] != "http":  # pragma: no cover - websockets are not served
             return
+        with self._lock:
+            self._requests += 1
         body = b""
         while True:
             message = await receive()

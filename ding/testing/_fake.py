@@ -10,7 +10,7 @@ from ding._client import AsyncDing
 from ding._sync import Ding
 from ding.testing._app import FakeApp, FakeTransport
 from ding.testing._faults import FaultPlan
-from ding.testing._server import ServerThread
+from ding.testing._server_thread import ServerThread
 from ding.testing._state import FakeState
 from ding.testing._webhooks import WebhookDeliverer
 
@@ -33,7 +33,10 @@ class FakeDing(FakeState):
     Everything the real API does is answered from memory: codes "sent" land
     in `outbox`, time comes from *clock*, codes from *codes*. `faults`
     scripts failures per operation and call; `webhooks` delivers events to
-    ``callback_url``.
+    ``callback_url``. `handled_requests` counts the requests that reached
+    the app, whatever their path or answer, so that a test can tell a
+    request the fake handled from one lost on the way (say, on a
+    connection its server closed for idleness).
 
     Example::
 
@@ -75,10 +78,24 @@ class FakeDing(FakeState):
         self.faults = FaultPlan()
         self.app = FakeApp(self, self.faults)
 
+    @property
+    def handled_requests(self) -> int:
+        """How many HTTP requests reached the app, in-process or over TCP.
+
+        Every request the app was handed counts once, answered or dropped by a
+        fault, ``/_fake`` routes included; a request the server closed the
+        connection on before reading it never does. Zero again after `reset`.
+        """
+        return self.app.requests
+
     def reset(self) -> None:
-        """Forget every authentication, feedback, sent code and scheduled fault."""
+        """Forget every authentication, feedback, sent code and scheduled fault.
+
+        `handled_requests` starts again from zero.
+        """
         super().reset()
         self.faults.reset()
+        self.app.reset_requests()
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """Return an in-process transport to this fake (ASGI, no sockets)."""
@@ -110,9 +127,37 @@ class FakeDing(FakeState):
         """
         return Ding(**self._client_settings(kwargs))
 
-    def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> ServerThread:
+    def serve(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        idle_timeout: float | None = None,
+        announce_idle_timeout: bool = False,
+    ) -> ServerThread:
         """Return a context manager serving this fake over TCP in a thread.
 
         Its ``url`` attribute is the server root; the API is at ``url + "/v1"``.
+
+        Args:
+            host: The address to bind (default: loopback only).
+            port: The port (default: any free port).
+            idle_timeout: Close a keep-alive connection whose next request
+                has not begun (not one byte read) this many seconds after
+                its last response, as real servers do; what the client sent
+                too late is discarded unread, never handled. None (the
+                default) keeps idle connections open.
+            announce_idle_timeout: Announce it on every response that keeps
+                the connection open: ``Keep-Alive: timeout=5``.
+
+        Raises:
+            UsageError: *idle_timeout* is not a positive finite number, or
+                *announce_idle_timeout* is set without it.
         """
-        return ServerThread(self.app, host=host, port=port)
+        return ServerThread(
+            self.app,
+            host=host,
+            port=port,
+            idle_timeout=idle_timeout,
+            announce_idle_timeout=announce_idle_timeout,
+        )

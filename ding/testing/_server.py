@@ -1,7 +1,8 @@
 """A small HTTP/1.1 server for ASGI apps, on anyio and h11.
 
-It serves the fake Ding API over real TCP (`serve`, `ServerThread`) without
-uvicorn: enough HTTP/1.1 for clients under test, not a production server.
+It serves the fake Ding API over real TCP (`serve`; `ServerThread` runs it
+in a thread) without uvicorn: enough HTTP/1.1 for clients under test, not a
+production server.
 
 * Keep-alive connections, one request at a time; ``Content-Length`` and
   chunked request bodies; ``Expect: 100-continue``.
@@ -17,6 +18,11 @@ uvicorn: enough HTTP/1.1 for clients under test, not a production server.
   at all if none started, else in the middle of the response. Any other
   exception answers 500 if no response started, else closes the connection.
 * Malformed requests get 400 (431 for an oversized head) and a close.
+* With ``idle_timeout``, a connection whose next request has not begun
+  (not one byte read) that many seconds after its last response, or after
+  it was accepted, is closed at once; bytes that came too late are never
+  read. ``announce_idle_timeout`` adds ``Keep-Alive: timeout=N`` to every
+  response that keeps the connection open. None of this by default.
 * Lifespan events are not sent; ``scope["type"]`` is always ``"http"``.
 
 Only the ``ding.testing`` logger is used: one line per request at info
@@ -28,27 +34,19 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import functools
 import http
 import logging
-import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import Any, Final, cast
 from urllib.parse import unquote
 
 import anyio
 import anyio.abc
 import h11
 from anyio.abc import SocketAttribute
-from anyio.from_thread import BlockingPortal
 
-from ding._errors import DingError, UsageError
-
-if TYPE_CHECKING:
-    from types import TracebackType
-
-    from typing_extensions import Self
+from ding.testing._keepalive import KeepAlivePolicy
 
 __all__ = [
     "MAX_BODY_SIZE",
@@ -60,7 +58,6 @@ __all__ = [
     "Receive",
     "Scope",
     "Send",
-    "ServerThread",
     "serve",
 ]
 
@@ -87,8 +84,6 @@ _LINGER_BYTES: Final = 4 << 20
 # While the app waits for `http.disconnect`, pipelined bytes are kept for the
 # next request, up to this many; past it, reading stops until the app is done.
 _MAX_PIPELINED: Final = 64 << 10
-_START_TIMEOUT: Final = 10.0
-_STOP_TIMEOUT: Final = 5.0
 
 _REASONS: Final = {s.value: s.phrase.encode() for s in http.HTTPStatus}
 _STREAM_ERRORS: Final = (
@@ -126,10 +121,11 @@ class _BodyTooLargeError(Exception):
 class _Cycle:
     """One request/response on a connection: the app's ``receive`` and ``send``."""
 
-    __slots__ = ("body", "body_sent", "complete", "conn", "response")
+    __slots__ = ("body", "body_sent", "complete", "conn", "request", "response")
 
-    def __init__(self, conn: _Connection, body: bytes) -> None:
+    def __init__(self, conn: _Connection, request: h11.Request, body: bytes) -> None:
         self.conn = conn
+        self.request = request
         self.body = body
         self.body_sent = False
         # The app's http.response.start, until the first body message sends it.
@@ -148,35 +144,44 @@ class _Cycle:
     async def send(self, message: Message) -> None:
         kind = message["type"]
         if kind == "http.response.body":
-            response = self.response
-            if response is None:
-                raise RuntimeError("http.response.body before http.response.start")
-            if self.complete:
-                raise RuntimeError("http.response.body after the response completed")
-            h11_conn = self.conn.h11
-            data = b""
-            if h11_conn.our_state is not h11.SEND_BODY:
-                data = h11_conn.send(response) or b""
-            body = message.get("body", b"")
-            if body and not self.conn.head_request:
-                data += h11_conn.send(h11.Data(data=body)) or b""
-            if not message.get("more_body", False):
-                data += h11_conn.send(h11.EndOfMessage()) or b""
-                self.complete = True
-            if data:
-                await self.conn.write(data)
+            await self._send_body(message)
         elif kind == "http.response.start":
             if self.response is not None:
                 raise RuntimeError("http.response.start sent twice")
             status = int(message["status"])
             # h11 validates the headers here, in the app's call.
-            self.response = h11.Response(
-                status_code=status,
-                headers=message.get("headers") or [],
-                reason=_REASONS.get(status, b""),
+            self.response = self.conn.keep_alive.announced(
+                self.request,
+                h11.Response(
+                    status_code=status,
+                    headers=message.get("headers") or [],
+                    reason=_REASONS.get(status, b""),
+                ),
             )
         else:
             raise RuntimeError(f"unexpected ASGI message type {kind!r}")
+
+    async def _send_body(self, message: Message) -> None:
+        response = self.response
+        if response is None:
+            raise RuntimeError("http.response.body before http.response.start")
+        if self.complete:
+            raise RuntimeError("http.response.body after the response completed")
+        h11_conn = self.conn.h11
+        data = b""
+        if h11_conn.our_state is not h11.SEND_BODY:
+            data = h11_conn.send(response) or b""
+        body = message.get("body", b"")
+        if body and not self.conn.head_request:
+            data += h11_conn.send(h11.Data(data=body)) or b""
+        if not message.get("more_body", False):
+            data += h11_conn.send(h11.EndOfMessage()) or b""
+            self.complete = True
+        if data:
+            await self.conn.write(data)
+        if self.complete:
+            # The idle clock starts now, even if the app runs on a while.
+            self.conn.idle_since = anyio.current_time()
 
     async def flush_head(self) -> None:
         """Send the held-back response head, if any (the connection then drops)."""
@@ -195,15 +200,24 @@ class _Connection:
         "client",
         "h11",
         "head_request",
+        "idle_since",
+        "keep_alive",
         "peer_closed",
         "pending",
         "server",
         "stream",
     )
 
-    def __init__(self, app: ASGIApp, stream: anyio.abc.SocketStream) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        stream: anyio.abc.SocketStream,
+        keep_alive: KeepAlivePolicy,
+    ) -> None:
         self.app = app
         self.stream = stream
+        self.keep_alive = keep_alive
+        self.idle_since = anyio.current_time()
         self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_SIZE)
         self.peer_closed = False
         self.pending = b""
@@ -219,6 +233,8 @@ class _Connection:
     async def _serve(self) -> bool:
         h11_conn = self.h11
         while True:
+            if not await self._wait_for_request():
+                return True  # no linger: what came too late stays unread
             try:
                 event = await self._next_event()
                 if not isinstance(event, h11.Request):
@@ -244,6 +260,24 @@ class _Connection:
                 return False
             h11_conn.start_next_cycle()
             self.head_request = False
+
+    async def _wait_for_request(self) -> bool:
+        """Whether the next request begins before the idle timeout, if any.
+
+        Only the wait for its first bytes is timed: a request whose first
+        byte was read is served however long the rest takes.
+        """
+        timeout = self.keep_alive.idle_timeout
+        buffered, closed = self.h11.trailing_data
+        if timeout is None or buffered or closed or self.pending or self.peer_closed:
+            return True
+        with anyio.move_on_after(self.idle_since + timeout - anyio.current_time()):
+            self.pending = await self._read()
+            return True
+        _logger.debug(
+            "closed the connection from %s: idle for %s s", self.client, timeout
+        )
+        return False
 
     async def _next_event(self) -> h11.Event | type[h11.PAUSED]:
         h11_conn = self.h11
@@ -305,7 +339,7 @@ class _Connection:
             "client": self.client,
             "server": self.server,
         }
-        cycle = _Cycle(self, body)
+        cycle = _Cycle(self, request, body)
         started = time.perf_counter()
         try:
             await self.app(scope, cycle.receive, cycle.send)
@@ -457,9 +491,11 @@ def _is_drop(exc: BaseException) -> bool:
     return False
 
 
-async def _handle(app: ASGIApp, stream: anyio.abc.SocketStream) -> None:
+async def _handle(
+    app: ASGIApp, stream: anyio.abc.SocketStream, keep_alive: KeepAlivePolicy
+) -> None:
     try:
-        await _Connection(app, stream).run()
+        await _Connection(app, stream, keep_alive).run()
     except Exception:
         _logger.debug("connection failed", exc_info=True)
     finally:
@@ -471,6 +507,7 @@ async def _accept_loop(
     app: ASGIApp,
     listener: anyio.abc.SocketListener,
     task_group: anyio.abc.TaskGroup,
+    keep_alive: KeepAlivePolicy,
 ) -> None:
     while True:
         try:
@@ -482,7 +519,7 @@ async def _accept_loop(
             _logger.debug("accept() failed", exc_info=True)
             await anyio.sleep(0.05)
             continue
-        task_group.start_soon(_handle, app, stream)
+        task_group.start_soon(_handle, app, stream, keep_alive)
 
 
 def _url(listener: anyio.abc.SocketListener) -> str:
@@ -504,6 +541,8 @@ async def serve(
     *,
     host: str = "127.0.0.1",
     port: int = 0,
+    idle_timeout: float | None = None,
+    announce_idle_timeout: bool = False,
     task_status: anyio.abc.TaskStatus[str] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve *app* over HTTP/1.1 on *host*:*port* until cancelled.
@@ -513,157 +552,26 @@ async def serve(
         host: The address to bind; only this one (a name may resolve to
             several addresses, e.g. ``localhost``; all of them are bound).
         port: The port; 0 picks a free one.
+        idle_timeout: Close a connection when the first byte of its next
+            request has not been read this many seconds after its last
+            response (or after it was accepted), as real servers do; the
+            bytes that came too late are discarded, unread. None (the
+            default) keeps idle connections open.
+        announce_idle_timeout: Add ``Keep-Alive: timeout=N`` (``5``,
+            ``0.25``) to every response that keeps the connection open;
+            needs *idle_timeout*.
         task_status: Receives the base URL, ``http://HOST:PORT``, once the
             server listens (use ``await task_group.start(serve, app)``).
 
     Raises:
         OSError: The address cannot be bound.
+        UsageError: *idle_timeout* is not a positive finite number, or
+            *announce_idle_timeout* is set without it.
     """
+    keep_alive = KeepAlivePolicy(idle_timeout, announce=announce_idle_timeout)
     multi = await anyio.create_tcp_listener(local_host=host, local_port=port)
     listeners = [s for s in multi.listeners if isinstance(s, anyio.abc.SocketListener)]
     async with multi, anyio.create_task_group() as task_group:
         for listener in listeners:
-            task_group.start_soon(_accept_loop, app, listener, task_group)
+            task_group.start_soon(_accept_loop, app, listener, task_group, keep_alive)
         task_status.started(_url(listeners[0]))
-
-
-def _unwrap(exc: BaseException) -> BaseException:
-    """The one exception inside (nested) single-member exception groups."""
-    inner: object = getattr(exc, "exceptions", None)
-    while isinstance(inner, tuple) and len(cast("tuple[object, ...]", inner)) == 1:
-        first = cast("tuple[object, ...]", inner)[0]
-        if not isinstance(first, BaseException):  # pragma: no cover - defensive
-            break
-        exc = first
-        inner = getattr(exc, "exceptions", None)
-    return exc
-
-
-async def _cancel(scope: anyio.CancelScope) -> None:
-    scope.cancel()
-
-
-class ServerThread:
-    """Serve an ASGI app from a daemon thread (asyncio), for sync code and tests.
-
-    Use as a context manager, or call `start` and `stop`::
-
-        with ServerThread(app) as server:
-            httpx.get(server.url + "/v1/...")
-
-    Args:
-        app: The ASGI app.
-        host: The address to bind (default: loopback only).
-        port: The port (default: any free port).
-    """
-
-    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._app = app
-        self._host = host
-        self._port = port
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._url: str | None = None
-        self._portal: BlockingPortal | None = None
-        self._scope: anyio.CancelScope | None = None
-
-    @property
-    def url(self) -> str:
-        """The base URL, ``http://HOST:PORT``, while the server runs."""
-        url = self._url
-        if url is None:
-            raise UsageError("the server is not running; call start() or use `with`")
-        return url
-
-    def start(self) -> None:
-        """Start serving; return once the server listens.
-
-        Raises:
-            OSError: The address cannot be bound.
-            UsageError: The server is already running.
-            DingError: The server did not start.
-        """
-        ready = threading.Event()
-        errors: list[BaseException] = []
-        with self._lock:
-            if self._thread is not None:
-                raise UsageError("the server is already running")
-            thread = threading.Thread(
-                target=self._run,
-                args=(ready, errors),
-                name=f"ding-fake-server-{self._port}",
-                daemon=True,
-            )
-            self._thread = thread
-            thread.start()
-        started = ready.wait(_START_TIMEOUT)
-        if started and not errors:
-            return
-        self.stop()
-        where = f"{self._host}:{self._port}"
-        if not errors:
-            raise DingError(
-                f"the server on {where} did not start within {_START_TIMEOUT} s"
-            )
-        error = errors[0]
-        if isinstance(error, OSError):
-            raise OSError(
-                error.errno, f"cannot serve on {where}: {error.strerror or error}"
-            ) from error
-        raise DingError(f"cannot serve on {where}: {error!r}") from error
-
-    def stop(self) -> None:
-        """Stop serving: close the listener and every connection, join the thread.
-
-        Waits at most a few seconds for the thread; it is a daemon thread.
-        """
-        with self._lock:
-            thread, portal, scope = self._thread, self._portal, self._scope
-            self._thread = self._portal = self._scope = None
-            self._url = None
-        if thread is None:
-            return
-        if portal is not None and scope is not None:
-            with contextlib.suppress(RuntimeError):  # the loop has already stopped
-                portal.start_task_soon(_cancel, scope)
-        thread.join(_STOP_TIMEOUT)
-        if thread.is_alive():  # pragma: no cover - a daemon; it cannot block exit
-            _logger.debug("server thread still running after %s s", _STOP_TIMEOUT)
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def _run(self, ready: threading.Event, errors: list[BaseException]) -> None:
-        try:
-            anyio.run(self._main, ready, backend="asyncio")
-        except BaseException as exc:  # reported to start(), or logged
-            if ready.is_set():
-                _logger.debug("server thread failed", exc_info=True)
-            else:
-                errors.append(_unwrap(exc))
-        finally:
-            ready.set()
-
-    async def _main(self, ready: threading.Event) -> None:
-        async with BlockingPortal() as portal, anyio.create_task_group() as task_group:
-            url: str = await task_group.start(
-                functools.partial(serve, self._app, host=self._host, port=self._port)
-            )
-            with self._lock:
-                if self._thread is not threading.current_thread():
-                    # stop() gave up waiting for this start: do not linger.
-                    task_group.cancel_scope.cancel()
-                    return
-                self._url = url
-                self._portal = portal
-                self._scope = task_group.cancel_scope
-            ready.set()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -91,6 +94,27 @@ def test_strict_mode_options() -> None:
     assert process.returncode == 0
 
 
+def test_idle_timeout_options() -> None:
+    process, url = start("--idle-timeout", "0.25", "--announce-idle-timeout")
+    try:
+        root = url.removesuffix("/v1")
+        health = httpx.get(f"{root}/_fake/health")
+        assert health.headers["keep-alive"] == "timeout=0.25"
+        parts = urlsplit(root)
+        assert parts.hostname is not None
+        assert parts.port is not None
+        address = (parts.hostname, parts.port)
+        with (
+            socket.create_connection(address, timeout=5) as idle,
+            contextlib.suppress(ConnectionResetError),
+        ):
+            assert idle.recv(1) == b""  # closed by the server, not timed out
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=10)
+    assert process.returncode == 0, err
+
+
 def test_port_in_use_is_a_clear_error() -> None:
     process, url = start()
     try:
@@ -118,6 +142,11 @@ def test_port_in_use_is_a_clear_error() -> None:
         ["--retry-interval", "nan"],
         ["--max-retries", "-1"],
         ["--lifetime", "1e300"],
+        ["--idle-timeout", "0"],
+        ["--idle-timeout", "-1"],
+        ["--idle-timeout", "nan"],
+        ["--idle-timeout", "inf"],
+        ["--announce-idle-timeout"],
     ],
 )
 def test_bad_options_are_usage_errors(options: list[str]) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
+import math
 import socket
 import sys
 import threading
@@ -17,12 +19,14 @@ import httpx
 import pytest
 
 from ding._errors import UsageError
+from ding.testing import FakeDing
+from ding.testing._keepalive import seconds_text
 from ding.testing._server import (
     MAX_BODY_SIZE,
     ConnectionDropped,
-    ServerThread,
     serve,
 )
+from ding.testing._server_thread import ServerThread
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator
@@ -123,10 +127,10 @@ async def echo_app(scope: Scope, receive: Receive, send: Send) -> None:  # noqa:
 
 
 @contextlib.asynccontextmanager
-async def running(app: ASGIApp = echo_app) -> AsyncGenerator[str]:
+async def running(app: ASGIApp = echo_app, **options: Any) -> AsyncGenerator[str]:
     """Serve *app* in the current event loop; yield the base URL."""
     async with anyio.create_task_group() as tg:
-        url: str = await tg.start(serve, app)
+        url: str = await tg.start(functools.partial(serve, app, **options))
         yield url
         tg.cancel_scope.cancel()
 
@@ -604,3 +608,218 @@ async def test_drop_inside_an_exception_group_still_drops() -> None:
 
     async with running(app) as url:
         assert await raw_exchange(url, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n") == b""
+
+
+# --- idle keep-alive connections ---------------------------------------------------
+
+GET = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+OK = b"\r\n\r\nok"
+
+
+def counting() -> tuple[ASGIApp, list[str]]:
+    """An app answering ``ok`` and the list of the paths it was handed, in order."""
+    handled: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        handled.append(scope["path"])
+        await _read_body(receive)
+        await _respond(send, 200, b"ok")
+        if scope["path"] == "/linger":
+            # The response is complete; the app runs on, as apps may.
+            await anyio.sleep(0.6)
+
+    return app, handled
+
+
+async def closed_by_server(stream: anyio.abc.SocketStream) -> float:
+    """Wait until the server closes (EOF or reset); return the seconds it took."""
+    started = time.monotonic()
+    assert await read_all(stream) == b""
+    return time.monotonic() - started
+
+
+async def test_an_idle_connection_is_closed_after_the_timeout(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="ding.testing")
+    app, handled = counting()
+    async with running(app, idle_timeout=0.2) as url, connect(url) as stream:
+        await stream.send(GET)
+        await read_until(stream, OK)
+        # Bounds for a loaded machine: not before the timeout, not never.
+        assert 0.15 <= await closed_by_server(stream) < 5
+    assert handled == ["/"]
+    assert any(
+        r.name == "ding.testing" and r.levelno == logging.DEBUG and "idle" in r.message
+        for r in caplog.records
+    )
+
+
+async def test_a_silent_new_connection_is_closed_after_the_timeout() -> None:
+    app, handled = counting()
+    async with running(app, idle_timeout=0.2) as url, connect(url) as stream:
+        assert 0.15 <= await closed_by_server(stream) < 5
+    assert handled == []
+
+
+async def test_a_request_that_came_too_late_to_be_read_is_never_handled() -> None:
+    # The clock starts when the response is written, not when the app returns:
+    # the next request arrives within the app's 0.6 s but after the timeout,
+    # unread; the server then closes without handling it, as a server does
+    # when a request crosses its idle close.
+    app, handled = counting()
+    async with running(app, idle_timeout=0.2) as url, connect(url) as stream:
+        await stream.send(b"GET /linger HTTP/1.1\r\nHost: a\r\n\r\n")
+        await read_until(stream, OK)
+        await stream.send(GET)
+        await closed_by_server(stream)
+    assert handled == ["/linger"]
+
+
+async def test_the_idle_timer_restarts_after_each_response() -> None:
+    app, handled = counting()
+    async with running(app, idle_timeout=0.5) as url, connect(url) as stream:
+        # 1 s on one connection, twice the timeout, never 0.5 s idle.
+        for _ in range(4):
+            await anyio.sleep(0.25)
+            await stream.send(GET)
+            await read_until(stream, OK)
+    assert handled == ["/"] * 4
+
+
+async def test_a_request_begun_before_the_timeout_is_served() -> None:
+    app, handled = counting()
+    async with running(app, idle_timeout=0.2) as url, connect(url) as stream:
+        await stream.send(GET[:8])
+        await anyio.sleep(0.5)
+        await stream.send(GET[8:])
+        await read_until(stream, OK)
+    assert handled == ["/"]
+
+
+async def test_pipelined_requests_are_not_idle() -> None:
+    app, handled = counting()
+    async with running(app, idle_timeout=0.2) as url, connect(url) as stream:
+        await stream.send(b"GET /linger HTTP/1.1\r\nHost: a\r\n\r\n" + GET)
+        data = b""
+        with anyio.fail_after(5):
+            while data.count(OK) < 2:
+                data += await stream.receive()
+    assert handled == ["/linger", "/"]
+
+
+async def test_keep_alive_is_announced_only_when_asked() -> None:
+    async with httpx.AsyncClient() as client:
+        async with running(echo_app, idle_timeout=0.25) as url:
+            silent = await client.get(url + "/")
+        async with running(
+            echo_app, idle_timeout=0.25, announce_idle_timeout=True
+        ) as url:
+            announced = await client.get(url + "/")
+            closing = await client.get(url + "/", headers={"Connection": "close"})
+    assert "keep-alive" not in silent.headers
+    assert announced.headers["keep-alive"] == "timeout=0.25"
+    # The connection closes after this one: nothing to announce.
+    assert "keep-alive" not in closing.headers
+
+
+async def test_keep_alive_is_not_announced_on_a_closing_connection() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await _read_body(receive)
+        headers = {
+            "/close": [(b"connection", b"close")],
+            "/own": [(b"keep-alive", b"timeout=9")],
+        }.get(scope["path"], [])
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    options: dict[str, Any] = {"idle_timeout": 0.25, "announce_idle_timeout": True}
+    async with running(app, **options) as url:
+        http_1_0 = await raw_exchange(url, b"GET / HTTP/1.0\r\n\r\n")
+        closing = await raw_exchange(url, b"GET /close HTTP/1.1\r\nHost: a\r\n\r\n")
+        async with httpx.AsyncClient() as client:
+            own = await client.get(url + "/own")
+            plain = await client.get(url + "/")
+    assert http_1_0.startswith(b"HTTP/1.1 200 ")
+    assert b"keep-alive" not in http_1_0.lower()
+    assert closing.startswith(b"HTTP/1.1 200 ")
+    assert b"keep-alive" not in closing.lower()
+    assert own.headers.get_list("keep-alive") == ["timeout=9"]
+    assert plain.headers.get_list("keep-alive") == ["timeout=0.25"]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (5.0, "5"),
+        (5, "5"),
+        (0.25, "0.25"),
+        (0.1, "0.1"),
+        (90.5, "90.5"),
+        (1234567, "1234567"),
+    ],
+)
+def test_the_announced_timeout_is_written_short(seconds: float, text: str) -> None:
+    assert seconds_text(seconds) == text
+
+
+def test_fake_serve_closes_idle_connections_and_counts_only_handled_requests() -> None:
+    fake = FakeDing()
+    health = b"GET /_fake/health HTTP/1.1\r\nHost: a\r\n\r\n"
+    with fake.serve(idle_timeout=5, announce_idle_timeout=True) as server:
+        response = httpx.get(server.url + "/_fake/health")
+        assert response.headers["keep-alive"] == "timeout=5"
+    assert fake.handled_requests == 1
+    fake.reset()
+    assert fake.handled_requests == 0
+    with fake.serve(idle_timeout=0.2) as server:
+        port = urlsplit(server.url).port
+        assert port is not None
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(health)
+            data = b""
+            while b'{"status":"ok"}' not in data:
+                chunk = sock.recv(4096)
+                assert chunk
+                data += chunk
+            assert fake.handled_requests == 1
+            with contextlib.suppress(ConnectionResetError):
+                assert sock.recv(4096) == b""  # closed for idleness
+            # Sent on the connection the server closed: never handled.
+            with contextlib.suppress(OSError):
+                sock.sendall(health)
+                time.sleep(0.1)
+                with contextlib.suppress(ConnectionResetError):
+                    assert sock.recv(4096) == b""
+        assert httpx.get(server.url + "/_fake/health").status_code == 200
+    assert fake.handled_requests == 2
+
+
+NOT_POSITIVE = "positive finite number"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"idle_timeout": 0}, NOT_POSITIVE),
+        ({"idle_timeout": -1.0}, NOT_POSITIVE),
+        ({"idle_timeout": math.nan}, NOT_POSITIVE),
+        ({"idle_timeout": math.inf}, NOT_POSITIVE),
+        ({"idle_timeout": True}, NOT_POSITIVE),
+        ({"idle_timeout": "5"}, NOT_POSITIVE),
+        ({"announce_idle_timeout": True}, "needs an idle_timeout"),
+        (
+            {"idle_timeout": None, "announce_idle_timeout": True},
+            "needs an idle_timeout",
+        ),
+    ],
+)
+async def test_bad_idle_timeouts_are_usage_errors(
+    options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        ServerThread(echo_app, **options)
+    with pytest.raises(UsageError, match=message):
+        FakeDing().serve(**options)
+    with pytest.raises(UsageError, match=message):
+        await serve(echo_app, **options)  # before it binds anything
