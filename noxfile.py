@@ -522,10 +522,12 @@ def bench(session: nox.Session) -> None:
 
     On demand only. Prints a table and writes benchmarks/results/latest.json
     and latest.png; `nox -s bench -- --quick` is a smoke run, `-- --help`
-    lists the options. Competitors run in three environments: this session's
-    (this project, aiohttp, requests, matplotlib; no trio, as with a plain
-    install of ding), one with trio for the trio scenarios, and one with the
-    official SDK, whose package is also named `ding`.
+    lists the options, `-- --only stall` measures the largest event-loop
+    stall during a first call, with the import times of the same run.
+    Competitors run in three environments: this session's (this project,
+    aiohttp, requests, matplotlib; no trio, as with a plain install of ding),
+    one with trio for the trio scenarios, and one with the official SDK,
+    whose package is also named `ding`.
     """
     install_groups(session, "bench")
     session.install("-e", ".")

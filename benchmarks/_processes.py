@@ -39,13 +39,14 @@ ROOT: Final = Path(__file__).resolve().parent.parent
 _CLOCK_TICKS: Final = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _STOP_TIMEOUT: Final = 10.0
 
-# Runs the worker in an environment where ``ding`` is the official SDK: -I
-# keeps the current directory (this project's root, with its own ``ding``) off
-# sys.path, and the root is appended after site-packages, so that
-# ``benchmarks`` is found but ``ding`` is the installed, official one.
+# Runs a module of this package (the worker) in an environment where ``ding``
+# is the official SDK: -I keeps the current directory (this project's root,
+# with its own ``ding``) off sys.path, and the root is appended after
+# site-packages, so that ``benchmarks`` is found but ``ding`` is the
+# installed, official one.
 _ISOLATED_BOOTSTRAP: Final = (
     "import sys; sys.path.append({root!r}); "
-    "from benchmarks._worker import main; sys.exit(main(sys.argv[1:]))"
+    "from {module} import main; sys.exit(main(sys.argv[1:]))"
 )
 
 
@@ -97,10 +98,18 @@ class Environment:
 
     def worker_argv(self, *args: str) -> list[str]:
         """The command that runs `benchmarks._worker` with *args* here."""
+        return self.module_argv("benchmarks._worker", *args)
+
+    def module_argv(self, module: str, *args: str) -> list[str]:
+        """The command that runs *module*'s ``main`` with *args* here.
+
+        *module* is a module of this package with a ``main(argv)`` that
+        returns the exit status (`benchmarks._worker`, `benchmarks._stall`).
+        """
         if self.isolated:
-            bootstrap = _ISOLATED_BOOTSTRAP.format(root=str(ROOT))
+            bootstrap = _ISOLATED_BOOTSTRAP.format(root=str(ROOT), module=module)
             return [self.python, "-I", "-c", bootstrap, *args]
-        return [self.python, "-m", "benchmarks._worker", *args]
+        return [self.python, "-m", module, *args]
 
     def python_argv(self, code: str) -> list[str]:
         """The command that runs *code* here (this project importable, if it is)."""

@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import platform
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -256,6 +257,42 @@ class Run:
             raise ChildError(f"{competitor}: unexpected output {output!r}") from exc
         return Sample(seconds=seconds, ok=1, wall=wall, extra={"process_seconds": wall})
 
+    def stall_probe(self, competitor: str) -> Sample:
+        """The largest event-loop stall during a first call, in a fresh process.
+
+        See `benchmarks._stall`: the value is the stall, in seconds; the call's
+        time and the largest stall outside the call go into `Sample.extra`.
+
+        Raises:
+            ChildError: The environment is missing or the probe failed.
+        """
+        environment = self.environments.get(ENVIRONMENT_OF.get(competitor, "project"))
+        if environment is None:
+            raise ChildError(
+                f"skipped: no {ENVIRONMENT_OF.get(competitor)} environment"
+            )
+        argv = environment.module_argv(
+            "benchmarks._stall", competitor, "--url", self.urls["fake"]
+        )
+        output, wall = run_probe(argv)
+        try:
+            answer = json.loads(output.splitlines()[-1])
+            stall, idle, call = (
+                float(answer[k]) for k in ("stall", "idle_stall", "call")
+            )
+        except (IndexError, KeyError, TypeError, ValueError) as exc:
+            raise ChildError(f"{competitor}: unexpected output {output!r}") from exc
+        return Sample(
+            seconds=stall,
+            ok=1,
+            wall=wall,
+            extra={
+                "process_seconds": wall,
+                "call_seconds": call,
+                "idle_stall_seconds": idle,
+            },
+        )
+
 
 def _record(scenario: Scenario, row: Row, sample: Sample | None) -> None:
     """Add a round's sample, and its values, to *row*.
@@ -370,7 +407,12 @@ def _parser() -> argparse.ArgumentParser:
         help="calls in flight in the memory scenario (default 1000, quick 100)",
     )
     parser.add_argument(
-        "--only", default="", help="comma-separated scenario id prefixes to run"
+        "--only",
+        default="",
+        help=(
+            "comma-separated scenario id prefixes to run (stall brings import "
+            "along: the two are read together)"
+        ),
     )
     parser.add_argument(
         "--skip", default="", help="comma-separated scenario id prefixes to skip"
@@ -401,6 +443,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings.heavy_min_rounds = min(settings.heavy_min_rounds, settings.rounds)
         settings.import_rounds = max(settings.rounds, settings.import_rounds)
         settings.cold_rounds = settings.rounds
+        settings.stall_rounds = settings.rounds
     if args.budget is not None:
         settings.budget = args.budget
     if args.levels:
@@ -449,6 +492,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings,
             import_probe=run.import_probe,
             cold_probe=run.cold_probe,
+            stall_probe=run.stall_probe,
             only=_split(args.only),
             skip=_split(args.skip),
         ):
@@ -456,6 +500,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = run.run(scenario)
             if scenario.id == "import":
                 _import_notes(result)
+            elif scenario.id == "stall":
+                _stall_notes(result, results)
             results.append(result)
     finally:
         run.stop()
@@ -497,6 +543,47 @@ def _import_notes(result: ScenarioResult) -> None:
                 f"({bare[len(bare) // 2] * 1e3:.1f} ms) in the {row.environment} "
                 "environment (median)"
             )
+
+
+def _stall_notes(result: ScenarioResult, earlier: list[ScenarioResult]) -> None:
+    """Add each row's call time and quiet-loop stall, and this run's import ratio.
+
+    The import ratio is quoted beside the stall because a fix of the stall
+    moves work out of the first call into ``import ding``: the two numbers
+    of one run say what the fix traded.
+    """
+    for row in result.rows:
+        calls = [
+            s.extra["call_seconds"] for s in row.samples if "call_seconds" in s.extra
+        ]
+        idle = [
+            s.extra["idle_stall_seconds"]
+            for s in row.samples
+            if "idle_stall_seconds" in s.extra
+        ]
+        if calls and idle:
+            result.notes.append(
+                f"{row.label}: the first call took "
+                f"{statistics.median(calls) * 1e3:.1f} ms (median; with the "
+                "client's construction, where it is made in the loop); with no "
+                "call in flight, the loop stalled at most "
+                f"{max(idle) * 1e3:.1f} ms"
+            )
+    result.notes.append(_import_ratio(earlier))
+
+
+def _import_ratio(results: list[ScenarioResult]) -> str:
+    """This run's ``import ding`` against its dependencies' import, in a line."""
+    imports = next((r for r in results if r.id == "import"), None)
+    rows = {} if imports is None else {r.competitor: r for r in imports.rows}
+    ding, deps = rows.get("import-ding"), rows.get("import-deps")
+    if ding is None or deps is None or not ding.median or not deps.median:
+        return "import ding: not measured in this run"
+    return (
+        f"import ding in this run: {ding.median:.1f} ms, "
+        f"{ding.median / deps.median:.2f}x {deps.label} ({deps.median:.1f} ms); "
+        "medians, import scenario above"
+    )
 
 
 def _environments(

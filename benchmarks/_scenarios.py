@@ -17,12 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from benchmarks import _stall
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from benchmarks._stats import Sample
 
 __all__ = [
+    "COMPANIONS",
     "ENVIRONMENT_OF",
     "IMPORTS",
     "LABELS",
@@ -46,6 +49,7 @@ LABELS: Final = {
     "import-ding-sync": "from ding import Ding",
     "import-deps": "import httpx, attrs, cattrs, anyio",
     "import-official": "import ding (official SDK)",
+    **_stall.LABELS,
 }
 #: The environment each competitor runs in (default: ``project``).
 ENVIRONMENT_OF: Final = {
@@ -54,6 +58,10 @@ ENVIRONMENT_OF: Final = {
     "ding-trio": "trio",
     "httpx-trio": "trio",
 }
+#: The scenarios a scenario runs with, when ``--only`` selects it. A fix of
+#: the first call's stall moves imports out of the call into ``import ding``:
+#: the stall and the import time are read together, from the same run.
+COMPANIONS: Final[dict[str, tuple[str, ...]]] = {"stall": ("import",)}
 #: The import statement each import probe times.
 IMPORTS: Final = {
     "import-ding": "import ding",
@@ -94,6 +102,7 @@ class Settings:
     construct_seconds: float = 0.2
     import_rounds: int = 10
     cold_rounds: int = 5
+    stall_rounds: int = 5
 
     @classmethod
     def quick(cls) -> Settings:
@@ -114,6 +123,7 @@ class Settings:
             construct_seconds=0.05,
             import_rounds=3,
             cold_rounds=2,
+            stall_rounds=3,
         )
 
     def calls_at(self, concurrency: int) -> int:
@@ -165,15 +175,21 @@ def scenarios(
     *,
     import_probe: Callable[[str], Sample],
     cold_probe: Callable[[str], Sample],
+    stall_probe: Callable[[str], Sample],
     only: Sequence[str] = (),
     skip: Sequence[str] = (),
 ) -> list[Scenario]:
     """Every scenario of a run, in order, filtered by id prefixes.
 
+    A scenario selected by *only* brings its companions (`COMPANIONS`) along,
+    unless *skip* names them.
+
     Args:
         s: The run's settings.
         import_probe: Times one import of a competitor in a fresh process.
         cold_probe: Times a competitor's first call in a fresh process.
+        stall_probe: Measures the largest event-loop stall during a
+            competitor's first call in a fresh process (`benchmarks._stall`).
         only: Run only the scenarios whose id starts with one of these.
         skip: Skip the scenarios whose id starts with one of these.
     """
@@ -247,6 +263,25 @@ def scenarios(
             rounds=s.cold_rounds,
             min_rounds=s.cold_rounds,
             probe=cold_probe,
+        ),
+        Scenario(
+            id="stall",
+            title="Event-loop stall during a first call (asyncio)",
+            detail=(
+                f"the largest gap of a {_stall.TICK * 1e3:g} ms asyncio.sleep ticker, "
+                f"from the call's start to {_stall.MARGIN * 1e3:g} ms after its end; "
+                "POST /v1/authentication to ding.testing over TCP, the first "
+                "call of a fresh process, its library imported before the loop "
+                "starts"
+            ),
+            unit="ms",
+            better="lower",
+            reference="httpx-stall",
+            competitors=list(_stall.VARIANTS),
+            value=_scaled(1e3),
+            rounds=s.stall_rounds,
+            min_rounds=s.stall_rounds,
+            probe=stall_probe,
         ),
         *(
             Scenario(
@@ -394,9 +429,12 @@ def scenarios(
             setup="fake",
         ),
     ]
+    selected = {
+        sc.id for sc in result if not only or any(sc.id.startswith(p) for p in only)
+    }
+    selected |= {c for sc in selected for c in COMPANIONS.get(sc, ())}
     return [
         sc
         for sc in result
-        if (not only or any(sc.id.startswith(p) for p in only))
-        and not any(sc.id.startswith(p) for p in skip)
+        if sc.id in selected and not any(sc.id.startswith(p) for p in skip)
     ]
