@@ -19,17 +19,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import math
 import os
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 import aiohttp
 import httpx
 import yarl
 from aiohttp import hdrs
+from aiohttp.client_proto import ResponseHandler
+
+from ding._reuse import CURRENT, refused
 
 if TYPE_CHECKING:
     import ssl
     from collections.abc import AsyncIterator
+
+    from aiohttp.client_reqrep import ClientRequest
+    from aiohttp.connector import Connection
+    from aiohttp.tracing import Trace
 
 __all__ = ["AiohttpTransport"]
 
@@ -108,6 +116,61 @@ def _timeout(
     return aiohttp.ClientTimeout(
         total=None, connect=pool, sock_connect=connect, sock_read=read
     )
+
+
+class _Handler(ResponseHandler):
+    """aiohttp's protocol for one connection, keeping `ding._reuse.Tracked`'s counts."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(loop)
+        self.received = 0
+        self.requests = 0
+        self.reuse_until = math.inf
+        self.peer_closed = False
+
+    def data_received(self, data: bytes) -> None:
+        self.received += len(data)
+        super().data_received(data)
+
+    def eof_received(self) -> None:
+        self.peer_closed = True
+        super().eof_received()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if isinstance(exc, ConnectionError):  # reset, or a broken pipe
+            self.peer_closed = True
+        super().connection_lost(exc)
+
+
+class _Connector(aiohttp.TCPConnector):
+    """aiohttp's pool, with the reuse rules of `ding._reuse`."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]  # TCPConnector's own keywords
+        # Every connection gets a `_Handler` (aiohttp makes its protocol
+        # through this factory, and nothing else reads it).
+        self._factory = cast(
+            "functools.partial[ResponseHandler]",
+            functools.partial(_Handler, loop=self._loop),
+        )
+
+    async def connect(
+        self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
+    ) -> Connection:
+        """Return a connection for *req* that `ding._reuse.refused` allows."""
+        while True:
+            connection = await super().connect(req, traces, timeout)
+            handler = connection.protocol
+            if not isinstance(handler, _Handler):  # pragma: no cover - every one is
+                return connection
+            if not refused(handler):
+                exchange = CURRENT.get()
+                if exchange is not None:
+                    exchange.start(handler)
+                return connection
+            # Past its Keep-Alive deadline, or a used one for a resend: closed,
+            # and the next one (or a new one) taken.
+            connection.close()
 
 
 class _Body(httpx.AsyncByteStream):
@@ -193,7 +256,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._pid = os.getpid()
 
     def _open(self) -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(
+        connector = _Connector(
             ssl=self._ssl,
             limit=self._limits.max_connections or 0,
             limit_per_host=0,
@@ -241,6 +304,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except (aiohttp.ClientError, ValueError) as exc:
             error = _translate(exc, request)
         else:
+            exchange = CURRENT.get()
+            if exchange is not None:
+                exchange.answered(response.headers.get(hdrs.KEEP_ALIVE))
             length = response.content_length
             if (
                 hdrs.CONTENT_ENCODING in response.headers

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Final, cast
 
 if TYPE_CHECKING:
     from asyncio import AbstractEventLoop
-    from collections.abc import AsyncGenerator
+    from collections.abc import AsyncGenerator, Callable
 
     import httpx
 
@@ -43,13 +43,21 @@ _FORKED_AWAY: Final[list[object]] = []
 
 
 def watch(
-    client: httpx.AsyncClient, transport: httpx.AsyncBaseTransport, loop: object
-) -> None:
+    client: httpx.AsyncClient,
+    transport: httpx.AsyncBaseTransport,
+    loop: object,
+    then: Callable[[], object],
+) -> Callable[[], object]:
     """Close *transport*'s connections once *client* is collected or *loop* ends.
 
     Called in a task on *loop*'s thread, right after *client* was made.
+    *then* is called after the connections are closed, on *loop*'s thread.
+
+    Returns:
+        The finalizer: calling it closes the connections now, from any
+        thread (on *loop*'s thread, by asking the loop if it still runs).
     """
-    closer = _close_when_finalized(transport, os.getpid())
+    closer = _close_when_finalized(transport, os.getpid(), then)
     # Runs up to the `yield`: the loop's first-iteration hook registers it,
     # and finalizes it when the loop ends.
     with contextlib.suppress(StopIteration):
@@ -58,6 +66,7 @@ def watch(
     # thread: trio warns about an async generator collected unfinished.
     finalizer = weakref.finalize(client, _finish_on_loop, closer, loop, os.getpid())
     finalizer.atexit = False
+    return finalizer
 
 
 def _finish_on_loop(closer: AsyncGenerator[None, None], loop: object, pid: int) -> None:
@@ -116,13 +125,14 @@ def _finish(closer: AsyncGenerator[None, None]) -> None:
 
 
 async def _close_when_finalized(
-    transport: httpx.AsyncBaseTransport, pid: int
+    transport: httpx.AsyncBaseTransport, pid: int, then: Callable[[], object]
 ) -> AsyncGenerator[None, None]:
     try:
         yield
     finally:
         if os.getpid() == pid:
             close_now(transport)
+            then()
         else:
             _FORKED_AWAY.append(transport)
 

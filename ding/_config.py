@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Final, Literal, TypeAlias, cast
 import httpx
 
 from ding._errors import UsageError
+from ding._reuse import IDLE_EXPIRY
 from ding._version import __version__
 
 if TYPE_CHECKING:
@@ -44,14 +45,20 @@ DEFAULT_TOTAL_TIMEOUT: Final = 60.0
 #: use the pool at once; the others wait in the queue in front of it
 #: (`ding._queue`), for at most the pool timeout.
 MAX_CONNECTIONS: Final = 100
-#: The aiohttp pool of the SDK on asyncio: idle connections kept 5 s.
-LIMITS: Final = httpx.Limits(max_connections=MAX_CONNECTIONS, keepalive_expiry=5.0)
-#: The httpx pool of the SDK on trio (or behind a proxy): httpx's defaults,
-#: 20 idle connections kept 5 s. (Its pool scans every kept connection for
-#: every request, and at concurrency 100 keeping 100 alive instead of 20 made
-#: it about 5 times slower, measured here.)
+#: The aiohttp pool of the SDK on asyncio: idle connections kept
+#: `ding._reuse.IDLE_EXPIRY` seconds (4).
+LIMITS: Final = httpx.Limits(
+    max_connections=MAX_CONNECTIONS, keepalive_expiry=IDLE_EXPIRY
+)
+#: The httpx pool of the SDK on trio (or behind a proxy): 20 idle
+#: connections, as httpx's default, kept as long as on asyncio. (Its pool
+#: scans every kept connection for every request, and at concurrency 100
+#: keeping 100 alive instead of 20 made it about 5 times slower, measured
+#: here.)
 HTTPX_LIMITS: Final = httpx.Limits(
-    max_connections=MAX_CONNECTIONS, max_keepalive_connections=20, keepalive_expiry=5.0
+    max_connections=MAX_CONNECTIONS,
+    max_keepalive_connections=20,
+    keepalive_expiry=IDLE_EXPIRY,
 )
 #: Retries after the first attempt, for failures that are safe to retry.
 DEFAULT_MAX_RETRIES: Final = 2

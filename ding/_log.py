@@ -7,7 +7,9 @@ writing to stderr is attached, and the logger's level set (unless already
 set). Any other value, or none, leaves logging alone.
 
 One INFO line per attempt: method, path, outcome, attempt number and the
-attempt's time. Phone numbers and UUIDs in the path are masked; the key,
+attempt's time, and ``resent on a new connection`` when a reused connection
+was closed before answering and the request went out once more
+(`ding._reuse`). Phone numbers and UUIDs in the path are masked; the key,
 the bodies and the headers are never logged.
 """
 
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable
 
     import httpx
+
+    from ding._reuse import Exchange
 
 __all__ = ["ENV_LOG", "log_attempt", "logged", "logger", "mask", "setup_from_env"]
 
@@ -76,29 +80,36 @@ def log_attempt(
     outcome: object,
     attempt: int,
     started: float,
+    resent: int = 0,
 ) -> None:
     """Log one attempt; *outcome* is the response or the exception."""
     status = getattr(outcome, "status_code", None)
     result = str(status) if status is not None else type(outcome).__name__
     logger.info(
-        "%s %s %s attempt %d %.1f ms",
+        "%s %s %s attempt %d %.1f ms%s",
         request.method,
         mask(request.url.path),
         result,
         attempt,
         (time.perf_counter() - started) * 1000,
+        ", resent on a new connection (the reused one closed unanswered)"
+        if resent
+        else "",
     )
 
 
 async def logged(
-    sending: Awaitable[httpx.Response], request: httpx.Request, attempt: int
+    sending: Awaitable[httpx.Response],
+    request: httpx.Request,
+    attempt: int,
+    exchange: Exchange,
 ) -> httpx.Response:
     """Await one attempt, and log one line for it (`ding._log`)."""
     started = time.perf_counter()
     try:
         response = await sending
     except Exception as exc:
-        log_attempt(request, exc, attempt, started)
+        log_attempt(request, exc, attempt, started, exchange.resent)
         raise
-    log_attempt(request, response, attempt, started)
+    log_attempt(request, response, attempt, started, exchange.resent)
     return response

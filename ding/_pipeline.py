@@ -1,24 +1,20 @@
-"""The request pipeline: the connection pool, one send, retries, redaction.
+"""The request pipeline: build a request, retry, map failures, redact.
 
 Every operation of `ding.AsyncDing` goes through `Pipeline.send`: build the
-`httpx.Request` (headers, key, timeout), send it through the pool, ask
-`ding._retry.RetryPolicy` whether a failed attempt is tried again, map every
-failure onto the `ding.DingError` tree (`ding._errors.error_from_response`
-for answers, `connection_error` for the rest), redact the key from the sent
-request and decode the body through `ding._converter`. The transport is
-httpx's: whatever sends the request plugs in at `Pool` and `send_once`.
+`httpx.Request` (headers, key, timeout), send each attempt through the pool
+of `ding._pool` within its bound, ask `ding._retry.RetryPolicy` whether a
+failed attempt is tried again, map every failure onto the `ding.DingError`
+tree (`ding._errors.error_from_response` for answers, `connection_error`
+for the rest), redact the key from the sent request and decode the body
+through `ding._converter`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import logging
 import math
-import os
-import sys
 import time
-import urllib.request
 from typing import TYPE_CHECKING, Final, Protocol, TypeVar
 
 import anyio
@@ -26,21 +22,15 @@ import attrs
 import httpx
 from attrs import AttrsInstance
 
-from ding._body import ACCEPT_ENCODING, read_bounded, unread_body_dropped
-from ding._cleanup import watch
+from ding._body import ACCEPT_ENCODING
 from ding._config import (
     DEFAULT_MAX_RESPONSE_SIZE,
-    DEFAULT_TIMEOUT,
     DEFAULT_TOTAL_TIMEOUT,
     ENV_CUSTOMER_UUID,
-    HTTPX_LIMITS,
-    LIMITS,
-    MAX_CONNECTIONS,
     NotGiven,
     Secret,
     TimeoutTypes,
     merge_headers,
-    shared_ssl_context,
     to_timeout,
 )
 from ding._converter import DecodeError, decode_response, encode_request
@@ -48,27 +38,26 @@ from ding._errors import (
     APIConnectionError,
     APITimeoutError,
     MalformedResponseError,
-    ResponseTooLargeError,
     UsageError,
     error_from_response,
 )
 from ding._explain import add_hint, connection_error
 from ding._log import logged
-from ding._loops import asyncio_timeout, attempt_bound, running_loop
-from ding._queue import Queue
+from ding._loops import asyncio_timeout, attempt_bound
+from ding._pool import Lane, Pool
+from ding._reuse import Exchange
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from ding._retry import RetryPolicy
 
-__all__ = ["REDACTED", "Pipeline", "Pool", "RequestModel"]
+__all__ = ["REDACTED", "Lane", "Pipeline", "Pool", "RequestModel"]
 
 _logger: Final = logging.getLogger("ding")
 
 _Model = TypeVar("_Model", bound=AttrsInstance)
 
-_FORKED_AWAY: Final[list[httpx.AsyncClient]] = []
 # What httpx.AsyncClient adds to each request it builds, for requests built
 # without it (accept and user-agent come from the client's settings).
 _DIRECT_HEADERS: Final = {
@@ -92,150 +81,6 @@ class RequestModel(AttrsInstance, Protocol):
 
     @property
     def customer_uuid(self) -> str | None: ...
-
-
-@attrs.define
-class Pool:
-    """The httpx client a family of `with_options` copies shares.
-
-    The original client owns it; each copy holds a pool *borrowed* from it
-    (`borrow`), which sends through the owner's and whose `aclose` ends
-    only the copy. The client is created on first use. A client the SDK created is replaced
-    (never closed) when the process forked or the event loop changed, since
-    its connections belong to the parent process or to a dead loop. In front
-    of it, a `Queue` of as many slots as it has connections (none in front
-    of an injected client: its pool is the caller's).
-    """
-
-    injected: httpx.AsyncClient | None
-    client: httpx.AsyncClient | None = None
-    queue: Queue | None = None
-    owner_pid: int = 0
-    owner_loop: object = None
-    closed: bool = False
-    lender: Pool | None = None
-
-    def borrow(self) -> Pool:
-        """Return a pool for a `with_options` copy: the same connections, its own close."""
-        return Pool(injected=self.injected, lender=self.lender or self)
-
-    def direct(self, client: httpx.AsyncClient) -> httpx.AsyncBaseTransport | None:
-        """Return the transport to send through directly, if *client* is the SDK's.
-
-        None for an injected client, and when the environment mounted a
-        proxy (``HTTPS_PROXY`` and the like): the client then routes.
-        """
-        if self.injected is not None or client._mounts:  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - proxies from the environment
-            return None
-        return client._transport  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - the SDK created this client
-
-    def get(self) -> httpx.AsyncClient:
-        """Return the client to send through, creating it if needed.
-
-        Raises:
-            UsageError: The pool, or the injected client, is closed.
-        """
-        if self.closed:
-            raise UsageError("this client is closed; create a new one")
-        if self.lender is not None:
-            return self.lender.get()
-        if self.injected is not None:
-            if self.injected.is_closed:
-                raise UsageError("the httpx.AsyncClient passed as client= is closed")
-            return self.injected
-        loop = running_loop()
-        if (
-            self.client is None
-            or self.owner_pid != os.getpid()
-            or self.owner_loop is not loop
-        ):
-            if self.client is not None and self.owner_pid != os.getpid():
-                # The parent's connections, inherited by fork: never touched
-                # here (closing them would unregister the parent's sockets
-                # from the event-loop selector both processes share), and
-                # kept from the garbage collector, which would log them.
-                _FORKED_AWAY.append(self.client)
-            self.client = _new_client(loop)
-            self.queue = Queue(MAX_CONNECTIONS)
-            # Closed on its own loop when collected unclosed (ding._cleanup).
-            watch(self.client, self.client._transport, loop)  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - the SDK created this client
-            self.owner_pid = os.getpid()
-            self.owner_loop = loop
-        return self.client
-
-    async def send(
-        self,
-        client: httpx.AsyncClient,
-        direct: httpx.AsyncBaseTransport | None,
-        request: httpx.Request,
-        max_size: int,
-    ) -> httpx.Response:
-        """`send_once`, queued for a connection when the client is the SDK's.
-
-        Raises:
-            httpx.PoolTimeout: No connection came free within the pool timeout.
-        """
-        if self.lender is not None:
-            return await self.lender.send(client, direct, request, max_size)
-        queue = self.queue
-        if queue is None or self.injected is not None:
-            return await send_once(client, direct, request, max_size)
-        if not queue.take():
-            await queue.wait(request)
-        try:
-            return await send_once(client, direct, request, max_size)
-        finally:
-            queue.give()
-
-    async def aclose(self) -> None:
-        """Close the pool (a borrowed one: only the copy); later calls raise `UsageError`."""
-        self.closed = True
-        if self.lender is not None:
-            return
-        client, self.client = self.client, None
-        # Only a client the SDK created, on this process and this loop, is
-        # closed: an injected one belongs to the caller.
-        if client is not None and self.owner_pid == os.getpid():
-            try:
-                same_loop = running_loop() is self.owner_loop
-            except RuntimeError:  # pragma: no cover - aclose() is always awaited
-                same_loop = False
-            if same_loop:
-                await client.aclose()
-
-
-def _new_client(loop: object) -> httpx.AsyncClient:
-    """Create the SDK's own httpx client for the running event loop.
-
-    On asyncio it sends through aiohttp (`ding._aiohttp`), whose pool keeps
-    its speed under concurrency; on trio, or when the environment names a
-    proxy, through httpx's own transport.
-    """
-    transport: httpx.AsyncBaseTransport | None = None
-    asyncio = sys.modules.get("asyncio")  # not imported: not an asyncio loop
-    if (
-        asyncio is not None
-        and isinstance(loop, asyncio.AbstractEventLoop)
-        # httpx honours HTTP(S)_PROXY, ALL_PROXY and NO_PROXY only with its
-        # own transport: with a proxy configured, that one is used.
-        and not _environment_proxies()
-    ):
-        from ding._aiohttp import AiohttpTransport  # noqa: PLC0415 - aiohttp is imported on first use
-
-        transport = AiohttpTransport(ssl_context=shared_ssl_context(), limits=LIMITS)
-    return httpx.AsyncClient(
-        verify=shared_ssl_context(),
-        timeout=DEFAULT_TIMEOUT,
-        follow_redirects=False,
-        limits=HTTPX_LIMITS,
-        transport=transport,
-    )
-
-
-def _environment_proxies() -> bool:
-    """Whether the environment names a proxy httpx would use."""
-    proxies = urllib.request.getproxies()
-    return any(scheme in proxies for scheme in ("http", "https", "all"))
 
 
 @attrs.frozen(kw_only=True)
@@ -302,7 +147,8 @@ class Pipeline:
                     f"the {type(body).__name__} cannot be sent as JSON: {exc}",
                 ) from None
         per_try = self.timeout if isinstance(timeout, NotGiven) else to_timeout(timeout)
-        client = self.pool.get()
+        lane = self.pool.get() or await self.pool.open()
+        client = lane.client
         direct = self.pool.direct(client)
         try:
             if direct is not None and per_try is not None:
@@ -355,7 +201,7 @@ class Pipeline:
             raise UsageError(f"cannot build the request for {method} {path}") from exc
         try:
             response = await self._send_with_retries(
-                client,
+                lane,
                 direct,
                 request,
                 path,
@@ -369,7 +215,7 @@ class Pipeline:
 
     async def _send_with_retries(
         self,
-        client: httpx.AsyncClient,
+        lane: Lane,
         direct: httpx.AsyncBaseTransport | None,
         request: httpx.Request,
         path: str,
@@ -389,9 +235,12 @@ class Pipeline:
         while True:
             failure: httpx.Response | Exception
             try:
-                sending = self._attempt(client, direct, request, per_attempt, deadline)
+                exchange = Exchange()
+                sending = self._attempt(
+                    lane, direct, request, per_attempt, deadline, exchange=exchange
+                )
                 response = await (
-                    logged(sending, request, retry + 1) if log else sending
+                    logged(sending, request, retry + 1, exchange) if log else sending
                 )
             except (httpx.HTTPError, OSError) as exc:
                 failure = exc
@@ -442,11 +291,13 @@ class Pipeline:
 
     async def _attempt(
         self,
-        client: httpx.AsyncClient,
+        lane: Lane,
         direct: httpx.AsyncBaseTransport | None,
         request: httpx.Request,
         per_attempt: float | None,
         deadline: float | None,
+        *,
+        exchange: Exchange,
     ) -> httpx.Response:
         """Send once within the attempt's bound and the call's deadline.
 
@@ -461,16 +312,16 @@ class Pipeline:
         if bound is not None:
             try:
                 async with bound:
-                    return await self.pool.send(
-                        client, direct, request, self.max_response_size
+                    return await lane.send(
+                        direct, request, self.max_response_size, exchange
                     )
             except TimeoutError:
                 if not bound.expired():
                     raise  # not the bound's: the transport's own
         else:
             with anyio.move_on_after(limit):
-                return await self.pool.send(
-                    client, direct, request, self.max_response_size
+                return await lane.send(
+                    direct, request, self.max_response_size, exchange
                 )
         if deadline is not None and time.monotonic() >= deadline:
             raise self._total_timeout_error(request)
@@ -614,57 +465,6 @@ def _failure_name(failure: httpx.Response | Exception) -> str:
     if isinstance(failure, httpx.Response):
         return type(error_from_response(failure)).__name__
     return type(failure).__name__
-
-
-async def send_once(
-    client: httpx.AsyncClient,
-    direct: httpx.AsyncBaseTransport | None,
-    request: httpx.Request,
-    max_size: int,
-) -> httpx.Response:
-    """Send once and read the body, mapping what only a response can mean.
-
-    Through *direct*, the client's own transport, when given; else through
-    the client. At most *max_size* decoded bytes of the body are read: a
-    longer error answer keeps its first *max_size* bytes, a longer success
-    raises `ResponseTooLargeError`.
-    """
-    started = time.perf_counter()
-    try:
-        if direct is not None:
-            response = await direct.handle_async_request(request)
-            response.request = request  # as the client would
-        else:
-            # Never follow a redirect, whatever the injected client says:
-            # the request carries the key (a 3xx becomes RedirectError).
-            response = await client.send(request, stream=True, follow_redirects=False)
-    except httpx.HTTPStatusError as exc:
-        # Raised by an event hook of an injected client (raise_for_status):
-        # the answer is mapped like any other error status.
-        response = unread_body_dropped(exc.response)
-    try:
-        too_large = await read_bounded(response, max_size)
-        if direct is not None:
-            response.elapsed = dt.timedelta(seconds=time.perf_counter() - started)
-    except httpx.DecodingError as exc:
-        raise MalformedResponseError(
-            "the response body could not be decoded (Content-Encoding)",
-            response.status_code,
-            "",
-            response,
-        ) from exc
-    finally:
-        await response.aclose()
-    if too_large and 200 <= response.status_code < 300:  # noqa: PLR2004
-        raise ResponseTooLargeError(
-            f"{request.method} {request.url.path}: the answer is longer than "
-            f"max_response_size ({max_size:,} bytes once decoded); the rest was "
-            "not read",
-            response.status_code,
-            "",
-            response,
-        )
-    return response
 
 
 def _cause(exc: Exception) -> Exception | None:

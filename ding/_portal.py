@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from _thread import LockType
     from collections.abc import Awaitable, Callable
 
-__all__ = ["CLOSED_MESSAGE", "call", "shutdown"]
+__all__ = ["CLOSED_MESSAGE", "call", "runs", "shutdown"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -278,6 +278,12 @@ def _loop_thread() -> _LoopThread:
             if current is None:
                 current = _current = _LoopThread()
     return current
+
+
+def runs(loop: object) -> bool:
+    """Whether *loop* is the loop of this process's sync clients."""
+    current = _current
+    return current is not None and current.loop is loop
 
 
 def call(fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) -> T:

@@ -32,6 +32,7 @@ _HOOKS: Final = "tests/test_webhooks.py::"
 _FAKE_INT: Final = "tests/testing/test_integration.py::"
 _FAKE_STATE: Final = "tests/testing/test_state.py::"
 _README: Final = "tests/test_readme.py::"
+_IDLE: Final = "tests/test_idle_connections.py::"
 
 PROMISES: Final[dict[str, tuple[str, ...]]] = {
     # The v1 API
@@ -214,10 +215,32 @@ PROMISES: Final[dict[str, tuple[str, ...]]] = {
     "A pool timeout is never retried": (
         f"{_RETRY}test_a_pool_timeout_is_never_retried",
     ),
-    "Nothing else is retried.": (
+    "Servers close keep-alive connections that stay idle too long": (
+        f"{_IDLE}test_no_call_fails_and_each_is_handled_once",
+        "tests/test_transport.py::test_the_own_pool_opens_at_most_100_connections",
+    ),
+    "keeps a connection at most 4 s idle, a second under the common 5 s": (
+        "tests/test_transport.py::test_the_own_pool_opens_at_most_100_connections",
+        f"{_IDLE}test_a_keep_alive_timeout_is_kept_with_a_margin",
+        f"{_IDLE}test_a_connection_is_not_reused_past_its_deadline",
+        f"{_IDLE}test_no_call_fails_and_each_is_handled_once",
+    ),
+    "is sent once more at once, on a new connection, whatever its method": (
+        f"{_IDLE}test_no_call_fails_and_each_is_handled_once",
+        f"{_IDLE}test_only_a_reused_connection_lost_before_any_answer_is_stale",
+        f"{_IDLE}test_a_request_is_sent_again_only_once_and_on_a_new_connection",
+        f"{_MATRIX}test_async_client_under_each_fault",
+        f"{_MATRIX}test_sync_client_under_each_fault",
+        f"{_FAKE_INT}test_the_embedded_server_logs_each_request",
+    ),
+    "`python scripts/idle_connections.py` runs 1,000 calls per client": (
+        f"{_IDLE}test_no_call_fails_and_each_is_handled_once",
+    ),
+    "apart from the stale connection above, nothing is sent twice": (
         f"{_RETRY}test_post_that_may_have_arrived_is_not_retried",
         "tests/test_transport.py::test_a_post_that_may_have_arrived_is_not_retried",
         f"{_MATRIX}test_async_client_under_each_fault",
+        f"{_MATRIX}test_a_reused_connection_sends_again_only_what_it_never_answered",
     ),
     "Backoff: 0.5 s doubling up to 8 s, minus up to 25 % jitter": (
         f"{_RETRY}test_backoff_grows_caps_and_jitters",
@@ -249,6 +272,9 @@ PROMISES: Final[dict[str, tuple[str, ...]]] = {
         "tests/test_input_types.py::test_a_wrong_type_is_refused_before_sending",
     ),
     # Logging
+    "An attempt whose request went out once more on a new connection": (
+        "tests/test_logging.py::test_a_request_sent_again_on_a_new_connection_says_so",
+    ),
     "configures nothing by default": (
         "tests/test_logging.py::test_off_unless_asked",
         "tests/test_logging.py::test_no_line_when_off",

@@ -56,7 +56,9 @@ async def test_a_thousand_concurrent_calls_on_one_client_all_complete(
                 group.start_soon(call)
     assert len(statuses) == CALLS
     assert len(stub.requests) == CALLS
-    queue = client._pipeline.pool.queue  # pyright: ignore[reportPrivateUsage]
+    lane = client._pipeline.pool.get()  # pyright: ignore[reportPrivateUsage]
+    assert lane is not None
+    queue = lane.queue
     if queue is not None:  # the SDK's own pool: every slot is back
         free = 0
         while queue.take():
@@ -207,7 +209,9 @@ async def test_an_injected_clients_pool_has_no_queue_in_front() -> None:
             client=http,
         ) as client,
     ):
-        assert client._pipeline.pool.queue is None
+        lane = client._pipeline.pool.get()
+        assert lane is not None
+        assert lane.queue is None
         with anyio.fail_after(10):
             async with anyio.create_task_group() as group:
                 for _ in range(calls):

@@ -9,12 +9,15 @@ transport the SDK may send through: the in-process fake
 (``fake.async_client()``, ``fake.client()``), the SDK's own pool over TCP
 (aiohttp on asyncio, httpcore on trio) and an injected plain
 ``httpx.AsyncClient()`` over TCP. The fault fires on the first request
-only, or on every request.
+only, or on every request. Over TCP, the call goes out on a new connection,
+or on one that a call before it left open.
 
 `OUTCOMES` states, once, what the caller then sees, how many requests
 reach the fake, and how many times a POST took effect there. A POST is sent
 again only after the fake answered that it did nothing and when to come
-back (429 or 503 with ``Retry-After``), and it never takes effect twice.
+back (429 or 503 with ``Retry-After``), or, on a reused connection of the
+SDK's own pool, when the connection closed before a byte of the answer
+(`REUSED`); it never takes effect twice.
 
 Below the matrix: the `Ding` cells of the hostile cases that other modules
 pin for `AsyncDing` (their helpers are imported from there).
@@ -154,12 +157,43 @@ OUTCOMES: Final[dict[tuple[str, str], tuple[Outcome, Outcome]]] = {
     ("empty_body()", "GET"): same(Outcome(MalformedResponseError, 1)),
 }
 
-#: client backend x transport; `Ding` runs on asyncio only.
-ROUTES: Final = ["in-process", "own-pool", "injected-httpx"]
+#: What changes when the call goes out on a connection a call before it left
+#: open, through the SDK's own pool (`ding._reuse`). A server that closes a
+#: reused connection before a byte of the answer has not read the request
+#: (as when it closes an idle one): the request is sent once more, at once,
+#: on a new connection, whatever its method, and with retries or without.
+#: A connection that breaks after part of the answer (drop_mid_response())
+#: changes nothing: a POST is never sent again.
+REUSED: Final[dict[tuple[str, str], tuple[Outcome, Outcome]]] = {
+    ("drop_before_response()", "POST"): (
+        Outcome(OK, 2, 1),
+        Outcome(APIConnectionError, 2, 0),
+    ),
+    ("drop_before_response()", "GET"): (
+        Outcome(OK, 2),
+        Outcome(APIConnectionError, 5),
+    ),
+}
+#: The routes whose connections the SDK sees: its own pool.
+RESENDING: Final = frozenset({"own-pool"})
+
+#: client backend x transport x connection; `Ding` runs on asyncio only, and
+#: the in-process fake has no connections.
+ROUTES: Final = [
+    ("in-process", "new"),
+    ("own-pool", "new"),
+    ("own-pool", "reused"),
+    ("injected-httpx", "new"),
+    ("injected-httpx", "reused"),
+]
 ASYNC_CELLS: Final = [
-    pytest.param(backend, route, id=f"{backend}-{route}")
+    pytest.param(backend, route, connection, id=f"{backend}-{route}-{connection}")
     for backend in ("asyncio", "trio")
-    for route in ROUTES
+    for route, connection in ROUTES
+]
+SYNC_CELLS: Final = [
+    pytest.param(route, connection, id=f"{route}-{connection}")
+    for route, connection in ROUTES
 ]
 
 
@@ -171,6 +205,7 @@ class Cell:
     operation: str
     fault: str
     every_request: bool
+    resends: bool = False
     auth: str = ""
 
     @property
@@ -181,7 +216,8 @@ class Cell:
 
     @property
     def expected(self) -> Outcome:
-        once, always = OUTCOMES[self.fault, METHODS[self.operation]]
+        key = self.fault, METHODS[self.operation]
+        once, always = REUSED[key] if self.resends and key in REUSED else OUTCOMES[key]
         return always if self.every_request else once
 
     def arrange(self) -> None:
@@ -253,16 +289,19 @@ class Cell:
                 return None
 
 
-def cells(fake: FakeDing, fault: str) -> list[Cell]:
+def cells(fake: FakeDing, fault: str, route: str, connection: str) -> list[Cell]:
+    resends = route in RESENDING and connection == "reused"
     return [
-        Cell(fake, operation, fault, every_request)
+        Cell(fake, operation, fault, every_request, resends)
         for operation in METHODS
         for every_request in (False, True)
     ]
 
 
-def expected(fake: FakeDing, fault: str) -> dict[str, Outcome]:
-    return {cell.name: cell.expected for cell in cells(fake, fault)}
+def expected(
+    fake: FakeDing, fault: str, route: str, connection: str
+) -> dict[str, Outcome]:
+    return {cell.name: cell.expected for cell in cells(fake, fault, route, connection)}
 
 
 @pytest.fixture(scope="module")
@@ -328,14 +367,18 @@ def sync_client(fake: FakeDing, route: str, url: str) -> Generator[ding.Ding]:
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("fault", FAULTS)
-@pytest.mark.parametrize(("anyio_backend", "route"), ASYNC_CELLS)
+@pytest.mark.parametrize(("anyio_backend", "route", "connection"), ASYNC_CELLS)
 async def test_async_client_under_each_fault(
-    served: tuple[FakeDing, str], route: str, fault: str
+    served: tuple[FakeDing, str], route: str, connection: str, fault: str
 ) -> None:
     fake, url = served
     seen: dict[str, Outcome] = {}
-    async with async_client(fake, route, url) as client:
-        for cell in cells(fake, fault):
+    for cell in cells(fake, fault, route, connection):
+        # A client per cell: its first call makes a connection of its own.
+        async with async_client(fake, route, url) as client:
+            if connection == "reused":
+                fake.reset()  # no fault left from the cell before
+                await client.lookup.lookup(PHONE)  # leaves its connection open
             cell.arrange()
             try:
                 await cast("Awaitable[object]", cell.start(client))
@@ -343,18 +386,21 @@ async def test_async_client_under_each_fault(
                 seen[cell.name] = cell.outcome(exc)
             else:
                 seen[cell.name] = cell.outcome(None)
-    assert seen == expected(fake, fault)
+    assert seen == expected(fake, fault, route, connection)
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize(("route", "connection"), SYNC_CELLS)
 def test_sync_client_under_each_fault(
-    served: tuple[FakeDing, str], route: str, fault: str
+    served: tuple[FakeDing, str], route: str, connection: str, fault: str
 ) -> None:
     fake, url = served
     seen: dict[str, Outcome] = {}
-    with sync_client(fake, route, url) as client:
-        for cell in cells(fake, fault):
+    for cell in cells(fake, fault, route, connection):
+        with sync_client(fake, route, url) as client:
+            if connection == "reused":
+                fake.reset()
+                client.lookup.lookup(PHONE)
             cell.arrange()
             try:
                 cell.start(client)
@@ -362,13 +408,25 @@ def test_sync_client_under_each_fault(
                 seen[cell.name] = cell.outcome(exc)
             else:
                 seen[cell.name] = cell.outcome(None)
-    assert seen == expected(fake, fault)
+    assert seen == expected(fake, fault, route, connection)
 
 
 def test_the_table_covers_every_fault_and_operation() -> None:
     assert {f.kind for f in FAULTS.values()} == set(get_args(FaultKind))
     assert set(METHODS) == set(OPERATIONS)
     assert set(OUTCOMES) == {(f, m) for f in FAULTS for m in ("POST", "GET")}
+    assert set(REUSED) <= set(OUTCOMES)
+
+
+def test_a_reused_connection_sends_again_only_what_it_never_answered() -> None:
+    # The first request, dropped, is sent once more on a new connection,
+    # where the retry rules apply as before; a POST still takes effect once.
+    for key, (once, always) in REUSED.items():
+        assert FAULTS[key[0]].kind == "drop_before_response"
+        assert (once.raises, once.sent) == (None, 2)
+        assert always.sent == OUTCOMES[key][1].sent + 1
+        assert once.performed in {None, 1}
+        assert always.performed in {None, 0}
 
 
 @pytest.mark.parametrize("fault", FAULTS)

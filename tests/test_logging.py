@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Final
 import httpx
 import pytest
 
+import ding
 from ding._log import mask
+from ding.testing import DEFAULT_CUSTOMER_UUID, FakeDing, Fault
 from ding.utils import BackoffStrategy, RetryConfig
 from tests._stub import AUTH_UUID, CUSTOMER_UUID, json_reply
 
@@ -176,3 +178,28 @@ async def test_debug_adds_a_line_per_retry_with_its_wait(
     assert re.fullmatch(
         r"GET lookup failed \(ConnectError\); retry 2 in \d+\.\d\ds", retries[1]
     )
+
+
+async def test_a_request_sent_again_on_a_new_connection_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The fake drops the second request unanswered, on the connection the
+    # first left open: the SDK sends it once more, within the same attempt.
+    fake = FakeDing()
+    with fake.serve() as server:
+        async with ding.AsyncDing(
+            api_key=KEY,
+            server_url=server.url + "/v1",
+            customer_uuid=DEFAULT_CUSTOMER_UUID,
+            max_retries=0,
+        ) as client:
+            await client.lookup.lookup(PHONE)
+            fake.faults.inject("lookup", Fault.drop_before_response())
+            with caplog.at_level(logging.INFO, logger="ding"):
+                await client.lookup.lookup(PHONE)
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "ding"]
+    assert line.startswith("GET /v1/lookup/+*********23 200 attempt 1 ")
+    assert line.endswith(
+        " ms, resent on a new connection (the reused one closed unanswered)"
+    )
+    assert fake.faults.calls("lookup") == 3

@@ -29,6 +29,7 @@ import pytest
 import ding
 from ding._aiohttp import AiohttpTransport, _header_items
 from ding._config import shared_ssl_context
+from ding._httpcore import HttpcoreTransport
 from ding._pipeline import _wire_headers
 from tests._stub import CUSTOMER_UUID, StubDing
 from tests.conftest import pytest_generate_tests
@@ -191,23 +192,24 @@ async def test_the_pool_chooses_the_transport_of_the_backend(
             http = client._pipeline.pool.client
             assert http is not None
             transport = http._transport
-    expected = (
-        AiohttpTransport if anyio_backend == "asyncio" else httpx.AsyncHTTPTransport
-    )
+    expected = AiohttpTransport if anyio_backend == "asyncio" else HttpcoreTransport
     assert type(transport) is expected
     assert res.raw_response is not None
     assert res.raw_response.request.headers["x-api-key"] == "[redacted]"
 
 
 async def test_the_own_pool_opens_at_most_100_connections(anyio_backend: str) -> None:
-    # aiohttp's connector on asyncio keeps idle connections 5 s; httpx's pool
-    # on trio keeps 20 of them 5 s; a queue of 100 slots is in front of both.
+    # aiohttp's connector on asyncio keeps idle connections 4 s; httpx's pool
+    # on trio keeps 20 of them 4 s; a queue of 100 slots is in front of both.
     with raw_server("ok") as server:
         async with make_client(server.url) as client:
             await client.otp.create_authentication(phone_number="+14155550123")
             pool = client._pipeline.pool
-            assert pool.queue is not None
-            assert pool.queue.size == 100
+            lane = pool.get()
+            assert lane is not None
+            queue = lane.queue
+            assert queue is not None
+            assert queue.size == 100
             assert pool.client is not None
             transport = pool.client._transport
             if anyio_backend == "asyncio":
@@ -216,7 +218,7 @@ async def test_the_own_pool_opens_at_most_100_connections(anyio_backend: str) ->
                 connector = transport._session.connector
                 assert connector is not None
                 assert (connector.limit, connector.limit_per_host) == (100, 0)
-                assert connector._keepalive_timeout == 5.0  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+                assert connector._keepalive_timeout == 4.0  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
             else:
                 assert isinstance(transport, httpx.AsyncHTTPTransport)
                 limits = (
@@ -224,7 +226,7 @@ async def test_the_own_pool_opens_at_most_100_connections(anyio_backend: str) ->
                     transport._pool._max_keepalive_connections,
                     transport._pool._keepalive_expiry,
                 )
-                assert limits == (100, 20, 5.0)
+                assert limits == (100, 20, 4.0)
 
 
 async def test_every_client_the_sdk_makes_shares_one_tls_context(

@@ -292,6 +292,21 @@ async def test_a_post_that_was_performed_is_not_retried(fake: FakeDing) -> None:
     assert len(fake.outbox.for_number(PHONE)) == 1
 
 
+def test_handled_requests_counts_every_request_that_reached_the_app(
+    sclient: ding.Ding, fake: FakeDing
+) -> None:
+    assert fake.handled_requests == 0
+    sclient.otp.create_authentication(phone_number=PHONE)
+    with pytest.raises(ding.SDKError):  # a 404: the app handled it all the same
+        sclient.otp.get_authentication_status(auth_uuid="nope")
+    fake.faults.inject("create_authentication", Fault.server_error(503))
+    with pytest.raises(ding.ServerError):  # a fault: handled too
+        sclient.otp.create_authentication(phone_number=PHONE)
+    assert fake.handled_requests == 3
+    fake.reset()
+    assert fake.handled_requests == 0
+
+
 def test_strict_mode() -> None:
     strict = FakeDing(
         FakeSettings(
@@ -348,13 +363,16 @@ def test_the_embedded_server_logs_each_request(
             api_key="sk_embedded_secret", server_url=server.url + "/v1", client=None
         ) as c,
     ):
-        fake.faults.inject("lookup", Fault.drop_before_response())
+        # Twice: the first drop, on the connection the POST left open, is
+        # sent once more on a new one (ding._reuse), retries or not.
+        fake.faults.inject("lookup", Fault.drop_before_response(), times=2)
         c.otp.create_authentication(phone_number=PHONE)
         with pytest.raises(ding.APIConnectionError):
             c.with_options(max_retries=0).lookup.lookup(PHONE)
     lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
     assert [line.rsplit(" ", 2)[0] for line in lines] == [
         "POST /v1/authentication 200",
+        f"GET /v1/lookup/{PHONE} dropped",
         f"GET /v1/lookup/{PHONE} dropped",
     ]
     assert all(r.name == "ding.testing" for r in caplog.records)

@@ -1,0 +1,171 @@
+"""When a pooled connection may carry another request, and the stale-connection resend.
+
+Servers close keep-alive connections that stay idle too long, most of them
+without saying when: Node.js, Apache, uvicorn and hypercorn after 5 s by
+default, gunicorn's async workers after 2 s, nginx after 75 s, cloud load
+balancers after a minute or more. A request written to such a connection
+while the server closes it is never read there: the client sees the
+connection closed, or reset, before a single byte of an answer.
+
+The rules, applied by the transports the SDK makes (`ding._aiohttp` on
+asyncio, `ding._httpcore` on trio), each of which keeps per connection the
+numbers below (`Tracked`):
+
+1. An idle connection is not reused after `IDLE_EXPIRY` seconds.
+2. An answer carrying ``Keep-Alive: timeout=N`` bounds the reuse of its
+   connection to N seconds from its arrival, less a margin for the time the
+   answer took to arrive (`reuse_window`).
+3. A request sent on a *reused* connection that the peer closed or reset
+   before any byte of the answer arrived is sent once more, on a new
+   connection, whatever its method (`Exchange.stale`): the server closed an
+   idle connection and never read the request. This is the rule curl and
+   the major browsers apply. The one residual risk is a server that
+   processed the request and then dropped the connection without writing a
+   byte of the answer. Every other failure is left to the retry policy,
+   which never sends a POST twice.
+
+The pipeline makes one `Exchange` per attempt and hands it to the transport
+through `CURRENT`, since it crosses httpx's transport interface, and the
+transport fills it in.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import math
+import time
+from typing import Final, Protocol
+
+__all__ = [
+    "CURRENT",
+    "IDLE_EXPIRY",
+    "Exchange",
+    "Tracked",
+    "refused",
+    "reuse_window",
+]
+
+#: Seconds an idle connection is kept for reuse: below the 5 s after which
+#: Node.js, Apache, uvicorn and hypercorn close one by default, with a
+#: second to spare for the time an answer takes to arrive (the server's
+#: clock starts when it has written the answer, ours when it is read).
+IDLE_EXPIRY: Final = 4.0
+
+#: The most a ``Keep-Alive`` timeout is shortened by (`reuse_window`).
+_MAX_MARGIN: Final = 1.0
+
+
+def reuse_window(keep_alive: str) -> float | None:
+    """Return how long a connection may be reused after an answer with this header.
+
+    *keep_alive* is a ``Keep-Alive`` header value (``timeout=5, max=100``).
+    Its timeout less a quarter of it, and less at most `_MAX_MARGIN`
+    seconds; a fractional timeout is accepted. None when the header states
+    no usable timeout (absent, malformed, negative or not finite).
+    """
+    for param in keep_alive.split(","):
+        name, _, value = param.partition("=")
+        if name.strip().lower() != "timeout":
+            continue
+        try:
+            timeout = float(value.strip().strip('"'))
+        except ValueError:
+            return None
+        if not math.isfinite(timeout) or timeout < 0:
+            return None
+        return timeout - min(timeout / 4, _MAX_MARGIN)
+    return None
+
+
+class Tracked(Protocol):
+    """What a transport keeps about each connection it makes."""
+
+    #: Bytes received on the connection so far.
+    received: int
+    #: Requests started on it so far.
+    requests: int
+    #: The `time.monotonic` time after which it is not reused.
+    reuse_until: float
+    #: Whether the peer has closed or reset it.
+    peer_closed: bool
+
+
+class Exchange:
+    """What one attempt learned about the connection that carried it.
+
+    The transport calls `start` when the request goes out on a connection
+    and `answered` when an answer's head arrived, and asks `refused` before
+    it reuses one; the pipeline asks `stale` after a failure, and calls
+    `resend` before sending once more.
+    """
+
+    __slots__ = ("_received_before", "connection", "fresh", "resent", "reused")
+
+    def __init__(self) -> None:
+        self.connection: Tracked | None = None
+        self.reused = False
+        self._received_before = 0
+        #: Set for the resend: only a new connection may carry it.
+        self.fresh = False
+        #: How many times the request was sent once more (0 or 1).
+        self.resent = 0
+
+    def start(self, connection: Tracked) -> None:
+        """Record that the request goes out on *connection*."""
+        self.connection = connection
+        self.reused = connection.requests > 0
+        self._received_before = connection.received
+        connection.requests += 1
+        self.fresh = False
+
+    def answered(self, keep_alive: str | None) -> None:
+        """Record the ``Keep-Alive`` header of the answer's head, if any."""
+        connection = self.connection
+        if keep_alive is None or connection is None:
+            return
+        window = reuse_window(keep_alive)
+        if window is not None:
+            connection.reuse_until = time.monotonic() + window
+
+    def stale(self) -> bool:
+        """Whether a reused connection lost the request before any answer.
+
+        True when the request went out on a connection that had carried one
+        before, and the peer closed or reset it before a byte of the answer
+        arrived; never after the one resend.
+        """
+        connection = self.connection
+        return (
+            not self.resent
+            and self.reused
+            and connection is not None
+            and connection.peer_closed
+            and connection.received == self._received_before
+        )
+
+    def resend(self) -> None:
+        """Prepare the one resend: a new connection, counted."""
+        self.resent += 1
+        self.fresh = True
+        self.connection = None
+        self.reused = False
+
+
+#: The exchange of the attempt running in this task, for its transport.
+CURRENT: Final[contextvars.ContextVar[Exchange | None]] = contextvars.ContextVar(
+    "ding_exchange", default=None
+)
+
+
+def refused(connection: Tracked) -> bool:
+    """Whether the pool must not hand *connection* to the request of this task.
+
+    A connection that carried no request yet is always taken. A used one is
+    refused past its `Tracked.reuse_until`, and for a resend.
+    """
+    if not connection.requests:
+        return False
+    exchange = CURRENT.get()
+    return (exchange is not None and exchange.fresh) or (
+        time.monotonic() >= connection.reuse_until
+    )
