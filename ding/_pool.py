@@ -37,7 +37,7 @@ from ding._converter import warm as warm_converter
 from ding._errors import MalformedResponseError, ResponseTooLargeError, UsageError
 from ding._loops import running_loop
 from ding._queue import Queue
-from ding._reuse import CURRENT
+from ding._reuse import CURRENT, traced
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -90,6 +90,10 @@ class Lane:
         if queue is not None and not queue.take():
             await queue.wait(request)
         token = CURRENT.set(exchange)
+        if direct is None:
+            # Sent by the client: what its transport, if it is httpcore,
+            # says of its connection (the SDK's own transports tell directly).
+            request.extensions["trace"] = traced(exchange)
         try:
             try:
                 return await send_once(self.client, direct, request, max_size)
@@ -97,9 +101,13 @@ class Lane:
                 if not exchange.stale():
                     raise
             exchange.resend()
+            if direct is None:
+                request.extensions["trace"] = traced(exchange)
             return await send_once(self.client, direct, request, max_size)
         finally:
             CURRENT.reset(token)
+            if direct is None:
+                request.extensions.pop("trace", None)
             if queue is not None:
                 queue.give()
 

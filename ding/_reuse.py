@@ -26,7 +26,13 @@ numbers below (`Tracked`):
 
 The pipeline makes one `Exchange` per attempt and hands it to the transport
 through `CURRENT`, since it crosses httpx's transport interface, and the
-transport fills it in.
+transport fills it in. Through an injected client (or httpx's transport
+behind a proxy) the SDK sees only what httpcore reports to a request's
+``trace`` extension (`traced`): whether a connection was opened for the
+request, and whether the answer's head failed because the connection was
+closed (httpcore's "Server disconnected without sending a response.", which
+it also says when part of a head had arrived) or reset. Its pool picks the
+connection for the resend.
 """
 
 from __future__ import annotations
@@ -34,7 +40,10 @@ from __future__ import annotations
 import contextvars
 import math
 import time
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
 
 __all__ = [
     "CURRENT",
@@ -43,6 +52,7 @@ __all__ = [
     "Tracked",
     "refused",
     "reuse_window",
+    "traced",
 ]
 
 #: Seconds an idle connection is kept for reuse: below the 5 s after which
@@ -169,3 +179,60 @@ def refused(connection: Tracked) -> bool:
     return (exchange is not None and exchange.fresh) or (
         time.monotonic() >= connection.reuse_until
     )
+
+
+class _Traced:
+    """A connection as httpcore's trace shows it: used before or not, and closed."""
+
+    __slots__ = ("peer_closed", "received", "requests", "reuse_until")
+
+    def __init__(self, *, reused: bool) -> None:
+        self.received = 0
+        self.requests = int(reused)
+        self.reuse_until = math.inf
+        self.peer_closed = False
+
+
+# What httpcore raises when the connection closed before an answer's head.
+_UNANSWERED: Final = "Server disconnected without sending a response."
+
+
+def _closed_unanswered(exc: object) -> bool:
+    # Imported by whatever raised it; at the top, it would make `import
+    # ding` import httpcore, and trio with it (httpcore's TrioBackend).
+    import httpcore  # noqa: PLC0415
+
+    if isinstance(exc, httpcore.RemoteProtocolError):
+        return str(exc) == _UNANSWERED
+    if isinstance(exc, httpcore.ReadError):
+        seen: BaseException | None = exc
+        while seen is not None:
+            if isinstance(seen, ConnectionError):  # reset, aborted
+                return True
+            seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def traced(exchange: Exchange) -> Callable[[str, dict[str, object]], Awaitable[None]]:
+    """Return a ``trace`` extension for a request that fills in *exchange*.
+
+    httpcore calls it at each step of an HTTP/1.1 request; any other
+    transport never does, and the exchange then never counts as stale.
+    """
+    opened = False
+
+    async def on_event(name: str, info: dict[str, object]) -> None:
+        nonlocal opened
+        if name == "connection.connect_tcp.started":
+            opened = True
+        elif name == "http11.send_request_headers.started":
+            exchange.start(_Traced(reused=not opened))
+            opened = False
+        elif (
+            name == "http11.receive_response_headers.failed"
+            and exchange.connection is not None
+            and _closed_unanswered(info.get("exception"))
+        ):
+            exchange.connection.peer_closed = True
+
+    return on_event

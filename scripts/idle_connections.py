@@ -10,8 +10,11 @@ and nothing else twice.
 Each run serves the fake (`ding.testing.FakeDing`) with ``idle_timeout=T``,
 silently or announcing it (``Keep-Alive: timeout=T``), and makes ``--calls``
 ``otp.create_authentication`` calls, a POST that is never retried (the client
-has ``max_retries=0``), each for its own number, through one of the three
-clients: `ding.AsyncDing` on asyncio, on trio, or `ding.Ding`. It reports the
+has ``max_retries=0``), each for its own number, through one of the clients:
+`ding.AsyncDing` on asyncio, on trio, `ding.Ding`, and `ding.AsyncDing`
+given a plain ``httpx.AsyncClient()`` (``injected``: its pool keeps
+connections 5 s and reads no ``Keep-Alive``, so only the resend saves its
+calls, from what httpcore's trace shows). It reports the
 failed calls, the requests the fake handled and the codes it sent (one each
 per call is the promise), and the requests the SDK sent once more.
 
@@ -34,13 +37,15 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
+
 import ding
 from ding.testing import DEFAULT_CUSTOMER_UUID, FakeDing
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-CLIENTS = ("asyncio", "trio", "sync")
+CLIENTS = ("asyncio", "trio", "sync", "injected")
 MODES = ("silent", "announced")
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,9 +79,12 @@ def _settings(url: str) -> dict[str, Any]:
     }
 
 
-async def _asyncio_calls(url: str, numbers: list[str], timeout: float) -> list[str]:
+async def _asyncio_calls(
+    url: str, numbers: list[str], timeout: float, *, injected: bool = False
+) -> list[str]:
     failures: list[str] = []
-    async with ding.AsyncDing(**_settings(url)) as client:
+    http = httpx.AsyncClient() if injected else None
+    async with ding.AsyncDing(**_settings(url), client=http) as client:
         await client.otp.create_authentication(phone_number=numbers[0])  # warm-up
         for number in numbers[1:]:
             await asyncio.sleep(_spacing(timeout))
@@ -84,6 +92,8 @@ async def _asyncio_calls(url: str, numbers: list[str], timeout: float) -> list[s
                 await client.otp.create_authentication(phone_number=number)
             except ding.DingError as exc:
                 failures.append(repr(exc))
+    if http is not None:
+        await http.aclose()
     return failures
 
 
@@ -135,6 +145,10 @@ def run_one(client: str, mode: str, calls: int, timeout: float) -> dict[str, Any
             import trio  # noqa: PLC0415 - only for this client
 
             run = lambda: trio.run(_trio_calls, url, numbers, timeout)  # noqa: E731
+        elif client == "injected":
+            run = lambda: asyncio.run(  # noqa: E731
+                _asyncio_calls(url, numbers, timeout, injected=True)
+            )
         else:
             run = lambda: _sync_calls(url, numbers, timeout)  # noqa: E731
         failures = run()

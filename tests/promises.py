@@ -233,6 +233,12 @@ PROMISES: Final[dict[str, tuple[str, ...]]] = {
         f"{_MATRIX}test_sync_client_under_each_fault",
         f"{_FAKE_INT}test_the_embedded_server_logs_each_request",
     ),
+    "Through an `httpx.AsyncClient` you inject, the SDK sees only what": (
+        # injected-httpx-reused: sent again; in-process (not httpcore): not.
+        f"{_MATRIX}test_async_client_under_each_fault",
+        f"{_MATRIX}test_sync_client_under_each_fault",
+        f"{_IDLE}test_no_call_fails_and_each_is_handled_once",
+    ),
     "`python scripts/idle_connections.py` runs 1,000 calls per client": (
         f"{_IDLE}test_no_call_fails_and_each_is_handled_once",
     ),

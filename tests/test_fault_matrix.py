@@ -174,8 +174,9 @@ REUSED: Final[dict[tuple[str, str], tuple[Outcome, Outcome]]] = {
         Outcome(APIConnectionError, 5),
     ),
 }
-#: The routes whose connections the SDK sees: its own pool.
-RESENDING: Final = frozenset({"own-pool"})
+#: The routes whose connections the SDK sees: its own pool, and httpx's pool
+#: of an injected client through httpcore's trace.
+RESENDING: Final = frozenset({"own-pool", "injected-httpx"})
 
 #: client backend x transport x connection; `Ding` runs on asyncio only, and
 #: the in-process fake has no connections.

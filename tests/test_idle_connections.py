@@ -4,9 +4,10 @@
 0.1 s, silently and announced (``Keep-Alive: timeout=0.1``), and spaces 100
 ``create_authentication`` calls (a POST, with retries off) about 0.1 s
 apart through each client: `ding.AsyncDing` on asyncio and on trio, and
-`ding.Ding`. Some calls are written to a connection at the very moment the
-server closes it; the SDK sends those once more (`ding._reuse`). The script
-runs its six cases at once, in processes of their own.
+`ding.Ding`, and `ding.AsyncDing` given a plain ``httpx.AsyncClient()``.
+Some calls are written to a connection at the very moment the server closes
+it; the SDK sends those once more (`ding._reuse`). The script runs its
+eight cases at once, in processes of their own.
 
 Below it, the rules of `ding._reuse` one by one.
 """
@@ -22,12 +23,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpcore
 import pytest
 
-from ding._reuse import CURRENT, Exchange, refused, reuse_window
+from ding._reuse import CURRENT, Exchange, refused, reuse_window, traced
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLS = 100
+UNANSWERED = "Server disconnected without sending a response."
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +58,7 @@ def reports() -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("mode", ["silent", "announced"])
-@pytest.mark.parametrize("client", ["asyncio", "trio", "sync"])
+@pytest.mark.parametrize("client", ["asyncio", "trio", "sync", "injected"])
 def test_no_call_fails_and_each_is_handled_once(
     reports: list[dict[str, Any]], client: str, mode: str
 ) -> None:
@@ -64,9 +67,10 @@ def test_no_call_fails_and_each_is_handled_once(
     assert report["failed"] == 0, report["failures"]
     assert report["handled"] == CALLS
     assert report["codes_sent"] == CALLS
-    if mode == "announced":
-        # The server said when it closes: no connection is reused that late,
-        # so nothing has to be sent again.
+    if mode == "announced" and client != "injected":
+        # The server said when it closes: the SDK's pool reuses no
+        # connection that late, so nothing has to be sent again. (An
+        # injected client's pool reads no Keep-Alive.)
         assert report["resent"] == 0
 
 
@@ -160,3 +164,39 @@ def test_a_connection_is_not_reused_past_its_deadline() -> None:
     assert refused(connection)
     exchange.answered(None)  # no header: the deadline stays
     assert refused(connection)
+
+
+def reset() -> httpcore.ReadError:
+    error = httpcore.ReadError("[Errno 104] Connection reset by peer")
+    error.__cause__ = ConnectionResetError(104, "Connection reset by peer")
+    return error
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("opened", "failure", "stale"),
+    [
+        (False, httpcore.RemoteProtocolError(UNANSWERED), True),
+        (False, reset(), True),
+        (True, httpcore.RemoteProtocolError(UNANSWERED), False),  # a new one
+        (False, httpcore.RemoteProtocolError("illegal status line"), False),
+        (False, httpcore.ReadError("timed out"), False),
+        (False, httpcore.ReadTimeout("timed out"), False),
+        (False, None, False),  # the head arrived
+    ],
+)
+async def test_what_httpcore_reports_of_an_injected_clients_connection(
+    opened: bool, failure: Exception | None, stale: bool
+) -> None:
+    exchange = Exchange()
+    on_event = traced(exchange)
+    if opened:
+        await on_event("connection.connect_tcp.started", {})
+        await on_event("connection.connect_tcp.complete", {})
+    await on_event("http11.send_request_headers.started", {})
+    await on_event("http11.receive_response_headers.started", {})
+    if failure is None:
+        await on_event("http11.receive_response_headers.complete", {})
+    else:
+        await on_event("http11.receive_response_headers.failed", {"exception": failure})
+    assert exchange.stale() is stale
