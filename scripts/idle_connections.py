@@ -11,7 +11,8 @@ Each run serves the fake (`ding.testing.FakeDing`) with ``idle_timeout=T``,
 silently or announcing it (``Keep-Alive: timeout=T``), and makes ``--calls``
 ``otp.create_authentication`` calls, a POST that is never retried (the client
 has ``max_retries=0``), each for its own number, through one of the clients:
-`ding.AsyncDing` on asyncio, on trio, `ding.Ding`, and `ding.AsyncDing`
+`ding.AsyncDing` on asyncio, on asyncio with uvloop's loop (as uvicorn
+runs it), on trio, `ding.Ding`, and `ding.AsyncDing`
 given a plain ``httpx.AsyncClient()`` (``injected``: its pool keeps
 connections 5 s and reads no ``Keep-Alive``, so only the resend saves its
 calls, from what httpcore's trace shows). It reports the
@@ -45,7 +46,7 @@ from ding.testing import DEFAULT_CUSTOMER_UUID, FakeDing
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-CLIENTS = ("asyncio", "trio", "sync", "injected")
+CLIENTS = ("asyncio", "uvloop", "trio", "sync", "injected")
 MODES = ("silent", "announced")
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -145,6 +146,10 @@ def run_one(client: str, mode: str, calls: int, timeout: float) -> dict[str, Any
             import trio  # noqa: PLC0415 - only for this client
 
             run = lambda: trio.run(_trio_calls, url, numbers, timeout)  # noqa: E731
+        elif client == "uvloop":
+            import uvloop  # noqa: PLC0415 - only for this client
+
+            run = lambda: uvloop.run(_asyncio_calls(url, numbers, timeout))  # noqa: E731
         elif client == "injected":
             run = lambda: asyncio.run(  # noqa: E731
                 _asyncio_calls(url, numbers, timeout, injected=True)

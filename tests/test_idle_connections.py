@@ -3,11 +3,11 @@
 `scripts/idle_connections.py` serves the fake with an idle timeout of
 0.1 s, silently and announced (``Keep-Alive: timeout=0.1``), and spaces 100
 ``create_authentication`` calls (a POST, with retries off) about 0.1 s
-apart through each client: `ding.AsyncDing` on asyncio and on trio, and
-`ding.Ding`, and `ding.AsyncDing` given a plain ``httpx.AsyncClient()``.
-Some calls are written to a connection at the very moment the server closes
-it; the SDK sends those once more (`ding._reuse`). The script runs its
-eight cases at once, in processes of their own.
+apart through each client: `ding.AsyncDing` on asyncio, on uvloop's loop
+and on trio, `ding.Ding`, and `ding.AsyncDing` given a plain
+``httpx.AsyncClient()``. Some calls are written to a connection at the very
+moment the server closes it; the SDK sends those once more (`ding._reuse`).
+The script runs its ten cases at once, in processes of their own.
 
 Below it, the rules of `ding._reuse` one by one.
 """
@@ -58,7 +58,7 @@ def reports() -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("mode", ["silent", "announced"])
-@pytest.mark.parametrize("client", ["asyncio", "trio", "sync", "injected"])
+@pytest.mark.parametrize("client", ["asyncio", "uvloop", "trio", "sync", "injected"])
 def test_no_call_fails_and_each_is_handled_once(
     reports: list[dict[str, Any]], client: str, mode: str
 ) -> None:
