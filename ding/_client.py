@@ -43,7 +43,7 @@ from ding._config import (
 from ding._errors import UsageError
 from ding._lazy import lazy_module
 from ding._pipeline import Pipeline
-from ding._pool import Pool, prepare
+from ding._pool import Pool
 from ding._retry import RetryConfig, RetryPolicy
 from ding._validate import check_field_types, path_segment
 
@@ -466,7 +466,7 @@ class AsyncOtp:
             APIConnectionError: The request failed in transit.
             UsageError: The arguments are invalid; nothing was sent.
         """
-        await prepare()
+        await self._pipeline.pool.prepare()
         req = _build_request(
             _models.CreateAuthenticationRequest,
             request,
@@ -545,7 +545,7 @@ class AsyncOtp:
             APIConnectionError: The request failed in transit.
             UsageError: The arguments are invalid; nothing was sent.
         """
-        await prepare()
+        await self._pipeline.pool.prepare()
         req = _build_request(
             _models.CreateCheckRequest,
             request,
@@ -606,7 +606,7 @@ class AsyncOtp:
             APIConnectionError: The request failed in transit.
             UsageError: The arguments are invalid; nothing was sent.
         """
-        await prepare()
+        await self._pipeline.pool.prepare()
         req = _build_request(
             _models.RetryAuthenticationRequest,
             request,
@@ -650,7 +650,7 @@ class AsyncOtp:
             APIConnectionError: The request failed in transit.
             UsageError: The arguments are invalid; nothing was sent.
         """
-        await prepare()
+        await self._pipeline.pool.prepare()
         segment = path_segment("auth_uuid", auth_uuid)
         response, body = await self._pipeline.send(
             "GET",
@@ -703,7 +703,7 @@ class AsyncOtp:
             APIConnectionError: The request failed in transit.
             UsageError: The arguments are invalid; nothing was sent.
         """
-        await prepare()
+        await self._pipeline.pool.prepare()
         req = _build_request(
             _models.FeedbackRequest,
             request,
@@ -761,7 +761,7 @@ class AsyncLookup:
             APIConnectionError: The request failed in transit.
             UsageError: The arguments are invalid; nothing was sent.
         """
-        await prepare()
+        await self._pipeline.pool.prepare()
         segment = path_segment("phone_number", phone_number)
         customer = self._pipeline.customer(customer_uuid)
         check_header_value("customer_uuid", customer)
@@ -809,7 +809,7 @@ class AsyncLookup:
             APIConnectionError: The request failed in transit.
             UsageError: No phone number was given; nothing was sent.
         """
-        await prepare()
+        await self._pipeline.pool.prepare()
         req = _build_request(_models.LookupRequest, lookup_request, {})
         return await self.lookup(
             req.phone_number,

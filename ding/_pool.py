@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from ding._reuse import Exchange
 
-__all__ = ["Lane", "Pool", "prepare", "send_once"]
+__all__ = ["Lane", "Pool", "send_once"]
 
 _FORKED_AWAY: Final[list[httpx.AsyncClient]] = []
 
@@ -194,14 +194,29 @@ class Pool:
                 return lane
         return None
 
+    async def prepare(self) -> None:
+        """Get ready for the first call on the running loop; at once after.
+
+        Every operation awaits it before it touches a model class: what
+        the call needs is made in a worker thread (`_prepare`), the
+        transport only for the SDK's own client.
+        """
+        owner = self.lender or self
+        loop = running_loop()
+        transport = (
+            None if owner.injected is not None else _TRANSPORTS[_on_asyncio(loop)]
+        )
+        if transport not in _WARMED:
+            await _prepare(loop, transport)
+
     async def open(self) -> Lane:
-        """Return the running loop's lane, preparing the transport off the loop first.
+        """Return the running loop's lane, made once the transport is ready.
 
         Raises:
             UsageError: The pool was closed meanwhile.
         """
         loop = running_loop()
-        await _prepare(loop)
+        await _prepare(loop, _TRANSPORTS[_on_asyncio(loop)])
         if self.closed:
             raise UsageError("this client is closed; create a new one")
         if self.lender is not None:
@@ -264,53 +279,49 @@ def _on_asyncio(loop: object) -> bool:
     return asyncio is not None and isinstance(loop, asyncio.AbstractEventLoop)
 
 
-def _warm(on_asyncio: bool) -> None:
-    """Do in advance what a first call on a kind of loop would do.
+#: The transport module the SDK's own client uses, by kind of loop.
+_TRANSPORTS: Final = {True: "ding._aiohttp", False: "ding._httpcore"}
 
-    Import the transport, the data model (`ding._lazy` leaves it out of
-    ``import ding``), build the converter's functions (`ding._converter`)
-    and the TLS context.
+
+def _warm(transport: str | None) -> None:
+    """Do in advance what a first call would do.
+
+    Import the data model (`ding._lazy` leaves it out of ``import ding``)
+    and build the converter's functions (`ding._converter`); for the SDK's
+    own client, import its *transport* and build the TLS context too.
     """
-    importlib.import_module("ding._aiohttp" if on_asyncio else "ding._httpcore")
     warm_converter()
-    shared_ssl_context()
+    if transport is not None:
+        importlib.import_module(transport)
+        shared_ssl_context()
 
 
-#: The kinds of loop (on asyncio or not) whose transport is prepared.
-_WARMED: Final[set[bool]] = set()
+#: What `_warm` has done: the model (None) and the transports it imported.
+_WARMED: Final[set[str | None]] = set()
 
 
-async def prepare() -> None:
-    """Get ready for the first call on the running loop (`_prepare`); at once after.
+async def _prepare(loop: object, transport: str | None) -> None:
+    """Get ready what a first call on *loop* needs, without blocking *loop*.
 
-    Every operation awaits it before it touches a model class.
+    Importing aiohttp takes some 100 ms, building the TLS context (the CA
+    bundle) some 20 ms and the data model some 15: done in a worker thread,
+    while the loop serves its other tasks. On the sync clients' own loop it
+    is done in place: that loop serves only the SDK's calls, which would
+    wait for it anyway.
     """
-    loop = running_loop()
-    if _on_asyncio(loop) not in _WARMED:
-        await _prepare(loop)
-
-
-async def _prepare(loop: object) -> None:
-    """Get ready what the first call on *loop* needs, without blocking *loop*.
-
-    Importing aiohttp takes some 100 ms and building the TLS context (the
-    CA bundle) some 20 ms: done in a worker thread, while the loop serves
-    its other tasks. On the sync clients' own loop it is done in place: that
-    loop serves only the SDK's calls, which would wait for it anyway.
-    """
-    on_asyncio = _on_asyncio(loop)
-    if on_asyncio in _WARMED:
+    if transport in _WARMED:
         return
     portal = sys.modules.get("ding._portal")
-    if on_asyncio and portal is not None and portal.runs(loop):
-        _warm(on_asyncio)
-    elif on_asyncio:
-        await loop.run_in_executor(None, _warm, on_asyncio)  # type: ignore[attr-defined]
+    if portal is not None and portal.runs(loop):
+        _warm(transport)
+    elif _on_asyncio(loop):
+        await loop.run_in_executor(None, _warm, transport)  # type: ignore[attr-defined]
     else:
         import trio  # noqa: PLC0415 - a trio run: imported already
 
-        await trio.to_thread.run_sync(_warm, on_asyncio)
-    _WARMED.add(on_asyncio)
+        await trio.to_thread.run_sync(_warm, transport)
+    _WARMED.add(None)
+    _WARMED.add(transport)
 
 
 def _forget(pool: weakref.ref[Pool], loop: object) -> None:

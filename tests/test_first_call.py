@@ -1,0 +1,117 @@
+"""The first call does its slow first-time work off the event loop.
+
+Importing aiohttp (some 100 ms), the data model and building the TLS
+context would block the loop that makes the first call, and every other
+request its server handles meanwhile (`ding._pool._prepare`). How long the
+loop stalls is measured by `nox -s bench -- --only stall` and
+``scripts/first_call_stall.py``; here, where the work happens: each test
+runs a fresh process that records the thread every import of interest ran
+in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from ding.testing import DEFAULT_CUSTOMER_UUID, FakeDing
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+ROOT = str(Path(__file__).resolve().parent.parent)
+
+# Records, for each module below, whether it was imported on the thread
+# that runs the event loop; then makes a first call and prints the record.
+CHILD = """
+import importlib.abc, json, sys, threading
+
+WATCHED = {"aiohttp", "ding._aiohttp", "ding._httpcore", "ding._models"}
+where = {}
+
+class Recorder(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name in WATCHED and name not in where:
+            where[name] = threading.current_thread() is loop_thread
+        return None
+
+sys.meta_path.insert(0, Recorder())
+import ding
+
+url, backend, kind, customer = sys.argv[1:5]
+loop_thread = threading.main_thread()
+
+async def first_call():
+    http = None
+    if kind == "injected":
+        import httpx
+        http = httpx.AsyncClient()
+    async with ding.AsyncDing(
+        api_key="k", server_url=url, customer_uuid=customer, client=http
+    ) as client:
+        await client.otp.create_authentication(phone_number="+14155550123")
+    if http is not None:
+        await http.aclose()
+
+if backend == "trio":
+    import trio
+    trio.run(first_call)
+else:
+    import asyncio
+    asyncio.run(first_call())
+print(json.dumps(where))
+"""
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    with FakeDing().serve() as server:
+        yield server.url + "/v1"
+
+
+def first_call(url: str, backend: str, kind: str) -> dict[str, bool]:
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(CHILD),
+            url,
+            backend,
+            kind,
+            DEFAULT_CUSTOMER_UUID,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=50,
+        env={**os.environ, "PYTHONPATH": ROOT},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    where: dict[str, bool] = json.loads(result.stdout)
+    return where
+
+
+@pytest.mark.parametrize(
+    ("runner", "module"),
+    [("asyncio", "ding._aiohttp"), ("trio", "ding._httpcore")],
+)
+def test_the_first_call_imports_its_transport_off_the_loop(
+    url: str, runner: str, module: str
+) -> None:
+    where = first_call(url, runner, "own")
+    assert where[module] is False
+    assert where["ding._models"] is False
+    if runner == "asyncio":
+        assert where["aiohttp"] is False
+
+
+def test_an_injected_client_needs_no_transport_of_the_sdk(url: str) -> None:
+    where = first_call(url, "asyncio", "injected")
+    assert where == {"ding._models": False}
