@@ -88,6 +88,12 @@ PROMISES: Final[dict[str, tuple[str, ...]]] = {
         "tests/test_portal.py::test_import_starts_nothing",
     ),
     # Where it runs
+    "one module-level `AsyncDing`, 8 threads × 300 calls each way": (
+        "tests/test_event_loops.py::test_one_client_serves_many_loops_at_once",
+    ),
+    "`AsyncDing` on uvloop's loop against a server closing idle connections": (
+        f"{_IDLE}test_no_call_fails_and_each_is_handled_once",
+    ),
     "is tested where legacy Python code runs": (
         "tests/runtimes/test_in_celery_workers.py::test_200_tasks_calling_a_module_level_ding_all_succeed",
         "tests/runtimes/test_in_django.py::test_50_concurrent_requests_to_a_sync_view_calling_ding_all_succeed",
