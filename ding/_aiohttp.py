@@ -10,8 +10,11 @@ policy relies on: `httpx.ConnectError` and `httpx.ConnectTimeout` only when
 the request cannot have reached the server (no connection was made), every
 later failure as a read, write or protocol error. aiohttp's own retry of
 an idempotent request (a GET sent again, once, whenever the connection
-broke, a fresh one too) is turned off: httpcore has none, and retries are
-the SDK's, counted against `max_retries`.
+broke, a fresh one too) is turned off: retries are the SDK's, counted
+against `max_retries`, and the one resend that is not a retry follows the
+rules of `ding._reuse`, for which each connection keeps its counts
+(`_Handler`) and the pool refuses a connection those rules rule out
+(`_Connector`).
 """
 
 from __future__ import annotations
