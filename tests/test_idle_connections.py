@@ -1,13 +1,14 @@
 """Servers that close idle connections: no call fails, none is handled twice.
 
 `scripts/idle_connections.py` serves the fake with an idle timeout of
-0.1 s, silently and announced (``Keep-Alive: timeout=0.1``), and spaces 100
-``create_authentication`` calls (a POST, with retries off) about 0.1 s
+0.25 s, silently and announced (``Keep-Alive: timeout=0.25``), and spaces
+100 ``create_authentication`` calls (a POST, with retries off) about 0.25 s
 apart through each client: `ding.AsyncDing` on asyncio, on uvloop's loop
 and on trio, `ding.Ding`, and `ding.AsyncDing` given a plain
 ``httpx.AsyncClient()``. Some calls are written to a connection at the very
 moment the server closes it; the SDK sends those once more (`ding._reuse`).
-The script runs its ten cases at once, in processes of their own.
+The script runs its ten cases at once, in processes of their own, some
+26 s.
 
 Below it, the rules of `ding._reuse` one by one.
 """
@@ -30,6 +31,7 @@ from ding._reuse import CURRENT, Exchange, refused, reuse_window, traced
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLS = 100
+IDLE_TIMEOUT = 0.25
 UNANSWERED = "Server disconnected without sending a response."
 
 
@@ -42,12 +44,14 @@ def reports() -> list[dict[str, Any]]:
             "--calls",
             str(CALLS),
             "--idle-timeout",
-            "0.1",
+            # Long enough that a busy machine does not hold the fake's
+            # server past it between accepting a connection and reading.
+            str(IDLE_TIMEOUT),
             "--json",
         ],
         capture_output=True,
         text=True,
-        timeout=50,
+        timeout=CALLS * IDLE_TIMEOUT * 1.03 + 30,
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         check=False,
