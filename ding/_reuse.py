@@ -21,8 +21,9 @@ numbers below (`Tracked`):
    idle connection and never read the request. This is the rule curl and
    the major browsers apply. The one residual risk is a server that
    processed the request and then dropped the connection without writing a
-   byte of the answer. Every other failure is left to the retry policy,
-   which never sends a POST twice.
+   byte of the answer. Every other failure is left to the retry policy
+   (`ding._retry`), which sends a POST again only when the server answered
+   that it did nothing.
 
 The pipeline makes one `Exchange` per attempt and hands it to the transport
 through `CURRENT`, since it crosses httpx's transport interface, and the
