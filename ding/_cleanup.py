@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Final, cast
 
 if TYPE_CHECKING:
     from asyncio import AbstractEventLoop
-    from collections.abc import AsyncGenerator, Callable
+    from collections.abc import AsyncGenerator, Callable, Sequence
 
     import httpx
 
@@ -44,11 +44,14 @@ _FORKED_AWAY: Final[list[object]] = []
 
 def watch(
     client: httpx.AsyncClient,
-    transport: httpx.AsyncBaseTransport,
+    transports: Sequence[httpx.AsyncBaseTransport],
     loop: object,
     then: Callable[[], object],
 ) -> Callable[[], object]:
-    """Close *transport*'s connections once *client* is collected or *loop* ends.
+    """Close the connections of *transports* once *client* is collected or *loop* ends.
+
+    *transports* are the client's: its own, and those it mounted for the
+    proxies the environment names.
 
     Called in a task on *loop*'s thread, right after *client* was made.
     *then* is called after the connections are closed, on *loop*'s thread.
@@ -57,7 +60,7 @@ def watch(
         The finalizer: calling it closes the connections now, from any
         thread (on *loop*'s thread, by asking the loop if it still runs).
     """
-    closer = _close_when_finalized(transport, os.getpid(), then)
+    closer = _close_when_finalized(tuple(transports), os.getpid(), then)
     # Runs up to the `yield`: the loop's first-iteration hook registers it,
     # and finalizes it when the loop ends.
     with contextlib.suppress(StopIteration):
@@ -125,16 +128,19 @@ def _finish(closer: AsyncGenerator[None, None]) -> None:
 
 
 async def _close_when_finalized(
-    transport: httpx.AsyncBaseTransport, pid: int, then: Callable[[], object]
+    transports: tuple[httpx.AsyncBaseTransport, ...],
+    pid: int,
+    then: Callable[[], object],
 ) -> AsyncGenerator[None, None]:
     try:
         yield
     finally:
         if os.getpid() == pid:
-            close_now(transport)
+            for transport in transports:
+                close_now(transport)
             then()
         else:
-            _FORKED_AWAY.append(transport)
+            _FORKED_AWAY.append(transports)
 
 
 def close_now(transport: httpx.AsyncBaseTransport) -> None:
@@ -148,7 +154,11 @@ def close_now(transport: httpx.AsyncBaseTransport) -> None:
     # the sockets under its connections are closed here instead.
     pool = getattr(transport, "_pool", None)
     for connection in getattr(pool, "connections", ()):
+        # HTTP/1.1 under the pool's connection; through a proxy's tunnel,
+        # under the tunnel's connection to the proxy as well.
         inner = getattr(connection, "_connection", None)
+        while inner is not None and not hasattr(inner, "_network_stream"):
+            inner = getattr(inner, "_connection", None)
         stream = getattr(inner, "_network_stream", None)
         with contextlib.suppress(Exception):
             sock = stream.get_extra_info("socket") if stream is not None else None

@@ -7,9 +7,8 @@ writing to stderr is attached, and the logger's level set (unless already
 set). Any other value, or none, leaves logging alone.
 
 One INFO line per attempt: method, path, outcome, attempt number and the
-attempt's time, and ``resent on a new connection`` when a reused connection
-was closed before answering and the request went out once more
-(`ding._reuse`). Phone numbers and UUIDs in the path are masked; the key,
+attempt's time, and ``sent again`` when a reused connection was closed
+before answering and the request went out once more (`ding._reuse`). Phone numbers and UUIDs in the path are masked; the key,
 the bodies and the headers are never logged.
 """
 
@@ -92,9 +91,7 @@ def log_attempt(
         result,
         attempt,
         (time.perf_counter() - started) * 1000,
-        ", resent on a new connection (the reused one closed unanswered)"
-        if resent
-        else "",
+        ", sent again: the reused connection closed before answering" if resent else "",
     )
 
 

@@ -16,6 +16,7 @@ import functools
 import importlib
 import os
 import sys
+import threading
 import time
 import urllib.request
 import weakref
@@ -90,9 +91,11 @@ class Lane:
         if queue is not None and not queue.take():
             await queue.wait(request)
         token = CURRENT.set(exchange)
-        if direct is None:
-            # Sent by the client: what its transport, if it is httpcore,
-            # says of its connection (the SDK's own transports tell directly).
+        # Sent by the client, not by one of the SDK's own transports (which
+        # tell directly): what its transport, if it is httpcore, says of its
+        # connection; only of a GET (`ding._reuse.traced`).
+        trace = direct is None and request.method == "GET"
+        if trace:
             request.extensions["trace"] = traced(exchange)
         try:
             try:
@@ -101,12 +104,12 @@ class Lane:
                 if not exchange.stale():
                     raise
             exchange.resend()
-            if direct is None:
+            if trace:
                 request.extensions["trace"] = traced(exchange)
             return await send_once(self.client, direct, request, max_size)
         finally:
             CURRENT.reset(token)
-            if direct is None:
+            if trace:
                 request.extensions.pop("trace", None)
             if queue is not None:
                 queue.give()
@@ -242,7 +245,7 @@ class Pool:
             # and its clients with it.
             finalizer = watch(
                 client,
-                client._transport,  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - the SDK created this client
+                _transports(client),
                 loop,
                 functools.partial(_forget, weakref.ref(self), loop),
             )
@@ -254,9 +257,11 @@ class Pool:
     async def aclose(self) -> None:
         """Close the pool (a borrowed one: only the copy); later calls raise `UsageError`.
 
-        The running loop's client is closed here; those of other loops still
-        running are closed on their own loops, without waiting. An injected
-        client belongs to the caller and is left open.
+        The running loop's client is closed here. Those of other loops are
+        let go, not closed from here, where they may be carrying calls: each
+        is closed on its own loop when that loop ends, or once its calls are
+        done and it is collected (`ding._cleanup`). An injected client
+        belongs to the caller and is left open.
         """
         self.closed = True
         if self.lender is not None or self._pid != os.getpid():
@@ -266,12 +271,18 @@ class Pool:
             here = running_loop()
         except RuntimeError:  # pragma: no cover - aclose() is always awaited
             here = None
-        mine = lanes.pop(here, None)
-        for lane in lanes.values():
-            if lane.finalizer is not None:
-                lane.finalizer()
+        mine = lanes.get(here)
         if mine is not None:
             await mine.client.aclose()
+
+
+def _transports(client: httpx.AsyncClient) -> list[httpx.AsyncBaseTransport]:
+    """The transports of a client the SDK made: its own and its proxies'."""
+    mounted = client._mounts.values()  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - the SDK created this client
+    return [
+        client._transport,  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - likewise
+        *(transport for transport in mounted if transport is not None),
+    ]
 
 
 def _on_asyncio(loop: object) -> bool:
@@ -300,26 +311,83 @@ def _warm(transport: str | None) -> None:
 _WARMED: Final[set[str | None]] = set()
 
 
+class _Job:
+    """One `_warm` run in a thread of its own, as the waiting calls see it."""
+
+    __slots__ = ("done", "error", "pid")
+
+    def __init__(self) -> None:
+        self.done = False
+        self.error: BaseException | None = None
+        self.pid = os.getpid()
+
+    def run(self, transport: str | None) -> None:
+        try:
+            _warm(transport)
+        except BaseException as exc:  # noqa: BLE001 - handed to the calls waiting for it
+            _JOBS.pop(transport, None)  # the next first call tries again
+            self.error = exc
+        self.done = True
+
+
+#: How often a call waiting for the first-call preparation looks again.
+_POLL: Final = 0.005
+
+#: The `_warm` run of each transport, running or done.
+_JOBS: Final[dict[str | None, _Job]] = {}
+
+
+def _started(transport: str | None) -> _Job | None:
+    """Return the `_warm` run for *transport*, starting it if none runs.
+
+    One daemon thread of its own per run, not the loop's executor, which
+    the application's own jobs may keep busy (or wait in). None when no
+    thread can start (the interpreter is shutting down).
+    """
+    job = _JOBS.get(transport)
+    if job is not None and job.pid == os.getpid():
+        return job
+    job = _Job()
+    _JOBS[transport] = job
+    try:
+        threading.Thread(
+            target=job.run, args=(transport,), name="ding-prepare", daemon=True
+        ).start()
+    except RuntimeError:
+        _JOBS.pop(transport, None)
+        return None
+    return job
+
+
 async def _prepare(loop: object, transport: str | None) -> None:
     """Get ready what a first call on *loop* needs, without blocking *loop*.
 
     Importing aiohttp takes some 100 ms, building the TLS context (the CA
-    bundle) some 20 ms and the data model some 15: done in a worker thread,
-    while the loop serves its other tasks. On the sync clients' own loop it
-    is done in place: that loop serves only the SDK's calls, which would
-    wait for it anyway.
+    bundle) some 20 ms and the data model some 15: done in a thread of
+    their own (`_started`), shared by the calls that wait for it, while the
+    loop serves its other tasks; each waiting call looks again every 5 ms.
+    On the sync clients' own loop it is done in place: that loop serves
+    only the SDK's calls, which would wait for it anyway.
     """
     if transport in _WARMED:
         return
     portal = sys.modules.get("ding._portal")
-    if portal is not None and portal.runs(loop):
+    job = None if portal is not None and portal.runs(loop) else _started(transport)
+    if job is None:
         _warm(transport)
-    elif _on_asyncio(loop):
-        await loop.run_in_executor(None, _warm, transport)  # type: ignore[attr-defined]
     else:
-        import trio  # noqa: PLC0415 - a trio run: imported already
+        on_asyncio = _on_asyncio(loop)
+        while not job.done:
+            if on_asyncio:
+                import asyncio  # noqa: PLC0415 - the running loop's: imported
 
-        await trio.to_thread.run_sync(_warm, transport)
+                await asyncio.sleep(_POLL)
+            else:
+                import trio  # noqa: PLC0415 - likewise
+
+                await trio.sleep(_POLL)
+        if job.error is not None:
+            raise job.error
     _WARMED.add(None)
     _WARMED.add(transport)
 

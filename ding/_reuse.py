@@ -31,9 +31,9 @@ transport fills it in. Through an injected client (or httpx's transport
 behind a proxy) the SDK sees only what httpcore reports to a request's
 ``trace`` extension (`traced`): whether a connection was opened for the
 request, and whether the answer's head failed because the connection was
-closed (httpcore's "Server disconnected without sending a response.", which
-it also says when part of a head had arrived) or reset. Its pool picks the
-connection for the resend.
+closed or reset. httpcore reports a head cut short as it reports none at
+all, so there only a GET is sent again; that client's pool, which reads no
+``Keep-Alive``, picks the connection.
 """
 
 from __future__ import annotations
@@ -218,15 +218,23 @@ def traced(exchange: Exchange) -> Callable[[str, dict[str, object]], Awaitable[N
     """Return a ``trace`` extension for a request that fills in *exchange*.
 
     httpcore calls it at each step of an HTTP/1.1 request; any other
-    transport never does, and the exchange then never counts as stale.
+    transport never does, and the exchange then never counts as stale. A
+    connection counts as reused only when no step of opening one (a TCP or
+    Unix socket, TLS, a proxy's ``CONNECT`` tunnel) came before the request.
+    Only for a GET: httpcore reports a connection closed after part of an
+    answer's head as it reports one closed before any byte, and a POST is
+    never sent again once an answer may have begun.
     """
     opened = False
 
     async def on_event(name: str, info: dict[str, object]) -> None:
         nonlocal opened
-        if name == "connection.connect_tcp.started":
+        if name.startswith("connection."):
             opened = True
         elif name == "http11.send_request_headers.started":
+            request = info.get("request")
+            if getattr(request, "method", None) == b"CONNECT":
+                return  # a proxy's tunnel, opened for this request
             exchange.start(_Traced(reused=not opened))
             opened = False
         elif (

@@ -88,7 +88,7 @@ PROMISES: Final[dict[str, tuple[str, ...]]] = {
         "tests/test_portal.py::test_import_starts_nothing",
     ),
     # Where it runs
-    "one module-level `AsyncDing`, 8 threads × 300 calls each way": (
+    "one module-level `AsyncDing`, 8 threads of 300 calls each way": (
         "tests/test_event_loops.py::test_one_client_serves_many_loops_at_once",
     ),
     "`AsyncDing` on uvloop's loop against a server closing idle connections": (
@@ -239,11 +239,12 @@ PROMISES: Final[dict[str, tuple[str, ...]]] = {
         f"{_MATRIX}test_sync_client_under_each_fault",
         f"{_FAKE_INT}test_the_embedded_server_logs_each_request",
     ),
-    "Through an `httpx.AsyncClient` you inject, the SDK sees only what": (
-        # injected-httpx-reused: sent again; in-process (not httpcore): not.
+    "Through an `httpx.AsyncClient` you inject, and behind a proxy": (
+        # injected-httpx-reused: a GET sent again, a POST not; in-process
+        # (not httpcore): nothing.
         f"{_MATRIX}test_async_client_under_each_fault",
         f"{_MATRIX}test_sync_client_under_each_fault",
-        f"{_IDLE}test_no_call_fails_and_each_is_handled_once",
+        f"{_IDLE}test_what_httpcore_reports_of_an_injected_clients_connection",
     ),
     "`python scripts/idle_connections.py` runs 1,000 calls per client": (
         f"{_IDLE}test_no_call_fails_and_each_is_handled_once",

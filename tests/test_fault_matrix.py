@@ -174,9 +174,14 @@ REUSED: Final[dict[tuple[str, str], tuple[Outcome, Outcome]]] = {
         Outcome(APIConnectionError, 5),
     ),
 }
-#: The routes whose connections the SDK sees: its own pool, and httpx's pool
-#: of an injected client through httpcore's trace.
-RESENDING: Final = frozenset({"own-pool", "injected-httpx"})
+#: The routes whose connections the SDK sees, and the methods it sends again
+#: there: its own pool, every method; httpx's pool of an injected client,
+#: through httpcore's trace, which tells no answer cut short in its head from
+#: none, a GET only.
+RESENDING: Final = {
+    "own-pool": frozenset({"POST", "GET"}),
+    "injected-httpx": frozenset({"GET"}),
+}
 
 #: client backend x transport x connection; `Ding` runs on asyncio only, and
 #: the in-process fake has no connections.
@@ -206,7 +211,7 @@ class Cell:
     operation: str
     fault: str
     every_request: bool
-    resends: bool = False
+    resends: frozenset[str] = frozenset()
     auth: str = ""
 
     @property
@@ -218,7 +223,8 @@ class Cell:
     @property
     def expected(self) -> Outcome:
         key = self.fault, METHODS[self.operation]
-        once, always = REUSED[key] if self.resends and key in REUSED else OUTCOMES[key]
+        resent = key[1] in self.resends and key in REUSED
+        once, always = REUSED[key] if resent else OUTCOMES[key]
         return always if self.every_request else once
 
     def arrange(self) -> None:
@@ -291,7 +297,8 @@ class Cell:
 
 
 def cells(fake: FakeDing, fault: str, route: str, connection: str) -> list[Cell]:
-    resends = route in RESENDING and connection == "reused"
+    none: frozenset[str] = frozenset()
+    resends = RESENDING.get(route, none) if connection == "reused" else none
     return [
         Cell(fake, operation, fault, every_request, resends)
         for operation in METHODS

@@ -200,6 +200,6 @@ async def test_a_request_sent_again_on_a_new_connection_says_so(
     (line,) = [r.getMessage() for r in caplog.records if r.name == "ding"]
     assert line.startswith("GET /v1/lookup/+*********23 200 attempt 1 ")
     assert line.endswith(
-        " ms, resent on a new connection (the reused one closed unanswered)"
+        " ms, sent again: the reused connection closed before answering"
     )
     assert fake.faults.calls("lookup") == 3
