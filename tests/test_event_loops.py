@@ -113,3 +113,61 @@ def test_one_client_serves_many_loops_at_once(url: str, mode: str) -> None:
     # Every loop has ended: its lane went with it, and its connections.
     assert report["lanes"] == 0
     assert report["fds"] <= 0
+
+
+# A call in flight on a loop in another thread while the main loop closes the
+# client: the call completes, and nothing is left open or logged.
+CLOSE_WHILE_IN_FLIGHT = """
+import asyncio, json, sys, threading
+import ding
+from ding.testing import FakeDing, Fault
+
+fake = FakeDing()
+fake.faults.inject("create_authentication", Fault.delay(0.5))
+with fake.serve() as server:
+    client = ding.AsyncDing(
+        api_key="k", server_url=server.url + "/v1", customer_uuid=sys.argv[1]
+    )
+    outcome = []
+
+    def other_loop():
+        async def call():
+            try:
+                await client.otp.create_authentication(phone_number="+14155550123")
+                outcome.append("ok")
+            except Exception as exc:
+                outcome.append(repr(exc))
+        asyncio.run(call())
+
+    thread = threading.Thread(target=other_loop)
+    thread.start()
+    while fake.handled_requests == 0:  # the call is at the fake, answered late
+        pass
+
+    async def close():
+        await client.aclose()
+    asyncio.run(close())
+    thread.join()
+    print(json.dumps({"outcome": outcome, "handled": fake.handled_requests}))
+"""
+
+
+def test_closing_on_one_loop_leaves_the_calls_of_another_to_finish() -> None:
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [
+            sys.executable,
+            "-W",
+            "always",
+            "-c",
+            textwrap.dedent(CLOSE_WHILE_IN_FLIGHT),
+            DEFAULT_CUSTOMER_UUID,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=50,
+        env={**os.environ, "PYTHONPATH": ROOT},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"outcome": ["ok"], "handled": 1}
+    assert result.stderr == ""

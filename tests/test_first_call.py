@@ -115,3 +115,40 @@ def test_the_first_call_imports_its_transport_off_the_loop(
 def test_an_injected_client_needs_no_transport_of_the_sdk(url: str) -> None:
     where = first_call(url, "asyncio", "injected")
     assert where == {"ding._models": False}
+
+
+# The loop's default executor has one worker, and it waits on the loop (as
+# code bridged with asgiref's sync_to_async does): the first call, made from
+# that worker, must not need a worker of that executor.
+BRIDGED = """
+import asyncio, concurrent.futures, sys
+import ding
+
+async def main():
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(max_workers=1))
+    client = ding.AsyncDing(api_key="k", server_url=sys.argv[1], customer_uuid=sys.argv[2])
+
+    def sync_view():
+        call = client.otp.create_authentication(phone_number="+14155550123")
+        return asyncio.run_coroutine_threadsafe(call, loop).result(timeout=10)
+
+    sent = await asyncio.wait_for(loop.run_in_executor(None, sync_view), 20)
+    print(type(sent).__name__)
+    await client.aclose()
+
+asyncio.run(main())
+"""
+
+
+def test_the_first_call_needs_no_worker_of_the_loops_executor(url: str) -> None:
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", textwrap.dedent(BRIDGED), url, DEFAULT_CUSTOMER_UUID],
+        capture_output=True,
+        text=True,
+        timeout=50,
+        env={**os.environ, "PYTHONPATH": ROOT},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["PostAuthenticationResponse"]
