@@ -1,4 +1,4 @@
-"""README's Development section lists every nox session, split as nox runs them.
+"""CONTRIBUTING.md's Development section lists every nox session, as nox runs them.
 
 noxfile.py is read as a syntax tree, not imported (importing it needs nox), and
 `nox -l` is too slow for a unit test.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOXFILE = ROOT / "noxfile.py"
-README = ROOT / "README.md"
+CONTRIBUTING = ROOT / "CONTRIBUTING.md"
 PYPROJECT = ROOT / "pyproject.toml"
 
 DEFAULT_HEADING = "### Run by default"
@@ -80,7 +80,7 @@ def default_sessions() -> list[str]:
 
 
 def development_section() -> str:
-    text = README.read_text()
+    text = CONTRIBUTING.read_text()
     start = text.index("\n## Development\n")
     end = text.find("\n## ", start + 1)
     return text[start : end if end != -1 else len(text)]

@@ -214,7 +214,9 @@ def _with_sentence_in(readme: str, section: str, sentence: str) -> str:
     """*readme* with *sentence* added to the first paragraph under *section*."""
     heading = f"\n## {section}\n\n"
     start = readme.index(heading) + len(heading)
-    end = readme.index("\n\n", start)
+    end = readme.find("\n\n", start)
+    if end == -1:  # the README's last paragraph
+        end = len(readme.rstrip("\n"))
     return f"{readme[:end]} {sentence}{readme[end:]}"
 
 
