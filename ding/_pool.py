@@ -201,7 +201,7 @@ class Pool:
         """Get ready for the first call on the running loop; at once after.
 
         Every operation awaits it before it touches a model class: what
-        the call needs is made in a worker thread (`_prepare`), the
+        the call needs is made in a thread of its own (`_prepare`), the
         transport only for the SDK's own client.
         """
         owner = self.lender or self
