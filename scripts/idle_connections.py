@@ -39,7 +39,7 @@ import ding
 from ding.testing import DEFAULT_CUSTOMER_UUID, FakeDing
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Awaitable, Callable, Sequence
 
 CLIENTS = ("asyncio", "uvloop", "trio", "sync")
 MODES = ("silent", "announced")
@@ -75,27 +75,18 @@ def _settings(url: str) -> dict[str, Any]:
     }
 
 
-async def _asyncio_calls(url: str, numbers: list[str], timeout: float) -> list[str]:
+async def _async_calls(
+    url: str,
+    numbers: list[str],
+    timeout: float,
+    sleep: Callable[[float], Awaitable[object]],
+) -> list[str]:
+    """The calls of `ding.AsyncDing`, spaced with the running loop's *sleep*."""
     failures: list[str] = []
     async with ding.AsyncDing(**_settings(url)) as client:
         await client.otp.create_authentication(phone_number=numbers[0])  # warm-up
         for number in numbers[1:]:
-            await asyncio.sleep(_spacing(timeout))
-            try:
-                await client.otp.create_authentication(phone_number=number)
-            except ding.DingError as exc:
-                failures.append(repr(exc))
-    return failures
-
-
-async def _trio_calls(url: str, numbers: list[str], timeout: float) -> list[str]:
-    import trio  # noqa: PLC0415 - only for this client
-
-    failures: list[str] = []
-    async with ding.AsyncDing(**_settings(url)) as client:
-        await client.otp.create_authentication(phone_number=numbers[0])
-        for number in numbers[1:]:
-            await trio.sleep(_spacing(timeout))
+            await sleep(_spacing(timeout))
             try:
                 await client.otp.create_authentication(phone_number=number)
             except ding.DingError as exc:
@@ -131,15 +122,21 @@ def run_one(client: str, mode: str, calls: int, timeout: float) -> dict[str, Any
         started = time.perf_counter()
         run: Callable[[], list[str]]
         if client == "asyncio":
-            run = lambda: asyncio.run(_asyncio_calls(url, numbers, timeout))  # noqa: E731
+            run = lambda: asyncio.run(  # noqa: E731
+                _async_calls(url, numbers, timeout, asyncio.sleep)
+            )
         elif client == "trio":
             import trio  # noqa: PLC0415 - only for this client
 
-            run = lambda: trio.run(_trio_calls, url, numbers, timeout)  # noqa: E731
+            run = lambda: trio.run(  # noqa: E731
+                _async_calls, url, numbers, timeout, trio.sleep
+            )
         elif client == "uvloop":
             import uvloop  # noqa: PLC0415 - only for this client
 
-            run = lambda: uvloop.run(_asyncio_calls(url, numbers, timeout))  # noqa: E731
+            run = lambda: uvloop.run(  # noqa: E731
+                _async_calls(url, numbers, timeout, asyncio.sleep)
+            )
         else:
             run = lambda: _sync_calls(url, numbers, timeout)  # noqa: E731
         failures = run()

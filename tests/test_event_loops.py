@@ -14,21 +14,17 @@ file descriptor it leaves is its own.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from ding.testing import DEFAULT_CUSTOMER_UUID, FakeDing
+from tests._child import run_script
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-ROOT = str(Path(__file__).resolve().parent.parent)
 THREADS = 8
 CALLS = 300
 
@@ -86,24 +82,15 @@ def url() -> Iterator[str]:
 )
 @pytest.mark.parametrize("mode", ["asyncio.run", "async_to_sync"])
 def test_one_client_serves_many_loops_at_once(url: str, mode: str) -> None:
-    result = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [
-            sys.executable,
-            "-W",
-            "always",  # every warning shown, ResourceWarning included
-            "-c",
-            textwrap.dedent(CHILD),
-            url,
-            mode,
-            str(THREADS),
-            str(CALLS),
-            DEFAULT_CUSTOMER_UUID,
-        ],
-        capture_output=True,
-        text=True,
+    result = run_script(
+        CHILD,
+        url,
+        mode,
+        str(THREADS),
+        str(CALLS),
+        DEFAULT_CUSTOMER_UUID,
         timeout=50,
-        env={**os.environ, "PYTHONPATH": ROOT},
-        check=False,
+        all_warnings=True,
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -153,20 +140,8 @@ with fake.serve() as server:
 
 
 def test_closing_on_one_loop_leaves_the_calls_of_another_to_finish() -> None:
-    result = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [
-            sys.executable,
-            "-W",
-            "always",
-            "-c",
-            textwrap.dedent(CLOSE_WHILE_IN_FLIGHT),
-            DEFAULT_CUSTOMER_UUID,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=50,
-        env={**os.environ, "PYTHONPATH": ROOT},
-        check=False,
+    result = run_script(
+        CLOSE_WHILE_IN_FLIGHT, DEFAULT_CUSTOMER_UUID, timeout=50, all_warnings=True
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"outcome": ["ok"], "handled": 1}

@@ -12,21 +12,16 @@ in.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from ding.testing import DEFAULT_CUSTOMER_UUID, FakeDing
+from tests._child import run_script
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-ROOT = str(Path(__file__).resolve().parent.parent)
 
 # Records, for each module below, whether it was imported on the thread
 # that runs the event loop; then makes a first call and prints the record.
@@ -77,22 +72,7 @@ def url() -> Iterator[str]:
 
 
 def first_call(url: str, backend: str, kind: str) -> dict[str, bool]:
-    result = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(CHILD),
-            url,
-            backend,
-            kind,
-            DEFAULT_CUSTOMER_UUID,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=50,
-        env={**os.environ, "PYTHONPATH": ROOT},
-        check=False,
-    )
+    result = run_script(CHILD, url, backend, kind, DEFAULT_CUSTOMER_UUID, timeout=50)
     assert result.returncode == 0, result.stderr
     where: dict[str, bool] = json.loads(result.stdout)
     return where
@@ -142,13 +122,6 @@ asyncio.run(main())
 
 
 def test_the_first_call_needs_no_worker_of_the_loops_executor(url: str) -> None:
-    result = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", textwrap.dedent(BRIDGED), url, DEFAULT_CUSTOMER_UUID],
-        capture_output=True,
-        text=True,
-        timeout=50,
-        env={**os.environ, "PYTHONPATH": ROOT},
-        check=False,
-    )
+    result = run_script(BRIDGED, url, DEFAULT_CUSTOMER_UUID, timeout=50)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["PostAuthenticationResponse"]

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import os
 import pickle
-import subprocess
-import sys
-import textwrap
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
@@ -22,24 +17,11 @@ import trio
 import ding
 from ding import _portal
 from ding.models import components, operations, shared
+from tests._child import run_script
 from tests._stub import AUTH_UUID, CUSTOMER_UUID, StubDing, json_reply
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-ROOT = str(Path(__file__).resolve().parent.parent)
-
-
-def run_script(code: str, *, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": ROOT}
-    return subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        check=False,
-    )
 
 
 def test_every_operation(
