@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import logging
 import random
@@ -156,6 +157,15 @@ def run_one(client: str, mode: str, calls: int, timeout: float) -> dict[str, Any
     }
 
 
+def _installed() -> list[str]:
+    """The clients whose event loop is installed (trio and uvloop are extras)."""
+    needs = {"trio": "trio", "uvloop": "uvloop"}
+    found = [c for c in CLIENTS if c not in needs or importlib.util.find_spec(needs[c])]
+    for client in sorted(set(CLIENTS) - set(found)):
+        print(f"({client}: not installed, skipped)", file=sys.stderr)
+    return found
+
+
 def _children(calls: int, timeout: float) -> list[dict[str, Any]]:
     """Run every client and mode at once, each in a child process."""
     children = [
@@ -175,7 +185,7 @@ def _children(calls: int, timeout: float) -> list[dict[str, Any]]:
             text=True,
             cwd=ROOT,
         )
-        for client in CLIENTS
+        for client in _installed()
         for mode in MODES
     ]
     reports: list[dict[str, Any]] = []
