@@ -15,27 +15,13 @@ from typing import TYPE_CHECKING, cast
 import httpcore
 import httpx
 
-from ding._reuse import CURRENT, refused
+from ding._reuse import CURRENT, peer_reset, refused
 
 if TYPE_CHECKING:
     import ssl
     from collections.abc import Iterable
 
 __all__ = ["HttpcoreTransport"]
-
-
-def _peer_reset(exc: BaseException) -> bool:
-    """Whether *exc* was caused by the peer resetting the connection.
-
-    httpcore raises its own error from the backend's (trio's
-    ``BrokenResourceError``), which is raised from the socket's ``OSError``.
-    """
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ConnectionError):  # reset, aborted, broken pipe
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 class _Stream(httpcore.AsyncNetworkStream):
@@ -52,7 +38,7 @@ class _Stream(httpcore.AsyncNetworkStream):
         try:
             data = await self._inner.read(max_bytes, timeout)
         except httpcore.ReadError as exc:
-            self.peer_closed = self.peer_closed or _peer_reset(exc)
+            self.peer_closed = self.peer_closed or peer_reset(exc)
             raise
         if not data:
             self.peer_closed = True
@@ -68,7 +54,7 @@ class _Stream(httpcore.AsyncNetworkStream):
         try:
             await self._inner.write(buffer, timeout)
         except httpcore.WriteError as exc:
-            self.peer_closed = self.peer_closed or _peer_reset(exc)
+            self.peer_closed = self.peer_closed or peer_reset(exc)
             raise
 
     async def aclose(self) -> None:

@@ -51,6 +51,7 @@ __all__ = [
     "IDLE_EXPIRY",
     "Exchange",
     "Tracked",
+    "peer_reset",
     "refused",
     "reuse_window",
     "traced",
@@ -205,12 +206,20 @@ def _closed_unanswered(exc: object) -> bool:
 
     if isinstance(exc, httpcore.RemoteProtocolError):
         return str(exc) == _UNANSWERED
-    if isinstance(exc, httpcore.ReadError):
-        seen: BaseException | None = exc
-        while seen is not None:
-            if isinstance(seen, ConnectionError):  # reset, aborted
-                return True
-            seen = seen.__cause__ or seen.__context__
+    return isinstance(exc, httpcore.ReadError) and peer_reset(exc)
+
+
+def peer_reset(exc: BaseException) -> bool:
+    """Whether *exc* was caused by the peer resetting the connection.
+
+    httpcore raises its own error from the backend's (trio's
+    ``BrokenResourceError``), which is raised from the socket's ``OSError``.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionError):  # reset, aborted, broken pipe
+            return True
+        seen = seen.__cause__ or seen.__context__
     return False
 
 
