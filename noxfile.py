@@ -191,14 +191,14 @@ def types(session: nox.Session) -> None:
 
 @nox.session(python=TOOLS_PYTHON)
 def generated(session: nox.Session) -> None:
-    """Fail when ding/_sync.py differs from a fresh generation."""
+    """Fail when ding/_sync/_client.py differs from a fresh generation."""
     install_groups(session, "lint")
     session.run("python", "scripts/generate_sync.py", "--check")
 
 
 @nox.session(python=TOOLS_PYTHON)
 def generate(session: nox.Session) -> None:
-    """Regenerate ding/_sync.py from ding/_client.py."""
+    """Regenerate ding/_sync/_client.py from ding/_client.py."""
     install_groups(session, "lint")
     session.run("python", "scripts/generate_sync.py")
 
@@ -289,7 +289,8 @@ def mutants(session: nox.Session) -> None:
 
     `[tool.mutmut]` in pyproject.toml names the modules and the tests. mutmut
     keeps its results in mutants/ and runs again only what changed; arguments
-    go to `mutmut run` (a mutant's name, or a glob such as 'ding._retry*').
+    go to `mutmut run` (a mutant's name, or a glob such as
+    'ding._pipeline._retry*').
     """
     install_groups(session, "mutation")
     session.install(".")
@@ -300,13 +301,13 @@ def mutants(session: nox.Session) -> None:
 # tests of that module's promises, so that it fits CI's time budget. The
 # retry rules: the README states them to the number, and a retried POST can
 # send a second SMS.
-SAMPLE_MODULE = "ding/_retry.py"
+SAMPLE_MODULE = "ding/_pipeline/_retry.py"
 SAMPLE_TESTS = ("tests/test_retry.py",)
 
 
 @nox.session(python=TOOLS_PYTHON, name="mutants-sample")
 def mutants_sample(session: nox.Session) -> None:
-    """Mutation-test ding/_retry.py against its tests, as `mutants` does the core.
+    """Mutation-test ding/_pipeline/_retry.py against its tests, as `mutants` does.
 
     In a copy of the project under .nox/, whose `[tool.mutmut]` mutates that
     module only and selects those tests; fails as `mutants` does.

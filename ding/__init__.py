@@ -52,15 +52,15 @@ from ding._errors import (
     ServerError,
     UsageError,
 )
-from ding._log import setup_from_env as _setup_logging
-from ding._retry import BackoffStrategy, RetryConfig
+from ding._pipeline._log import setup_from_env as _setup_logging
+from ding._pipeline._retry import BackoffStrategy, RetryConfig
 from ding._unknown import UnknownValue
 from ding._version import __version__
 from ding.models import shared
 
 if _typing.TYPE_CHECKING:
-    from ding._models import Code
-    from ding._sync import Ding, Lookup, Otp
+    from ding._schema._models import Code
+    from ding._sync._client import Ding, Lookup, Otp
 
 __all__ = [
     "NOT_GIVEN",
@@ -102,17 +102,17 @@ __all__ = [
     "utils",
 ]
 
-# The sync client needs an event loop of its own (`ding._portal`, which
+# The sync client needs an event loop of its own (`ding._sync._portal`, which
 # imports asyncio and the generated client); async code never does, so it
 # is imported on first access to one of its names (PEP 562). The error `Code`
 # enum lives in the data model, which ``import ding`` does not build either
 # (see `ding._lazy`). Type checkers see the imports above and not the hook, so
 # a misspelt name stays an error to them.
 _DEFERRED = {
-    "Code": "ding._models",
-    "Ding": "ding._sync",
-    "Lookup": "ding._sync",
-    "Otp": "ding._sync",
+    "Code": "ding._schema._models",
+    "Ding": "ding._sync._client",
+    "Lookup": "ding._sync._client",
+    "Otp": "ding._sync._client",
 }
 
 if not _typing.TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 import sys
 
-from ding._cli import main
+from ding._cli._main import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -3,10 +3,10 @@
 This module holds what a caller touches: the client, its ``otp`` and
 ``lookup`` namespaces, and the building of each operation's request from a
 request object, a mapping or keywords. Sending, retrying and mapping errors
-live in `ding._pipeline`; configuration checks in `ding._config`; decoding
-in `ding._converter`. The sync `ding.Ding` is generated from the classes in
-this module (``scripts/generate_sync.py``): every public ``Async*`` class,
-its public methods, properties and aliases.
+live in `ding._pipeline._send`; configuration checks in `ding._config`;
+decoding in `ding._schema._converter`. The sync `ding.Ding` is generated from
+the classes in this module (``scripts/generate_sync.py``): every public
+``Async*`` class, its public methods, properties and aliases.
 """
 
 from __future__ import annotations
@@ -42,18 +42,18 @@ from ding._config import (
 )
 from ding._errors import UsageError
 from ding._lazy import lazy_module
-from ding._pipeline import Pipeline
-from ding._pool import Pool
-from ding._retry import RetryConfig, RetryPolicy
-from ding._validate import check_field_types, path_segment
+from ding._pipeline._retry import RetryConfig, RetryPolicy
+from ding._pipeline._send import Pipeline
+from ding._schema._validate import check_field_types, path_segment
+from ding._transport._pool import Pool
 
 if TYPE_CHECKING:
     from types import TracebackType
 
     from typing_extensions import Self
 
-    from ding import _models
-    from ding._models import (
+    from ding._schema import _models
+    from ding._schema._models import (
         CreateAuthenticationRequest,
         CreateCheckRequest,
         DeviceType,
@@ -74,7 +74,7 @@ if TYPE_CHECKING:
     )
 else:
     # Built on the first call: see ding._lazy.
-    _models = lazy_module("ding._models")
+    _models = lazy_module("ding._schema._models")
 
 __all__ = ["AsyncDing", "AsyncLookup", "AsyncOtp"]
 
@@ -158,7 +158,7 @@ class AsyncDing:
             Past it the call raises `ding.APITimeoutError`. For one call,
             use ``client.with_options(total_timeout=...)``.
         max_retries: How many times a safely retryable failure is retried
-            (default 2). See `ding._retry` for exactly what is retried.
+            (default 2). See `ding._pipeline._retry` for exactly what is retried.
         default_headers: Extra headers sent with every request.
         allow_insecure_http: Accept a plain ``http://`` server URL to a host
             that is not loopback (the key then crosses the network

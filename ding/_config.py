@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Final, Literal, TypeAlias, cast
 import httpx
 
 from ding._errors import UsageError
-from ding._reuse import IDLE_EXPIRY
 from ding._version import __version__
 
 if TYPE_CHECKING:
@@ -43,10 +42,15 @@ DEFAULT_TIMEOUT: Final = httpx.Timeout(15.0, connect=5.0)
 DEFAULT_TOTAL_TIMEOUT: Final = 60.0
 #: The connections of the SDK's own pool, on every transport. As many calls
 #: use the pool at once; the others wait in the queue in front of it
-#: (`ding._queue`), for at most the pool timeout.
+#: (`ding._transport._queue`), for at most the pool timeout.
 MAX_CONNECTIONS: Final = 100
+#: Seconds an idle connection is kept for reuse: below the 5 s after which
+#: Node.js, Apache, uvicorn and hypercorn close one by default, with a
+#: second to spare for the time an answer takes to arrive (the server's
+#: clock starts when it has written the answer, ours when it is read).
+IDLE_EXPIRY: Final = 4.0
 #: The aiohttp pool of the SDK on asyncio: idle connections kept
-#: `ding._reuse.IDLE_EXPIRY` seconds (4).
+#: `IDLE_EXPIRY` seconds.
 LIMITS: Final = httpx.Limits(
     max_connections=MAX_CONNECTIONS, keepalive_expiry=IDLE_EXPIRY
 )

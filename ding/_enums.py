@@ -1,7 +1,7 @@
 """The SDK's enums: each a `str` whose ``str()`` is its wire value.
 
-Re-exported by `ding._models`, the data model they belong to; kept apart so
-that the model's classes and their fields fit one module.
+Re-exported by `ding._schema._models`, the data model they belong to; kept
+apart so that the model's classes and their fields fit one module.
 """
 
 import enum

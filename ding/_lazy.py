@@ -1,14 +1,14 @@
 """A module imported on the first use of one of its names.
 
-``import ding`` does not build the data model (`ding._models`, about half of
-the package's own import time): nothing needs a model class before the first
-call. Modules that use model classes at run time reach them through
+``import ding`` does not build the data model (`ding._schema._models`, about
+half of the package's own import time): nothing needs a model class before the
+first call. Modules that use model classes at run time reach them through
 `lazy_module`, and import the real module for type checkers only::
 
     if TYPE_CHECKING:
-        from ding import _models
+        from ding._schema import _models
     else:
-        _models = lazy_module("ding._models")
+        _models = lazy_module("ding._schema._models")
 """
 
 from __future__ import annotations

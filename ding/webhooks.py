@@ -62,7 +62,7 @@ import attrs
 
 from ding import _unknown
 from ding._errors import DingError
-from ding._timestamps import parse_timestamp
+from ding._schema._timestamps import parse_timestamp
 
 if TYPE_CHECKING:
     import datetime as dt

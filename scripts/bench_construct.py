@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import httpx
 
 import ding
-from ding import _portal
 from ding._config import shared_ssl_context
+from ding._sync import _portal
 
 if TYPE_CHECKING:
     from collections.abc import Callable

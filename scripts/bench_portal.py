@@ -3,7 +3,8 @@
 Each way runs the coroutine on one background event-loop thread, and the
 calling thread waits for its result:
 
-* (a) ``ding._portal.call(fn, *args)``: what every ``ding.Ding`` method does;
+* (a) ``ding._sync._portal.call(fn, *args)``: what every ``ding.Ding``
+  method does;
 * (b) anyio's ``BlockingPortal``: ``start_blocking_portal()``, then
   ``portal.call(fn, *args)``;
 * (c) ``asyncio.run_coroutine_threadsafe(fn(*args), loop).result()``, the
@@ -47,7 +48,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 import anyio.from_thread
 
 import ding
-from ding import _portal
+from ding._sync import _portal
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,7 +131,7 @@ def start_ways(stack: contextlib.ExitStack) -> dict[str, Way]:
         return asyncio.run_coroutine_threadsafe(fn(*args), loop).result()
 
     return {
-        "(a) ding._portal.call": via_ding,
+        "(a) ding._sync._portal.call": via_ding,
         "(b) anyio BlockingPortal.call": via_anyio,
         REFERENCE: via_asyncio,
     }

@@ -4,8 +4,8 @@ A server that closes idle keep-alive connections after T seconds, and calls
 spaced T x U(0.97, 1.03) apart, as light traffic meets any server's timeout:
 about half the calls find their connection closed, and a few are written to
 it at the very moment the server closes it, so that the server never reads
-them. The SDK must send those once more on a new connection (`ding._reuse`)
-and nothing else twice.
+them. The SDK must send those once more on a new connection
+(`ding._transport._reuse`) and nothing else twice.
 
 Each run serves the fake (`ding.testing.FakeDing`) with ``idle_timeout=T``,
 silently or announcing it (``Keep-Alive: timeout=T``), and makes ``--calls``

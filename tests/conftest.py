@@ -15,7 +15,8 @@ import pytest
 from hypothesis import settings
 
 import ding
-from ding import _converter, _pipeline
+from ding._pipeline import _send
+from ding._schema import _converter
 from tests._examples import examples
 from tests._stub import CUSTOMER_UUID, StubDing, StubServer, serve_tcp
 
@@ -47,7 +48,7 @@ if os.environ.get("MUTANT_UNDER_TEST"):
     def _build_once_per_test() -> None:
         _converter.converter.cache_clear()
         _converter._structure_error_body.cache_clear()
-        _pipeline._url.cache_clear()
+        _send._url.cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 import ding
-from ding._cli import ExitCode, main
+from ding._cli._main import ExitCode, main
 from ding.testing import DEFAULT_CUSTOMER_UUID
 from tests._listen import read_head
 
@@ -479,4 +479,4 @@ def test_ctrl_c_exits_130_without_a_traceback(env: dict[str, str]) -> None:
 def test_the_console_script_is_declared() -> None:
     text = (SOURCE / "pyproject.toml").read_text("utf-8")
     scripts = text.split("[project.scripts]", 1)[1].split("\n[", 1)[0]
-    assert 'ding = "ding._cli:main"' in scripts
+    assert 'ding = "ding._cli._main:main"' in scripts

@@ -1,6 +1,6 @@
 """One client shared by many tasks: every call completes, the pool wait is bounded.
 
-The SDK's own pool has `ding._queue.Queue` in front of it: as many calls
+The SDK's own pool has `ding._transport._queue.Queue` in front of it: as many calls
 use the pool at once as it has connections, the others wait in line for at
 most the pool timeout, then raise the same `ding.APITimeoutError` on every
 transport. (How fast, and how late the event loop wakes meanwhile, is
@@ -17,7 +17,7 @@ import pytest
 
 import ding
 from ding._config import MAX_CONNECTIONS
-from ding._queue import Queue
+from ding._transport._queue import Queue
 from tests._stub import AUTH_UUID, CUSTOMER_UUID, STALL
 
 if TYPE_CHECKING:

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ding import UnknownValue, _models
-from ding._converter import (
+from ding import UnknownValue
+from ding._schema import _models
+from ding._schema._converter import (
     DecodeError,
     decode_response,
     format_timestamp,
@@ -23,7 +24,7 @@ from ding._converter import (
     structure_response,
     unstructure_request,
 )
-from ding._converter import (
+from ding._schema._converter import (
     converter as ding_converter,
 )
 from tests._examples import examples

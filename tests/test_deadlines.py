@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 import ding
-import ding._pipeline
-from ding._loops import attempt_bound
+import ding._pipeline._send
+from ding._pipeline._deadline import attempt_bound
 from tests._listen import listening, read_head
 from tests._stub import AUTH_UUID, CUSTOMER_UUID
 
@@ -205,7 +205,7 @@ async def test_each_attempt_is_bounded_by_15_s_by_default(
         bounds.append(attempt_bound(timeout))
         return bounds[-1]
 
-    monkeypatch.setattr(ding._pipeline, "attempt_bound", spy)
+    monkeypatch.setattr(ding._pipeline._send, "attempt_bound", spy)
     _, url = tcp_stub
     async with ding.AsyncDing(
         api_key="k", server_url=url, customer_uuid=CUSTOMER_UUID

@@ -412,7 +412,7 @@ async def test_the_key_never_appears_in_errors(
             json_reply(403, {"message": "Forbidden"}),
             (200, {"content-type": "application/json"}, b"{"),
             # Twice: over TCP the first drop, on a reused connection, is
-            # sent once more (ding._reuse).
+            # sent once more (ding._transport._reuse).
             DROP,
             DROP,
             STALL,

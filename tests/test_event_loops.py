@@ -4,7 +4,7 @@ Django runs an async view of a WSGI server in a new event loop per request
 (asgiref's ``async_to_sync``), several at once in threads; scripts call
 ``asyncio.run`` per call. A module-level client then meets a new loop on
 almost every call, from several threads. Each loop gets its own connections
-(`ding._pool.Lane`), and the lane of a loop that ended is dropped, its
+(`ding._transport._pool.Lane`), and the lane of a loop that ended is dropped, its
 connections closed on that loop, with no warning.
 
 Each case runs in a child process, so that any warning, log line or open

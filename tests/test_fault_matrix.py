@@ -38,7 +38,7 @@ import httpx
 import pytest
 
 import ding
-from ding import _portal
+from ding._sync import _portal
 from ding.testing import (
     DEFAULT_CUSTOMER_UUID,
     OPERATIONS,
@@ -158,7 +158,7 @@ OUTCOMES: Final[dict[tuple[str, str], tuple[Outcome, Outcome]]] = {
 }
 
 #: What changes when the call goes out on a connection a call before it left
-#: open, through the SDK's own pool (`ding._reuse`). A server that closes a
+#: open, through the SDK's own pool (`ding._transport._reuse`). A server that closes a
 #: reused connection before a byte of the answer has not read the request
 #: (as when it closes an idle one): the request is sent once more, at once,
 #: on a new connection, whatever its method, and with retries or without.

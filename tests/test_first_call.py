@@ -2,7 +2,7 @@
 
 Importing aiohttp (some 100 ms), the data model and building the TLS
 context would block the loop that makes the first call, and every other
-request its server handles meanwhile (`ding._pool._prepare`). How long the
+request its server handles meanwhile (`ding._transport._pool._prepare`). How long the
 loop stalls is measured by `nox -s bench -- --only stall` and
 ``scripts/first_call_stall.py``; here, where the work happens: each test
 runs a fresh process that records the thread every import of interest ran
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 CHILD = """
 import importlib.abc, json, sys, threading
 
-WATCHED = {"aiohttp", "ding._aiohttp", "ding._httpcore", "ding._models"}
+WATCHED = {"aiohttp", "ding._transport._aiohttp", "ding._transport._httpcore", "ding._schema._models"}
 where = {}
 
 class Recorder(importlib.abc.MetaPathFinder):
@@ -80,21 +80,21 @@ def first_call(url: str, backend: str, kind: str) -> dict[str, bool]:
 
 @pytest.mark.parametrize(
     ("runner", "module"),
-    [("asyncio", "ding._aiohttp"), ("trio", "ding._httpcore")],
+    [("asyncio", "ding._transport._aiohttp"), ("trio", "ding._transport._httpcore")],
 )
 def test_the_first_call_imports_its_transport_off_the_loop(
     url: str, runner: str, module: str
 ) -> None:
     where = first_call(url, runner, "own")
     assert where[module] is False
-    assert where["ding._models"] is False
+    assert where["ding._schema._models"] is False
     if runner == "asyncio":
         assert where["aiohttp"] is False
 
 
 def test_an_injected_client_needs_no_transport_of_the_sdk(url: str) -> None:
     where = first_call(url, "asyncio", "injected")
-    assert where == {"ding._models": False}
+    assert where == {"ding._schema._models": False}
 
 
 # The loop's default executor has one worker, and it waits on the loop (as

@@ -280,7 +280,7 @@ async def test_the_key_is_redacted_on_every_reachable_request(
     assert KEY not in repr(denied.value.raw_response.request.headers)
 
     # Over TCP the first drop, on a reused connection, is sent once more
-    # (ding._reuse); the second, on a new connection, fails the call.
+    # (ding._transport._reuse); the second, on a new connection, fails the call.
     stub.script.extend([DROP, DROP])
     with pytest.raises(ding.APIConnectionError) as failed:
         await keyed.otp.retry(authentication_uuid=AUTH_UUID)

@@ -6,10 +6,10 @@
 apart through each client: `ding.AsyncDing` on asyncio, on uvloop's loop
 and on trio, and `ding.Ding`. Some calls are written to a connection at the
 very moment the server closes it; the SDK sends those once more
-(`ding._reuse`). The script runs its eight cases at once, in processes of
+(`ding._transport._reuse`). The script runs its eight cases at once, in processes of
 their own, some 26 s.
 
-Below it, the rules of `ding._reuse` one by one.
+Below it, the rules of `ding._transport._reuse` one by one.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any, Final
 import httpcore
 import pytest
 
-from ding._reuse import CURRENT, Exchange, refused, reuse_window, traced
+from ding._transport._reuse import CURRENT, Exchange, refused, reuse_window, traced
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLS = 100
@@ -102,7 +102,7 @@ def test_a_keep_alive_timeout_is_kept_with_a_margin(
 
 
 class Connection:
-    """A connection as a transport keeps it (`ding._reuse.Tracked`)."""
+    """A connection as a transport keeps it (`ding._transport._reuse.Tracked`)."""
 
     def __init__(self) -> None:
         self.received = 0

@@ -26,9 +26,9 @@ ROOT = str(Path(ding.__file__).resolve().parents[1])
 #: uses: ``import httpx`` imports it wherever it is installed, looking for
 #: the optional dependencies of httpx's own command line.)
 NOT_IMPORTED = (
-    "ding._models",
-    "ding._sync",
-    "ding._portal",
+    "ding._schema._models",
+    "ding._sync._client",
+    "ding._sync._portal",
     "anyio.from_thread",
     "concurrent.futures",
     "ding.models.components",
@@ -36,9 +36,9 @@ NOT_IMPORTED = (
     "ding.models.operations",
     "ding.testing",
     "ding._mixed_install",
-    "ding._aiohttp",
+    "ding._transport._aiohttp",
     "aiohttp",
-    "ding._cli",
+    "ding._cli._main",
     "asyncio",
     "trio",
 )
@@ -70,32 +70,32 @@ def test_the_sync_client_loads_on_first_access() -> None:
     loaded = modules_after(
         """
         import ding
-        assert ding.Ding.__module__ == "ding._sync"
+        assert ding.Ding.__module__ == "ding._sync._client"
         """
     )
-    assert {"ding._sync", "ding._portal"} <= loaded
+    assert {"ding._sync._client", "ding._sync._portal"} <= loaded
 
 
 def test_from_ding_import_the_sync_names() -> None:
     loaded = modules_after(
         """
         from ding import Ding, Lookup, Otp
-        import ding._sync
+        import ding._sync._client
         assert (Ding, Lookup, Otp) == (
-            ding._sync.Ding, ding._sync.Lookup, ding._sync.Otp
+            ding._sync._client.Ding, ding._sync._client.Lookup, ding._sync._client.Otp
         )
         """
     )
-    assert "ding._portal" in loaded
+    assert "ding._sync._portal" in loaded
 
 
 def test_the_model_namespaces_load_on_first_access() -> None:
     loaded = modules_after(
         """
         import ding
-        assert ding.models.components.Attempt is ding._models.Attempt
-        assert ding.models.errors.Code is ding._models.Code
-        assert ding.models.operations.CheckResponse is ding._models.PostCheckResponse
+        assert ding.models.components.Attempt is ding._schema._models.Attempt
+        assert ding.models.errors.Code is ding._schema._models.Code
+        assert ding.models.operations.CheckResponse is ding._schema._models.PostCheckResponse
         """
     )
     assert {"ding.models.components", "ding.models.operations"} <= loaded
@@ -106,8 +106,8 @@ def test_the_error_code_enum_is_a_top_level_name_read_on_first_access() -> None:
         """
         import sys
         import ding
-        assert "ding._models" not in sys.modules
-        assert ding.Code is sys.modules["ding._models"].Code
+        assert "ding._schema._models" not in sys.modules
+        assert ding.Code is sys.modules["ding._schema._models"].Code
         from ding import Code
         from ding.models import errors
         assert Code is errors.Code
@@ -148,12 +148,12 @@ def test_the_models_load_on_the_first_read_of_a_model_name() -> None:
         """
         import sys
         import ding
-        assert "ding._models" not in sys.modules
+        assert "ding._schema._models" not in sys.modules
         assert ding.shared.Status.PENDING == "pending"
-        assert ding.shared.Status is sys.modules["ding._models"].Status
+        assert ding.shared.Status is sys.modules["ding._schema._models"].Status
         """
     )
-    assert "ding._models" in loaded
+    assert "ding._schema._models" in loaded
 
 
 def test_the_first_call_builds_the_models_it_needs() -> None:
@@ -171,7 +171,7 @@ def test_the_first_call_builds_the_models_it_needs() -> None:
             async with ding.AsyncDing(
                 api_key="k", customer_uuid="c", server_url="https://x.test/v1", client=http
             ) as client:
-                assert "ding._models" not in sys.modules
+                assert "ding._schema._models" not in sys.modules
                 res = await client.otp.create_authentication(phone_number="+14155550123")
             assert res.create_authentication_response.status is ding.shared.Status.PENDING
 
@@ -188,7 +188,7 @@ def test_threads_racing_for_the_first_model_all_see_it() -> None:
         import sys, threading
         import ding
         from ding import _client
-        assert "ding._models" not in sys.modules
+        assert "ding._schema._models" not in sys.modules
         start = threading.Barrier(16)
         seen, failed = [], []
 

@@ -14,7 +14,7 @@ import attrs
 import pytest
 
 import ding
-from ding._validate import check_field_types
+from ding._schema._validate import check_field_types
 from ding.models import operations, shared
 from tests._stub import AUTH_UUID, CUSTOMER_UUID, StubDing
 

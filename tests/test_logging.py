@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 import ding
-from ding._log import mask
+from ding._pipeline._log import mask
 from ding.testing import DEFAULT_CUSTOMER_UUID, FakeDing, Fault
 from ding.utils import BackoffStrategy, RetryConfig
 from tests._stub import AUTH_UUID, CUSTOMER_UUID, json_reply

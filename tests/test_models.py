@@ -9,7 +9,8 @@ from typing import Any, cast
 import attrs
 import pytest
 
-from ding import _errors, _models
+from ding import _errors
+from ding._schema import _models
 from ding.models import components, errors, operations, shared
 
 MODEL_MODULES: tuple[types.ModuleType, ...] = (

@@ -1,4 +1,4 @@
-"""The event loop behind the sync client (`ding._portal`): one thread per process."""
+"""The event loop behind the sync client (`ding._sync._portal`): one thread per process."""
 
 # These tests inspect and patch the portal's private state on purpose (as
 # ruff's per-file SLF001 ignore for tests already allows).
@@ -26,8 +26,8 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from ding import _portal
 from ding._errors import BlockingCallInEventLoopWarning, UsageError
+from ding._sync import _portal
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 # Nothing here may hang: every wait has a deadline well under pytest-timeout's.
 DEADLINE = 10.0
 # The directory that holds the `ding` package, for subprocesses.
-PACKAGE_ROOT = str(Path(_portal.__file__).resolve().parents[1])
+PACKAGE_ROOT = str(Path(_portal.__file__).resolve().parents[2])
 
 
 @pytest.fixture(autouse=True)
@@ -112,7 +112,7 @@ def test_import_starts_nothing() -> None:
     result = run_script("""
         import threading
         import ding
-        import ding._portal as portal
+        import ding._sync._portal as portal
         client = ding.Ding(api_key="k")  # no call yet
         assert portal._current is None, portal._current
         assert threading.active_count() == 1, threading.enumerate()
@@ -229,7 +229,7 @@ _EXIT_CHECK = """
     def report():
         print("loop closed at exit:", [loop.is_closed() for loop in loops], flush=True)
 
-    from ding import _portal
+    from ding._sync import _portal
 
     async def remember_the_loop():
         loops.append(asyncio.get_running_loop())
@@ -296,7 +296,7 @@ def test_fork_child_gets_a_fresh_loop_and_parent_keeps_its_own() -> None:
     # A script of its own, so that pytest's warning filters do not apply.
     result = run_script("""
         import asyncio, gc, os, signal, threading, traceback, warnings
-        from ding import _portal
+        from ding._sync import _portal
 
         # Python 3.12+ warns that forking a multi-threaded process may deadlock
         # the child; surviving exactly that is what this test checks.
@@ -570,7 +570,7 @@ def test_a_call_in_a_process_without_trio_neither_warns_nor_imports_it() -> None
         import sys
         import warnings
         warnings.simplefilter("error")
-        import ding._portal as portal
+        import ding._sync._portal as portal
 
         async def add(a, b):
             return a + b

@@ -9,8 +9,9 @@ from typing import Any
 import attrs
 import pytest
 
-from ding import _models, _retry
-from ding._records import MutableRecord, Record
+from ding._pipeline import _retry
+from ding._schema import _models
+from ding._schema._records import MutableRecord, Record
 
 NAN = float("nan")
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 import ding
-from ding._retry import RetryPolicy, parse_retry_after
+from ding._pipeline._retry import RetryPolicy, parse_retry_after
 from ding.utils import BackoffStrategy, RetryConfig
 from tests._stub import AUTH_UUID, DROP, STALL, StubDing, Wire, json_reply
 

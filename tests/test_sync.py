@@ -15,7 +15,7 @@ import pytest
 import trio
 
 import ding
-from ding import _portal
+from ding._sync import _portal
 from ding.models import components, operations, shared
 from tests._child import run_script
 from tests._stub import AUTH_UUID, CUSTOMER_UUID, StubDing, json_reply

@@ -1,6 +1,6 @@
 """The SDK's own pool, on each transport it chooses, against a misbehaving server.
 
-On asyncio the pool sends through aiohttp (`ding._aiohttp`), on trio through
+On asyncio the pool sends through aiohttp (`ding._transport._aiohttp`), on trio through
 httpx's transport: every test here runs on both backends, so on both
 transports, over real sockets. Each failure must map to the same error, be
 retried (or not) by the same rules, and never show the key. (The rest of
@@ -27,10 +27,10 @@ import httpx
 import pytest
 
 import ding
-from ding._aiohttp import AiohttpTransport, _header_items
 from ding._config import shared_ssl_context
-from ding._httpcore import HttpcoreTransport
-from ding._pipeline import _wire_headers
+from ding._pipeline._send import _wire_headers
+from ding._transport._aiohttp import AiohttpTransport, _header_items
+from ding._transport._httpcore import HttpcoreTransport
 from tests._stub import CUSTOMER_UUID, StubDing
 from tests.conftest import pytest_generate_tests
 
@@ -624,7 +624,7 @@ async def test_the_pool_keys_its_client_on_the_running_loop() -> None:
     # must be the one anyio sees, on asyncio and on trio.
     import anyio.lowlevel  # noqa: PLC0415
 
-    from ding._loops import running_loop  # noqa: PLC0415
+    from ding._transport._pool import running_loop  # noqa: PLC0415
 
     assert running_loop() is anyio.lowlevel.current_token().native_token
 

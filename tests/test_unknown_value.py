@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 import ding
-from ding import _models
-from ding._converter import structure_response
-from ding._models import Code
+from ding._schema import _models
+from ding._schema._converter import structure_response
+from ding._schema._models import Code
 
 #: Every response field typed ``SomeEnum | UnknownValue | None``.
 OPEN_FIELDS: list[tuple[type[Any], str, type[enum.Enum]]] = [

@@ -7,7 +7,7 @@
   ``CheckResponse``, ...).
 * `ding.models.errors`: the error ``Code`` enum and the exceptions.
 
-All of them re-export the classes defined in `ding._models` and
+All of them re-export the classes defined in `ding._schema._models` and
 `ding._errors`; the same class is reachable under every name.
 """
 

@@ -9,7 +9,7 @@ one class here: the four event-type enums (``Type``,
 admits `UnknownEvent`, for event types newer than this SDK.
 """
 
-from ding._models import (
+from ding._schema._models import (
     Attempt,
     AuthenticationStatusResponse,
     BalanceUpdate,
@@ -40,16 +40,20 @@ from ding._models import (
     Status,
     UnknownEvent,
 )
-from ding._models import AttemptStatus as AuthenticationStatusResponseStatus
-from ding._models import (
+from ding._schema._models import AttemptStatus as AuthenticationStatusResponseStatus
+from ding._schema._models import (
     DeliveryStatusStatus as AuthenticationStatusResponseSchemasStatus,
 )
-from ding._models import Event as Events
-from ding._models import EventType as AuthenticationStatusResponseSchemasEventsType
-from ding._models import EventType as AuthenticationStatusResponseSchemasType
-from ding._models import EventType as AuthenticationStatusResponseType
-from ding._models import EventType as Type
-from ding._models import SignalsDeviceType as AuthenticationStatusResponseDeviceType
+from ding._schema._models import Event as Events
+from ding._schema._models import (
+    EventType as AuthenticationStatusResponseSchemasEventsType,
+)
+from ding._schema._models import EventType as AuthenticationStatusResponseSchemasType
+from ding._schema._models import EventType as AuthenticationStatusResponseType
+from ding._schema._models import EventType as Type
+from ding._schema._models import (
+    SignalsDeviceType as AuthenticationStatusResponseDeviceType,
+)
 
 __all__ = [
     "Attempt",

@@ -26,7 +26,7 @@ from ding._errors import (
     ServerError,
     UsageError,
 )
-from ding._models import Code
+from ding._schema._models import Code
 
 __all__ = [
     "APIConnectionError",

@@ -15,7 +15,7 @@ is the body model it carries; likewise for ``LookupResponse`` and
 ``FeedbackResponse``.
 """
 
-from ding._models import (
+from ding._schema._models import (
     GetAuthenticationStatusResponse,
     LookupType,
     PostAuthenticationResponse,
@@ -25,13 +25,17 @@ from ding._models import (
     PostLookupResponse,
     PostRetryResponse,
 )
-from ding._models import LookupType as Type
-from ding._models import PostAuthenticationResponse as CreateAutenticationResponse
-from ding._models import PostAuthenticationResponse as CreateAuthenticationResponse
-from ding._models import PostCheckResponse as CheckResponse
-from ding._models import PostFeedbackResponse as FeedbackResponse
-from ding._models import PostLookupResponse as LookupResponse
-from ding._models import PostRetryResponse as RetryResponse
+from ding._schema._models import LookupType as Type
+from ding._schema._models import (
+    PostAuthenticationResponse as CreateAutenticationResponse,
+)
+from ding._schema._models import (
+    PostAuthenticationResponse as CreateAuthenticationResponse,
+)
+from ding._schema._models import PostCheckResponse as CheckResponse
+from ding._schema._models import PostFeedbackResponse as FeedbackResponse
+from ding._schema._models import PostLookupResponse as LookupResponse
+from ding._schema._models import PostRetryResponse as RetryResponse
 
 __all__ = [
     "CheckResponse",

@@ -9,7 +9,7 @@ alphabetical field order; these models take keyword arguments only.
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    from ding._models import (
+    from ding._schema._models import (
         Attempt,
         AttemptStatus,
         AuthenticationStatusResponse,
@@ -80,13 +80,13 @@ __all__ = [
 ]
 
 # The classes are built on first use, not on ``import ding`` (see ding._lazy):
-# a name read here imports `ding._models` (PEP 562). Type checkers see the
-# import above, not the hook.
+# a name read here imports `ding._schema._models` (PEP 562). Type checkers see
+# the import above, not the hook.
 if not _typing.TYPE_CHECKING:
 
     def __getattr__(name: str) -> object:
         if name in __all__:
-            from ding import _models  # noqa: PLC0415 - deferred on purpose, see above
+            from ding._schema import _models  # noqa: PLC0415 - deferred on purpose, see above
 
             value: object = getattr(_models, name)
             globals()[name] = value

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Final
 import httpx
 
 from ding._client import AsyncDing
-from ding._sync import Ding
+from ding._sync._client import Ding
 from ding.testing._app import FakeApp, FakeTransport
 from ding.testing._faults import FaultPlan
 from ding.testing._server_thread import ServerThread

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from ding._models import Code
+from ding._schema._models import Code
 from ding.testing._state import FakeState
 from ding.testing._values import (
     FakeSettings,

@@ -364,7 +364,7 @@ def test_the_embedded_server_logs_each_request(
         ) as c,
     ):
         # Twice: the first drop, on the connection the POST left open, is
-        # sent once more on a new one (ding._reuse), retries or not.
+        # sent once more on a new one (ding._transport._reuse), retries or not.
         fake.faults.inject("lookup", Fault.drop_before_response(), times=2)
         c.otp.create_authentication(phone_number=PHONE)
         with pytest.raises(ding.APIConnectionError):

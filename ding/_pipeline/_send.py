@@ -2,11 +2,12 @@
 
 Every operation of `ding.AsyncDing` goes through `Pipeline.send`: build the
 `httpx.Request` (headers, key, timeout), send each attempt through the pool
-of `ding._pool` within its bound, ask `ding._retry.RetryPolicy` whether a
-failed attempt is tried again, map every failure onto the `ding.DingError`
-tree (`ding._errors.error_from_response` for answers, `connection_error`
-for the rest), redact the key from the sent request and decode the body
-through `ding._converter`.
+of `ding._transport._pool` within its bound (`ding._pipeline._deadline`),
+ask `ding._pipeline._retry.RetryPolicy` whether a failed attempt is tried
+again, map every failure onto the `ding.DingError` tree
+(`ding._pipeline._failures` for answers, `connection_error` for the rest),
+redact the key from the sent request and decode the body through
+`ding._schema._converter`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import attrs
 import httpx
 from attrs import AttrsInstance
 
-from ding._body import ACCEPT_ENCODING
 from ding._config import (
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TOTAL_TIMEOUT,
@@ -33,24 +33,25 @@ from ding._config import (
     merge_headers,
     to_timeout,
 )
-from ding._converter import DecodeError, decode_response, encode_request
 from ding._errors import (
     APIConnectionError,
     APITimeoutError,
     MalformedResponseError,
     UsageError,
-    error_from_response,
 )
-from ding._explain import add_hint, connection_error
-from ding._log import logged
-from ding._loops import asyncio_timeout, attempt_bound
-from ding._pool import Lane, Pool
-from ding._reuse import Exchange
+from ding._pipeline._deadline import asyncio_timeout, attempt_bound
+from ding._pipeline._explain import add_hint, connection_error
+from ding._pipeline._failures import error_from_response
+from ding._pipeline._log import logged
+from ding._schema._converter import DecodeError, decode_response, encode_request
+from ding._transport._body import ACCEPT_ENCODING
+from ding._transport._pool import Lane, Pool
+from ding._transport._reuse import Exchange
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from ding._retry import RetryPolicy
+    from ding._pipeline._retry import RetryPolicy
 
 __all__ = ["REDACTED", "Lane", "Pipeline", "Pool", "RequestModel"]
 

@@ -46,14 +46,14 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from cattrs.v import transform_error
 
 from ding._lazy import lazy_module
-from ding._timestamps import format_timestamp, parse_timestamp
+from ding._schema._timestamps import format_timestamp, parse_timestamp
 
 if typing.TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ding import _models
+    from ding._schema import _models
 else:
-    _models = lazy_module("ding._models")
+    _models = lazy_module("ding._schema._models")
 
 __all__ = [
     "MAX_JSON_DEPTH",
@@ -492,8 +492,8 @@ def warm() -> None:
     """Build the converter, and the hooks of every operation's models.
 
     cattrs writes and compiles a function per model on its first use, about
-    a millisecond each: `ding._pool` has this done off the event loop before
-    the first call.
+    a millisecond each: `ding._transport._pool` has this done off the event
+    loop before the first call.
     """
     built = converter()
     for request in (

@@ -8,7 +8,7 @@ set). Any other value, or none, leaves logging alone.
 
 One INFO line per attempt: method, path, outcome, attempt number and the
 attempt's time, and ``sent again`` when a reused connection was closed
-before answering and the request went out once more (`ding._reuse`). Phone numbers and UUIDs in the path are masked; the key,
+before answering and the request went out once more (`ding._transport._reuse`). Phone numbers and UUIDs in the path are masked; the key,
 the bodies and the headers are never logged.
 """
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     import httpx
 
-    from ding._reuse import Exchange
+    from ding._transport._reuse import Exchange
 
 __all__ = ["ENV_LOG", "log_attempt", "logged", "logger", "mask", "setup_from_env"]
 
@@ -101,7 +101,7 @@ async def logged(
     attempt: int,
     exchange: Exchange,
 ) -> httpx.Response:
-    """Await one attempt, and log one line for it (`ding._log`)."""
+    """Await one attempt, and log one line for it (`ding._pipeline._log`)."""
     started = time.perf_counter()
     try:
         response = await sending

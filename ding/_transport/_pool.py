@@ -2,10 +2,10 @@
 
 `Pool` is what a family of `ding.AsyncDing` copies sends through: an
 injected httpx client, or the SDK's own, made lazily for each event loop
-that uses it (`Lane`), with the queue of `ding._queue` in front and the
-transport chosen for the loop (aiohttp on asyncio, httpx's pool on trio,
-both applying the reuse rules of `ding._reuse`). `Lane.send` makes one
-attempt: a request a stale connection lost is sent once more there.
+that uses it (`Lane`), with the queue of `ding._transport._queue` in front and
+the transport chosen for the loop (aiohttp on asyncio, httpx's pool on trio,
+both applying the reuse rules of `ding._transport._reuse`). `Lane.send` makes
+one attempt: a request a stale connection lost is sent once more there.
 `send_once` sends once and reads the body within its bound.
 """
 
@@ -25,8 +25,6 @@ from typing import TYPE_CHECKING, Final
 import attrs
 import httpx
 
-from ding._body import read_bounded, unread_body_dropped
-from ding._cleanup import watch
 from ding._config import (
     DEFAULT_TIMEOUT,
     HTTPX_LIMITS,
@@ -34,18 +32,41 @@ from ding._config import (
     MAX_CONNECTIONS,
     shared_ssl_context,
 )
-from ding._converter import warm as warm_converter
 from ding._errors import MalformedResponseError, ResponseTooLargeError, UsageError
-from ding._loops import running_loop
-from ding._queue import Queue
-from ding._reuse import CURRENT, traced
+from ding._schema._converter import warm as warm_converter
+from ding._transport._body import read_bounded, unread_body_dropped
+from ding._transport._cleanup import watch
+from ding._transport._queue import Queue
+from ding._transport._reuse import CURRENT, traced
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ding._reuse import Exchange
+    from ding._transport._reuse import Exchange
 
 __all__ = ["Lane", "Pool", "send_once"]
+
+
+def running_loop() -> object:
+    """Return the running event loop: the asyncio loop, or the trio token.
+
+    The same object as ``anyio.lowlevel.current_token().native_token``, which
+    costs several microseconds per call (and an import); on asyncio, the
+    common case, this asks asyncio directly.
+
+    Raises:
+        RuntimeError: No event loop is running in this thread.
+    """
+    asyncio = sys.modules.get("asyncio")  # not imported: not an asyncio loop
+    if asyncio is not None:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            pass  # trio, or no loop at all
+    import anyio.lowlevel  # noqa: PLC0415 - only off asyncio
+
+    return anyio.lowlevel.current_token().native_token
+
 
 _FORKED_AWAY: Final[list[httpx.AsyncClient]] = []
 
@@ -55,8 +76,8 @@ class Lane:
 
     For the SDK's own client, the `Queue` in front of it (as many slots as
     it has connections) and the finalizer that closes its connections on
-    its loop (`ding._cleanup.watch`); an injected client has neither: its
-    pool is the caller's.
+    its loop (`ding._transport._cleanup.watch`); an injected client has
+    neither: its pool is the caller's.
     """
 
     __slots__ = ("client", "finalizer", "queue")
@@ -81,8 +102,8 @@ class Lane:
         """`send_once`, queued for a connection when the client is the SDK's.
 
         A request that a reused connection lost before any answer
-        (`ding._reuse`) is sent once more, on a new connection, within the
-        same attempt and the same slot.
+        (`ding._transport._reuse`) is sent once more, on a new connection,
+        within the same attempt and the same slot.
 
         Raises:
             httpx.PoolTimeout: No connection came free within the pool timeout.
@@ -93,7 +114,7 @@ class Lane:
         token = CURRENT.set(exchange)
         # Sent by the client, not by one of the SDK's own transports (which
         # tell directly): what its transport, if it is httpcore, says of its
-        # connection; only of a GET (`ding._reuse.traced`).
+        # connection; only of a GET (`ding._transport._reuse.traced`).
         trace = direct is None and request.method == "GET"
         if trace:
             request.extensions["trace"] = traced(exchange)
@@ -240,9 +261,9 @@ class Pool:
             _drop_closed_loops(self._lanes)
             client = _new_client(loop)
             # Closed on its own loop when collected unclosed or when the
-            # loop ends (ding._cleanup), which also drops the lane. Only a
-            # weak reference to the pool: a pool nobody holds any more goes,
-            # and its clients with it.
+            # loop ends (ding._transport._cleanup), which also drops the lane.
+            # Only a weak reference to the pool: a pool nobody holds any more
+            # goes, and its clients with it.
             finalizer = watch(
                 client,
                 _transports(client),
@@ -260,8 +281,8 @@ class Pool:
         The running loop's client is closed here. Those of other loops are
         let go, not closed from here, where they may be carrying calls: each
         is closed on its own loop when that loop ends, or once its calls are
-        done and it is collected (`ding._cleanup`). An injected client
-        belongs to the caller and is left open.
+        done and it is collected (`ding._transport._cleanup`). An injected
+        client belongs to the caller and is left open.
         """
         self.closed = True
         if self.lender is not None or self._pid != os.getpid():
@@ -291,15 +312,18 @@ def _on_asyncio(loop: object) -> bool:
 
 
 #: The transport module the SDK's own client uses, by kind of loop.
-_TRANSPORTS: Final = {True: "ding._aiohttp", False: "ding._httpcore"}
+_TRANSPORTS: Final = {
+    True: "ding._transport._aiohttp",
+    False: "ding._transport._httpcore",
+}
 
 
 def _warm(transport: str | None) -> None:
     """Do in advance what a first call would do.
 
     Import the data model (`ding._lazy` leaves it out of ``import ding``)
-    and build the converter's functions (`ding._converter`); for the SDK's
-    own client, import its *transport* and build the TLS context too.
+    and build the converter's functions (`ding._schema._converter`); for the
+    SDK's own client, import its *transport* and build the TLS context too.
     """
     warm_converter()
     if transport is not None:
@@ -371,7 +395,7 @@ async def _prepare(loop: object, transport: str | None) -> None:
     """
     if transport in _WARMED:
         return
-    portal = sys.modules.get("ding._portal")
+    portal = sys.modules.get("ding._sync._portal")
     job = None if portal is not None and portal.runs(loop) else _started(transport)
     if job is None:
         _warm(transport)
@@ -421,23 +445,24 @@ def _drop_closed_loops(lanes: dict[object, Lane]) -> None:
 def _new_client(loop: object) -> httpx.AsyncClient:
     """Create the SDK's own httpx client for the running event loop.
 
-    On asyncio it sends through aiohttp (`ding._aiohttp`), whose pool keeps
-    its speed under concurrency; on trio through httpx's own pool
-    (`ding._httpcore`). Both apply the reuse rules of `ding._reuse`. When
-    the environment names a proxy, httpx's plain transport routes instead.
+    On asyncio it sends through aiohttp (`ding._transport._aiohttp`), whose
+    pool keeps its speed under concurrency; on trio through httpx's own pool
+    (`ding._transport._httpcore`). Both apply the reuse rules of
+    `ding._transport._reuse`. When the environment names a proxy, httpx's plain
+    transport routes instead.
     """
     transport: httpx.AsyncBaseTransport | None = None
     # httpx honours HTTP(S)_PROXY, ALL_PROXY and NO_PROXY only with its own
     # transport: with a proxy configured, that one is used.
     if not _environment_proxies():
         if _on_asyncio(loop):
-            from ding._aiohttp import AiohttpTransport  # noqa: PLC0415 - aiohttp is imported on first use
+            from ding._transport._aiohttp import AiohttpTransport  # noqa: PLC0415 - aiohttp is imported on first use
 
             transport = AiohttpTransport(
                 ssl_context=shared_ssl_context(), limits=LIMITS
             )
         else:
-            from ding._httpcore import HttpcoreTransport  # noqa: PLC0415 - only on trio
+            from ding._transport._httpcore import HttpcoreTransport  # noqa: PLC0415 - only on trio
 
             transport = HttpcoreTransport(
                 ssl_context=shared_ssl_context(), limits=HTTPX_LIMITS

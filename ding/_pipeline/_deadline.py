@@ -1,7 +1,7 @@
-"""What the pipeline asks of the running event loop.
+"""The deadline of an attempt: how long it may take, and what bounds it.
 
-Which loop runs (`running_loop`), how long one attempt may take
-(`attempt_bound`), and what bounds it on asyncio (`asyncio_timeout`).
+How long one attempt may take (`attempt_bound`), and what bounds it on
+asyncio (`asyncio_timeout`; elsewhere an anyio cancel scope does).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ __all__ = [
     "Bound",
     "asyncio_timeout",
     "attempt_bound",
-    "running_loop",
 ]
 
 
@@ -54,27 +53,6 @@ def attempt_bound(timeout: httpx.Timeout) -> float | None:
         if v is not None
     ]
     return max(values) if values else None
-
-
-def running_loop() -> object:
-    """Return the running event loop: the asyncio loop, or the trio token.
-
-    The same object as ``anyio.lowlevel.current_token().native_token``, which
-    costs several microseconds per call (and an import); on asyncio, the
-    common case, this asks asyncio directly.
-
-    Raises:
-        RuntimeError: No event loop is running in this thread.
-    """
-    asyncio = sys.modules.get("asyncio")  # not imported: not an asyncio loop
-    if asyncio is not None:
-        try:
-            return asyncio.get_running_loop()
-        except RuntimeError:
-            pass  # trio, or no loop at all
-    import anyio.lowlevel  # noqa: PLC0415 - only off asyncio
-
-    return anyio.lowlevel.current_token().native_token
 
 
 #: Whether asyncio.timeout() can bound an attempt: it is there from 3.11, and

@@ -1,9 +1,9 @@
 """The Ding API data model: attrs classes and enums, free of I/O and JSON.
 
 Every class is frozen and keyword-only, and takes its repr, equality and
-hash from `ding._records.Record` (they behave as attrs' own). Request models
-carry the fields the caller sets; response models make every field optional,
-because the API declares no required response keys.
+hash from `ding._schema._records.Record` (they behave as attrs' own). Request
+models carry the fields the caller sets; response models make every field
+optional, because the API declares no required response keys.
 
 Enums (`ding._enums`) are *open*: a response field typed ``SomeEnum |
 UnknownValue | None`` holds the enum member for a known value and the plain
@@ -12,7 +12,7 @@ learns a new status never breaks decoding; see `ding._unknown`. Request enum
 fields accept plain strings for the same reason. Every enum's ``str()`` is its
 wire value.
 
-JSON encoding and decoding live in `ding._converter`.
+JSON encoding and decoding live in `ding._schema._converter`.
 """
 
 import datetime as dt
@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
 
-from ding import _accessors
 from ding import _unknown as _u
 from ding._enums import (
     AttemptStatus,
@@ -39,7 +38,8 @@ from ding._enums import (
     SignalsDeviceType,
     Status,
 )
-from ding._records import Record as _Record
+from ding._schema import _accessors
+from ding._schema._records import Record as _Record
 from ding._unknown import UnknownValue
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ __all__ = [
 
 # The wire values of the request-side enums. Type checkers see the Literals,
 # so a typo (``device_type="iPhone"``) is flagged before it runs; at run time
-# they are ``str``, so the run-time checks (`ding._validate`) and the
+# they are ``str``, so the run-time checks (`ding._schema._validate`) and the
 # converter treat these fields as open enums, and any string goes through (a
 # value newer than this SDK).
 if TYPE_CHECKING:

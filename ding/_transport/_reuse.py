@@ -7,11 +7,12 @@ balancers after a minute or more. A request written to such a connection
 while the server closes it is never read there: the client sees the
 connection closed, or reset, before a single byte of an answer.
 
-The rules, applied by the transports the SDK makes (`ding._aiohttp` on
-asyncio, `ding._httpcore` on trio), each of which keeps per connection the
-numbers below (`Tracked`):
+The rules, applied by the transports the SDK makes (`ding._transport._aiohttp`
+on asyncio, `ding._transport._httpcore` on trio), each of which keeps per
+connection the numbers below (`Tracked`):
 
-1. An idle connection is not reused after `IDLE_EXPIRY` seconds.
+1. An idle connection is not reused after `ding._config.IDLE_EXPIRY`
+   seconds.
 2. An answer carrying ``Keep-Alive: timeout=N`` bounds the reuse of its
    connection to N seconds from its arrival, less a margin for the time the
    answer took to arrive (`reuse_window`).
@@ -22,8 +23,8 @@ numbers below (`Tracked`):
    the major browsers apply. The one residual risk is a server that
    processed the request and then dropped the connection without writing a
    byte of the answer. Every other failure is left to the retry policy
-   (`ding._retry`), which sends a POST again only when the server answered
-   that it did nothing.
+   (`ding._pipeline._retry`), which sends a POST again only when the server
+   answered that it did nothing.
 
 The pipeline makes one `Exchange` per attempt and hands it to the transport
 through `CURRENT`, since it crosses httpx's transport interface, and the
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CURRENT",
-    "IDLE_EXPIRY",
     "Exchange",
     "Tracked",
     "peer_reset",
@@ -56,12 +56,6 @@ __all__ = [
     "reuse_window",
     "traced",
 ]
-
-#: Seconds an idle connection is kept for reuse: below the 5 s after which
-#: Node.js, Apache, uvicorn and hypercorn close one by default, with a
-#: second to spare for the time an answer takes to arrive (the server's
-#: clock starts when it has written the answer, ours when it is read).
-IDLE_EXPIRY: Final = 4.0
 
 #: The most a ``Keep-Alive`` timeout is shortened by (`reuse_window`).
 _MAX_MARGIN: Final = 1.0

@@ -12,7 +12,7 @@ later failure as a read, write or protocol error. aiohttp's own retry of
 an idempotent request (a GET sent again, once, whenever the connection
 broke, a fresh one too) is turned off: retries are the SDK's, counted
 against `max_retries`, and the one resend that is not a retry follows the
-rules of `ding._reuse`, for which each connection keeps its counts
+rules of `ding._transport._reuse`, for which each connection keeps its counts
 (`_Handler`) and the pool refuses a connection those rules rule out
 (`_Connector`).
 """
@@ -32,7 +32,7 @@ import yarl
 from aiohttp import hdrs
 from aiohttp.client_proto import ResponseHandler
 
-from ding._reuse import CURRENT, refused
+from ding._transport._reuse import CURRENT, refused
 
 if TYPE_CHECKING:
     import ssl
@@ -122,7 +122,10 @@ def _timeout(
 
 
 class _Handler(ResponseHandler):
-    """aiohttp's protocol for one connection, keeping `ding._reuse.Tracked`'s counts."""
+    """aiohttp's protocol for one connection, keeping its counts.
+
+    The counts are those of `ding._transport._reuse.Tracked`.
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__(loop)
@@ -146,7 +149,7 @@ class _Handler(ResponseHandler):
 
 
 class _Connector(aiohttp.TCPConnector):
-    """aiohttp's pool, with the reuse rules of `ding._reuse`."""
+    """aiohttp's pool, with the reuse rules of `ding._transport._reuse`."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]  # TCPConnector's own keywords
@@ -160,7 +163,10 @@ class _Connector(aiohttp.TCPConnector):
     async def connect(
         self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
     ) -> Connection:
-        """Return a connection for *req* that `ding._reuse.refused` allows."""
+        """Return a connection for *req* that the reuse rules allow.
+
+        The rules are applied by `ding._transport._reuse.refused`.
+        """
         while True:
             connection = await super().connect(req, traces, timeout)
             handler = connection.protocol
@@ -316,8 +322,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 or length is None
                 or length > _READ_AT_ONCE
             ):
-                # Streamed: the pipeline decodes it and reads no more than
-                # its bound (ding._body), as with httpx's own transport.
+                # Streamed: the pipeline decodes it and reads no more than its
+                # bound (ding._transport._body), as with httpx's own transport.
                 return _response(response, request, _Body(response, request))
             try:
                 # Read here, in one go: the connection is back in the pool
@@ -338,9 +344,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def close_now(self) -> None:
         """Close the connections without awaiting, on the loop's own thread.
 
-        What a client nobody closed gets (`ding._cleanup`): each connection's
-        socket is closed by the loop on its next turn, and the session counts
-        as closed, so that aiohttp has nothing to warn about.
+        What a client nobody closed gets (`ding._transport._cleanup`): each
+        connection's socket is closed by the loop on its next turn, and the
+        session counts as closed, so that aiohttp has nothing to warn about.
         """
         session, self._session = self._session, None
         if session is not None and not session.closed:

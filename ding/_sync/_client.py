@@ -4,7 +4,7 @@
 """The synchronous client, `Ding`: every call forwards to `AsyncDing`.
 
 Each method runs the async method of the same name on the process-wide
-event loop of `ding._portal`, in a background thread, and blocks until it
+event loop of `ding._sync._portal`, in a background thread, and blocks until it
 finishes, so retries, timeouts, errors and decoding behave exactly as in
 `AsyncDing`.
 """
@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast, overload
 
 import httpx
 
-from ding import _portal
 from ding._client import AsyncDing, AsyncLookup, AsyncOtp, refuse_pickling
 from ding._config import (
     DEFAULT_MAX_RESPONSE_SIZE,
@@ -26,14 +25,15 @@ from ding._config import (
     NotGiven,
     TimeoutTypes,
 )
-from ding._retry import RetryConfig
+from ding._pipeline._retry import RetryConfig
+from ding._sync import _portal
 
 if TYPE_CHECKING:
     from types import TracebackType
 
     from typing_extensions import Self
 
-    from ding._models import (
+    from ding._schema._models import (
         CreateAuthenticationRequest,
         CreateCheckRequest,
         DeviceType,
@@ -86,7 +86,7 @@ class Ding:
             Past it the call raises `ding.APITimeoutError`. For one call,
             use ``client.with_options(total_timeout=...)``.
         max_retries: How many times a safely retryable failure is retried
-            (default 2). See `ding._retry` for exactly what is retried.
+            (default 2). See `ding._pipeline._retry` for exactly what is retried.
         default_headers: Extra headers sent with every request.
         allow_insecure_http: Accept a plain ``http://`` server URL to a host
             that is not loopback (the key then crosses the network

@@ -35,8 +35,8 @@ import attrs
 import httpx
 
 from ding._errors import UsageError
-from ding._records import MutableRecord as _MutableRecord
-from ding._records import Record as _Record
+from ding._schema._records import MutableRecord as _MutableRecord
+from ding._schema._records import Record as _Record
 
 __all__ = ["BackoffStrategy", "Retries", "RetryConfig", "RetryPolicy"]
 

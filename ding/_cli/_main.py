@@ -1,7 +1,7 @@
 """The ``ding`` command: the Ding OTP API from a shell, and the fake server.
 
-Installed as a console script (``ding = "ding._cli:main"``) and runnable as
-``python -m ding``. Each API command makes one call through `ding.AsyncDing`
+Installed as a console script (``ding = "ding._cli._main:main"``) and runnable
+as ``python -m ding``. Each API command makes one call through `ding.AsyncDing`
 and prints the API's JSON answer: as JSON when standard output is not a
 terminal (or with ``--json``), as an aligned table on a terminal (or with
 ``--table``). ``ding fake`` serves `ding.testing` in the foreground, as
@@ -30,14 +30,14 @@ import click
 import httpx
 
 import ding
-from ding._cli_render import render_table
+from ding._cli._render import render_table
 from ding._config import DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL, ENV_CUSTOMER_UUID
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Sequence
     from typing import TypeAlias
 
-    from ding._models import FeedbackStatusValue
+    from ding._schema._models import FeedbackStatusValue
 
     #: A click command's callback, before and after `_api_options`.
     _F: TypeAlias = Callable[..., Any]

@@ -1,6 +1,7 @@
 """RFC 3339 timestamps: read leniently, written strictly, the same on every Python.
 
-The converter (`ding._converter`) uses these for every ``date-time`` field.
+The converter (`ding._schema._converter`) uses these for every
+``date-time`` field.
 """
 
 from __future__ import annotations

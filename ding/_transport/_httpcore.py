@@ -1,9 +1,9 @@
 """The SDK's transport on trio: httpx's own, over connections that keep count.
 
 It is httpx's transport (httpcore's pool), given a network backend whose
-streams keep the counts the reuse rules of `ding._reuse` need (`_Stream`).
-httpcore drops an idle connection whose socket has become readable (the
-server closed it) instead of reusing it, so a stream the rules refuse
+streams keep the counts the reuse rules of `ding._transport._reuse` need
+(`_Stream`). httpcore drops an idle connection whose socket has become readable
+(the server closed it) instead of reusing it, so a stream the rules refuse
 reports itself readable: the pool then closes it and opens another.
 """
 
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, cast
 import httpcore
 import httpx
 
-from ding._reuse import CURRENT, peer_reset, refused
+from ding._transport._reuse import CURRENT, peer_reset, refused
 
 if TYPE_CHECKING:
     import ssl
@@ -25,7 +25,7 @@ __all__ = ["HttpcoreTransport"]
 
 
 class _Stream(httpcore.AsyncNetworkStream):
-    """One connection's stream, keeping `ding._reuse.Tracked`'s counts."""
+    """One connection's stream, keeping `ding._transport._reuse.Tracked`'s counts."""
 
     def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
         self._inner = inner

@@ -145,7 +145,7 @@ async def _close_when_finalized(
 
 def close_now(transport: httpx.AsyncBaseTransport) -> None:
     """Close *transport*'s connections without awaiting, on the loop's thread."""
-    from ding._aiohttp import AiohttpTransport  # noqa: PLC0415 - aiohttp is imported on first use
+    from ding._transport._aiohttp import AiohttpTransport  # noqa: PLC0415 - aiohttp is imported on first use
 
     if isinstance(transport, AiohttpTransport):
         transport.close_now()

@@ -5,8 +5,9 @@ decoded fields are Optional. The results' properties that a normal flow reads
 (``res.authentication_uuid``, ``res.status``) promise a value instead: they
 return the field, or raise `ding.MissingFieldError` naming it.
 
-Imported by `ding._models`; the error tree is imported on the first missing
-field only (`ding._errors` imports the converter, which imports the models).
+Imported by `ding._schema._models`; the error tree is imported on the
+first missing field only (`ding._errors` imports the converter, which
+imports the models).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     import httpx
 
     from ding._errors import MissingFieldError
-    from ding._models import (
+    from ding._schema._models import (
         CheckStatus,
         CreateAuthenticationResponse,
         CreateCheckResponse,
