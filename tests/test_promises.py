@@ -1,43 +1,83 @@
-"""Every promise of README.md is pinned by a test.
+"""Every promise of README.md and of the docs pages is pinned by a test.
 
-A promise is a sentence, a list item or a table row of the README that
-states an absolute or a number ("never", "always", "every", "at most",
-"by default", "60 s", "1 MiB", ...): the scanner below finds them, and each
-one must contain a phrase of `PROMISES` (tests/promises.py), which maps it
-to the tests that would fail if the promise broke. A new promise in the
-README without a test fails `test_every_readme_promise_has_a_test`; add its
-phrase and the tests to `PROMISES` (writing the test first where none pins
+A promise is a sentence, a list item or a table row of README.md or of a
+page of the documentation site (docs/**/*.md) that states an absolute or a
+number ("never", "always", "every", "at most", "by default", "60 s",
+"1 MiB", ...): the scanner below finds them, and each one must contain a
+phrase that `PROMISES` (tests/promises.py) lists under its page, which
+names the tests that would fail if the promise broke. A new promise without
+a test fails `test_every_promise_has_a_test`; add its phrase, under its
+page, and the tests to `PROMISES` (writing the test first where none pins
 it).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from tests.promises import MEASURED, PROMISES
 
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
 ROOT: Final = Path(__file__).resolve().parent.parent
 HOW_TO_PIN: Final = (
-    "add a phrase of each, quoted from README.md, to PROMISES in tests/promises.py,"
-    " with the tests that fail when it breaks (write one where none does)"
+    "add a phrase of each, quoted from its page, to PROMISES[page] in"
+    " tests/promises.py, with the tests that fail when it breaks (write one"
+    " where none does)"
 )
-README: Final = ROOT / "README.md"
+README: Final = "README.md"
 
-# Sections that make no promise about the product's behaviour, with why;
-# their subsections are out of scope too.
-EXCLUDED_SECTIONS: Final = {
-    # Installing and the first run, commands mostly; `nox -s examples` runs
-    # the quickstart, and each promise it repeats is pinned where it is told.
-    "Try it": "the install and quickstart commands, run by `nox -s examples`",
-    # The example apps and what each shows: `nox -s examples` runs them.
-    "Examples": "a table of example apps, run by `nox -s examples`",
-    # Numbers measured on one machine by `nox -s bench`, not promised.
-    "Performance": "measured numbers of a benchmark run, owned by the benchmarks",
-    # CI sessions; tests/test_development_docs.py checks them against noxfile.py.
-    "Development": "describes CI sessions, checked by tests/test_development_docs.py",
+
+def pages() -> list[str]:
+    """The scanned pages, relative to the root: the README, then the docs."""
+    docs = sorted(
+        path.relative_to(ROOT).as_posix() for path in ROOT.glob("docs/**/*.md")
+    )
+    return [README, *docs]
+
+
+# Sections that make no promise about the product's behaviour, by page, with
+# why; their subsections are out of scope too.
+EXCLUDED_SECTIONS: Final[dict[str, dict[str, str]]] = {
+    README: {
+        # The install and first-run commands; `nox -s examples` runs the
+        # quickstart, and each promise it makes is pinned where it is told.
+        "Try it": "the install and quickstart commands, run by `nox -s examples`",
+        # A pointer to the benchmark page, itself excluded below.
+        "Performance": "points to the benchmark numbers of the performance page",
+        # Links to the pages, whose promises are pinned there.
+        "Documentation": "a list of links to the docs pages",
+        # CI sessions; tests/test_development_docs.py checks them against noxfile.py.
+        "Development": "points to CONTRIBUTING.md's CI sessions",
+    },
+    "docs/getting-started.md": {
+        # The quickstart's walk-through, run by `nox -s examples`; each
+        # promise it repeats is pinned on the page that tells it.
+        "The quickstart, against the fake": "the quickstart, run by `nox -s examples`",
+        # The example apps and what each shows: `nox -s examples` runs them.
+        "The example apps": "a table of example apps, run by `nox -s examples`",
+    },
+    "docs/architecture.md": {
+        # Where each concern's code lives, checked by tests/test_structure.py;
+        # the behaviours it names are promised, and pinned, on their pages.
+        "What each package owns": "the package layout, checked by tests/test_structure.py",
+    },
+    "docs/guides/performance.md": {
+        # Numbers measured on one machine by `nox -s bench`, not promised.
+        "Performance": "measured numbers of a benchmark run, owned by the benchmarks",
+    },
+}
+
+# Sections of the README that copy a page's promises word for word, by the
+# page they copy: a unit of one is pinned when the page holds it as it is
+# (and the page's phrase pins it there). Tests outside this map read these
+# copies in README.md (tests/test_fault_matrix.py, tests/test_cli.py).
+COPIED_SECTIONS: Final[dict[str, dict[str, str]]] = {
+    README: {"Reliability": "docs/reliability.md", "Command line": "docs/cli.md"},
 }
 
 _UNITS: Final = (
@@ -69,6 +109,8 @@ class Unit:
 
     section: str
     text: str
+    # The headings it sits under, outermost first (its section last).
+    headings: tuple[str, ...] = field(default=(), compare=False)
 
 
 def _normalise(text: str) -> str:
@@ -80,22 +122,22 @@ def _sentences(paragraph: str) -> list[str]:
 
 
 class _Scanner:
-    """Reads the README line by line, gathering the lines of one unit."""
+    """Reads a page line by line, gathering the lines of one unit."""
 
-    def __init__(self) -> None:
+    def __init__(self, excluded: Collection[str]) -> None:
+        self.excluded = excluded
         self.found: list[Unit] = []
         self.headings: list[tuple[int, str]] = []
         self.block: list[str] = []
         self.kind = "prose"  # of `block`: prose, item or row
 
     def flush(self) -> None:
-        if self.block and not any(
-            name in EXCLUDED_SECTIONS for _, name in self.headings
-        ):
-            section = self.headings[-1][1] if self.headings else "(top)"
+        names = tuple(name for _, name in self.headings)
+        if self.block and not any(name in self.excluded for name in names):
+            section = names[-1] if names else "(top)"
             text = _normalise(" ".join(self.block))
             parts = _sentences(text) if self.kind == "prose" else [text]
-            self.found.extend(Unit(section, part) for part in parts)
+            self.found.extend(Unit(section, part, names) for part in parts)
         self.block.clear()
 
     def heading(self, level: int, name: str) -> None:
@@ -120,11 +162,11 @@ class _Scanner:
         self.block.append(line)
 
 
-def units(readme: str) -> list[Unit]:
-    """The README's units in order, outside code blocks and excluded sections."""
-    scanner = _Scanner()
+def units(text: str, excluded: Collection[str] = ()) -> list[Unit]:
+    """A page's units in order, outside code blocks and *excluded* sections."""
+    scanner = _Scanner(excluded)
     fenced = False
-    lines = [line.strip() for line in readme.splitlines()]
+    lines = [line.strip() for line in text.splitlines()]
     for index, line in enumerate(lines):
         heading = _HEADING.match(line)
         if line.startswith("```"):
@@ -144,49 +186,97 @@ def units(readme: str) -> list[Unit]:
     return scanner.found
 
 
-def promises(readme: str) -> list[Unit]:
+def promises(text: str, excluded: Collection[str] = ()) -> list[Unit]:
     """The units that state an absolute or a number."""
-    return [unit for unit in units(readme) if MARKERS.search(unit.text)]
+    return [unit for unit in units(text, excluded) if MARKERS.search(unit.text)]
 
 
-def unpinned(readme: str) -> list[Unit]:
-    """The promises of *readme* that contain no phrase of `PROMISES`."""
-    phrases = [*PROMISES, *MEASURED]
-    return [
-        unit
-        for unit in promises(readme)
-        if not any(phrase in unit.text for phrase in phrases)
-    ]
+def read(page: str) -> str:
+    """The text of *page*, a path relative to the project's root."""
+    return (ROOT / page).read_text(encoding="utf-8")
 
 
-def _report(found: list[Unit]) -> str:
-    lines = [f"[{unit.section}] {unit.text}" for unit in found]
-    return f"{len(found)} README promise(s) without a test; {HOW_TO_PIN}:\n" + (
+def page_promises(page: str, text: str) -> list[Unit]:
+    """The promises of *text*, the contents of *page*, outside its exclusions."""
+    return promises(text, EXCLUDED_SECTIONS.get(page, {}))
+
+
+def unpinned(page: str, text: str) -> list[Unit]:
+    """The promises of *text*, the contents of *page*, that nothing pins.
+
+    A promise is pinned by a phrase listed under *page* in `PROMISES` (or
+    `MEASURED`) that it contains; in a section that copies another page
+    (`COPIED_SECTIONS`), also by being on that page word for word.
+    """
+    phrases = [*PROMISES.get(page, {}), *MEASURED.get(page, {})]
+    copies = COPIED_SECTIONS.get(page, {})
+    found: list[Unit] = []
+    for unit in page_promises(page, text):
+        if any(phrase in unit.text for phrase in phrases):
+            continue
+        sources = [copies[name] for name in unit.headings if name in copies]
+        if any(unit.text in _normalise(read(source)) for source in sources):
+            continue
+        found.append(unit)
+    return found
+
+
+def _report(page: str, found: list[Unit]) -> str:
+    lines = [f"[{page}: {unit.section}] {unit.text}" for unit in found]
+    return f"{len(found)} promise(s) without a test; {HOW_TO_PIN}:\n" + (
         "\n".join(lines)
     )
 
 
-def _readme() -> str:
-    return README.read_text(encoding="utf-8")
+def test_every_promise_has_a_test() -> None:
+    reports = [
+        _report(page, found)
+        for page in pages()
+        if (found := unpinned(page, read(page)))
+    ]
+    assert not reports, "\n".join(reports)
 
 
-def test_every_readme_promise_has_a_test() -> None:
-    found = unpinned(_readme())
-    assert not found, _report(found)
+def test_the_map_names_only_pages_that_are_scanned() -> None:
+    scanned = set(pages())
+    named = {*PROMISES, *MEASURED, *EXCLUDED_SECTIONS, *COPIED_SECTIONS}
+    named |= {
+        source for copies in COPIED_SECTIONS.values() for source in copies.values()
+    }
+    assert named <= scanned, f"not a scanned page: {sorted(named - scanned)}"
 
 
-def test_every_pinned_phrase_is_in_the_readme() -> None:
-    text = _normalise(_readme())
-    stale = [phrase for phrase in [*PROMISES, *MEASURED] if phrase not in text]
-    assert not stale, f"phrases no longer in README.md: {stale}"
+def test_every_excluded_or_copied_section_is_on_its_page() -> None:
+    # A section renamed away would leave its exclusion (or copy) idle.
+    missing = [
+        f"{page}: {name}"
+        for table in (EXCLUDED_SECTIONS, COPIED_SECTIONS)
+        for page, sections in table.items()
+        for name in sections
+        if not re.search(rf"^#{{1,6}} {re.escape(name)}$", read(page), re.MULTILINE)
+    ]
+    assert not missing, f"sections no longer on their page: {missing}"
+
+
+def test_every_pinned_phrase_is_on_its_page() -> None:
+    stale = [
+        f"{page}: {phrase!r}"
+        for page in {*PROMISES, *MEASURED}
+        for phrase in [*PROMISES.get(page, {}), *MEASURED.get(page, {})]
+        if phrase not in _normalise(read(page))
+    ]
+    assert not stale, f"phrases no longer on their page: {stale}"
 
 
 def test_every_phrase_pins_a_promise_unit() -> None:
     # A phrase matched by no promise unit pins nothing: it spans two
     # sentences, or sits in an excluded section or a code block.
-    texts = [unit.text for unit in promises(_readme())]
-    idle = [p for p in [*PROMISES, *MEASURED] if not any(p in t for t in texts)]
-    assert not idle, f"phrases in no promise of README.md: {idle}"
+    idle: list[str] = []
+    for page in {*PROMISES, *MEASURED}:
+        texts = [unit.text for unit in page_promises(page, read(page))]
+        phrases = [*PROMISES.get(page, {}), *MEASURED.get(page, {})]
+        idle += [f"{page}: {p!r}" for p in phrases if not any(p in t for t in texts)]
+    assert not idle, f"phrases in no promise of their page: {idle}"
 
 
 _REFERENCE: Final = re.compile(
@@ -196,54 +286,85 @@ _REFERENCE: Final = re.compile(
 
 def test_every_referenced_test_exists() -> None:
     missing: list[str] = []
-    for phrase, references in PROMISES.items():
-        assert references, f"no test for {phrase!r}"
-        for reference in references:
-            match = _REFERENCE.fullmatch(reference)
-            assert match, f"not a test reference: {reference!r}"
-            path = ROOT / match["file"]
-            source = path.read_text(encoding="utf-8") if path.is_file() else ""
-            if not re.search(
-                rf"^(?:async )?def {match['name']}\(", source, re.MULTILINE
-            ):
-                missing.append(reference)
+    for page, pinned in PROMISES.items():
+        for phrase, references in pinned.items():
+            assert references, f"no test for {phrase!r} ({page})"
+            for reference in references:
+                match = _REFERENCE.fullmatch(reference)
+                assert match, f"not a test reference: {reference!r} ({page})"
+                path = ROOT / match["file"]
+                source = path.read_text(encoding="utf-8") if path.is_file() else ""
+                if not re.search(
+                    rf"^(?:async )?def {match['name']}\(", source, re.MULTILINE
+                ):
+                    missing.append(reference)
     assert not missing, f"referenced tests that do not exist: {missing}"
 
 
-def _with_sentence_in(readme: str, section: str, sentence: str) -> str:
-    """*readme* with *sentence* added to the first paragraph under *section*."""
-    heading = f"\n## {section}\n\n"
-    start = readme.index(heading) + len(heading)
-    end = readme.find("\n\n", start)
-    if end == -1:  # the README's last paragraph
-        end = len(readme.rstrip("\n"))
-    return f"{readme[:end]} {sentence}{readme[end:]}"
+def _with_sentence_in(text: str, section: str, sentence: str) -> str:
+    """*text* with *sentence* as the first paragraph under *section*'s heading."""
+    heading = re.search(rf"^#{{1,6}} {re.escape(section)}\n\n", text, re.MULTILINE)
+    assert heading, section
+    return f"{text[: heading.end()]}{sentence}\n\n{text[heading.end() :]}"
 
 
 def test_a_promise_added_without_a_test_is_reported() -> None:
-    readme = _readme()
-    assert unpinned(readme) == []
-    for sentence in (
-        "The SDK never sends a code twice.",
-        "Codes expire after 10 minutes.",
-    ):
-        changed = _with_sentence_in(readme, "Logging", sentence)
-        assert unpinned(changed) == [Unit("Logging", sentence)]
-        assert f"[Logging] {sentence}" in _report(unpinned(changed))
-    # A sentence that promises nothing is not a promise.
-    changed = _with_sentence_in(readme, "Logging", "The logger is named ding.")
-    assert unpinned(changed) == []
+    for page, section in (("docs/logging.md", "Logging"), (README, "Why ding")):
+        text = read(page)
+        assert unpinned(page, text) == []
+        for sentence in (
+            "The SDK never sends a code twice.",
+            "Codes expire after 10 minutes.",
+        ):
+            changed = _with_sentence_in(text, section, sentence)
+            assert unpinned(page, changed) == [Unit(section, sentence)]
+            report = _report(page, unpinned(page, changed))
+            assert f"[{page}: {section}] {sentence}" in report
+        # A sentence that promises nothing is not a promise.
+        changed = _with_sentence_in(text, section, "The logger is named ding.")
+        assert unpinned(page, changed) == []
+
+
+def test_a_phrase_pins_only_on_its_own_page() -> None:
+    # docs/logging.md's promises, pasted into another page, are not pinned
+    # there: each page's phrases are its own.
+    unit = next(iter(page_promises("docs/logging.md", read("docs/logging.md"))))
+    text = read("docs/where-it-runs.md")
+    changed = _with_sentence_in(text, "Where it runs", unit.text)
+    assert unpinned("docs/where-it-runs.md", changed) == [
+        Unit("Where it runs", unit.text)
+    ]
 
 
 def test_an_excluded_section_or_a_code_block_holds_no_promise() -> None:
-    readme = _readme()
-    for section in ("Performance", "Development"):
-        changed = _with_sentence_in(readme, section, "It never fails.")
-        assert unpinned(changed) == []
-    fenced = readme.replace(
-        "## Logging\n", "## Logging\n\n```text\nIt never fails.\n```\n", 1
+    for page, section in (
+        (README, "Performance"),
+        (README, "Development"),
+        ("docs/guides/performance.md", "Performance"),
+    ):
+        changed = _with_sentence_in(read(page), section, "It never fails.")
+        assert unpinned(page, changed) == []
+    text = read("docs/logging.md")
+    fenced = text.replace(
+        "# Logging\n", "# Logging\n\n```text\nIt never fails.\n```\n", 1
     )
-    assert unpinned(fenced) == []
+    assert unpinned("docs/logging.md", fenced) == []
+
+
+def test_a_copy_is_pinned_only_while_its_page_holds_it() -> None:
+    text = read(README)
+    row = "| `2` | usage error, nothing sent:"
+    assert row in text
+    assert row in read("docs/cli.md")
+    changed = text.replace(row, "| `2` | usage error, never sent:")
+    [unit] = unpinned(README, changed)
+    assert unit.section == "Command line"
+    assert unit.text.startswith("| `2` | usage error, never sent:")
+    # Outside a copied section, a unit its page holds is not pinned by it.
+    sentence = "An error is one message on standard error, never a traceback."
+    assert sentence in _normalise(read("docs/cli.md"))
+    changed = _with_sentence_in(text, "Testing your app", sentence)
+    assert unpinned(README, changed) == [Unit("Testing your app", sentence)]
 
 
 def test_the_scanner_splits_sentences_where_they_end() -> None:

@@ -1,7 +1,8 @@
 """Every ```python block of README.md and of the docs runs and type-checks.
 
-The docs are the pages of the documentation site, docs/**/*.md (mkdocs.yml);
-their blocks are held to the README's convention, as the README's are:
+The docs are the pages of the documentation site, docs/**/*.md (mkdocs.yml),
+the reference; README.md is the landing page that links into them. The
+blocks of both are held to one convention:
 
 * A ```python block is a complete program: run as written, top to bottom,
   it succeeds. It may ``await`` at the top level, as ``python -m asyncio``
@@ -170,17 +171,19 @@ def test_every_fence_names_a_known_tag() -> None:
 
 def test_the_readme_has_blocks_of_each_kind() -> None:
     # Guards the parser: a README without any would pass every test below.
+    # The landing page shows an async and a sync example, and a test.
     readme = [b for b in SCRIPTS if b.path == "README.md"]
-    assert len(readme) >= 5
-    assert len([b for b in TEST_MODULES if b.path == "README.md"]) >= 3
+    assert len(readme) >= 2
+    assert len([b for b in TEST_MODULES if b.path == "README.md"]) >= 1
     assert any(b.awaits_at_top_level for b in readme)
+    assert any(not b.awaits_at_top_level for b in readme)
 
 
 def test_the_docs_have_blocks_of_each_kind() -> None:
     # Guards the file list: docs/ moved or emptied would pass every test below.
     assert DOCS / "getting-started.md" in PAGES
     docs = [b for b in SCRIPTS if b.path.startswith("docs/")]
-    assert len({b.path for b in docs}) >= 5
+    assert len({b.path for b in docs}) >= 10
     assert any(b.path.startswith("docs/") for b in TEST_MODULES)
     assert any(b.awaits_at_top_level for b in docs)
 
@@ -273,7 +276,10 @@ def test_blocks_type_check_under_pyright(typed_blocks: Path) -> None:
     _checked([*command, "-p", str(typed_blocks)], typed_blocks)
 
 
-# The fake's endpoints, as the README's table documents them.
+# The fake's endpoints, as docs/fake.md's table documents them.
+
+FAKE_PAGE: Final = DOCS / "fake.md"
+ENDPOINTS_HEADING: Final = "\n## Its endpoints\n"
 
 ENDPOINT_ROW: Final = re.compile(
     r"^\| `(?P<method>GET|POST) (?P<target>/_fake/\S+)`"
@@ -298,12 +304,20 @@ def _matches(actual: object, documented: object) -> bool:
     return actual == documented
 
 
+def _section(text: str, heading: str) -> str:
+    """Return *text* from *heading* to the next heading of its level, or the end."""
+    start = text.index(heading) + len(heading)
+    level = heading.strip().split(" ", 1)[0]
+    end = text.find(f"\n{level} ", start)
+    return text[start : None if end == -1 else end]
+
+
 def test_the_fakes_endpoints_answer_as_documented() -> None:
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index("### The fake's endpoints") :]
+    page = FAKE_PAGE.relative_to(ROOT).as_posix()
+    section = _section(FAKE_PAGE.read_text(encoding="utf-8"), ENDPOINTS_HEADING)
     rows = [m for line in section.splitlines() if (m := ENDPOINT_ROW.match(line))]
     [message] = [
-        json.loads(b.source) for b in fenced_blocks(section) if b.info == "json"
+        json.loads(b.source) for b in fenced_blocks(section, page) if b.info == "json"
     ]
     assert len(rows) == 7
     # The documented state: the fixtures' fake after one code was sent.
