@@ -119,7 +119,8 @@ def tests(session: nox.Session) -> None:
     branch, and coverage's tracer nearly doubled the suite's time on the
     older interpreters, which kept CI near its time budget.
     """
-    # ruff formats the generated client, which tests/test_generate.py renders.
+    # ruff formats the generated client, which
+    # tests/sync/test_generated_code.py renders.
     install_groups(session, "test", "lint", "coverage")
     session.install(".")
     # The pytest script, not `-m pytest`: `-m` would put the source tree first
@@ -185,7 +186,7 @@ def types(session: nox.Session) -> None:
         "no:cacheprovider",
         "tests/test_readme.py::test_blocks_type_check_under_mypy",
         "tests/test_readme.py::test_blocks_type_check_under_pyright",
-        "tests/test_typing.py",
+        "tests/policy/test_static_types.py",
     )
 
 
@@ -302,7 +303,7 @@ def mutants(session: nox.Session) -> None:
 # retry rules: the README states them to the number, and a retried POST can
 # send a second SMS.
 SAMPLE_MODULE = "ding/_pipeline/_retry.py"
-SAMPLE_TESTS = ("tests/test_retry.py",)
+SAMPLE_TESTS = ("tests/pipeline/test_retry.py",)
 
 
 @nox.session(python=TOOLS_PYTHON, name="mutants-sample")
@@ -497,7 +498,7 @@ def fuzz(session: nox.Session) -> None:
         "-q",
         "-p",
         "no:cacheprovider",
-        "tests/test_errors.py::test_any_answer_is_an_envelope_or_a_ding_error",
+        "tests/pipeline/test_error_mapping.py::test_any_answer_is_an_envelope_or_a_ding_error",
         env={"DING_FUZZ_EXAMPLES": os.environ.get("DING_FUZZ_EXAMPLES", "1000")},
     )
 

@@ -4,7 +4,7 @@ Every line that ends in ``# type: ignore[...]`` is a mistake mypy and pyright
 (both strict) must flag; the rest is documented usage, which they must
 accept. mypy (``warn_unused_ignores``, part of strict) and pyright (the
 setting below) both report an ignore that silences nothing, so the types
-session fails as soon as a mistake stops being caught. ``tests/test_typing.py``
+session fails as soon as a mistake stops being caught. ``tests/policy/test_static_types.py``
 also checks each marked line with its ignore removed.
 """
 

@@ -31,7 +31,7 @@ UUID_RE = re.compile(
 )
 TIMESTAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z")
 WEBHOOK_TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?\+0000")
-# The documented codes: tests/test_models.py checks `Code` against the docs.
+# The documented codes: tests/schema/test_models.py checks `Code` against the docs.
 ERROR_CODES = frozenset(code.value for code in Code)
 CHECK_STATUSES = frozenset(
     {

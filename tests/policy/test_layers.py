@@ -33,7 +33,7 @@ from typing import Final
 
 import pytest
 
-ROOT: Final = Path(__file__).resolve().parent.parent
+ROOT: Final = Path(__file__).resolve().parents[2]
 PACKAGE: Final = ROOT / "ding"
 
 #: The roles from the bottom; a module belongs to the first role one of

@@ -28,7 +28,7 @@ import pytest
 
 from ding._transport._reuse import CURRENT, Exchange, refused, reuse_window, traced
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CALLS = 100
 IDLE_TIMEOUT = 0.25
 UNANSWERED = "Server disconnected without sending a response."

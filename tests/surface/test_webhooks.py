@@ -35,7 +35,7 @@ from ding.webhooks import (
 if TYPE_CHECKING:
     from types import ModuleType
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PHONE = "+14155550123"
 UTC = dt.timezone.utc
 

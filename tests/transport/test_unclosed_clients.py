@@ -21,7 +21,7 @@ import pytest
 if TYPE_CHECKING:
     from tests._stub import StubDing
 
-ROOT: Final = str(Path(__file__).resolve().parents[1])
+ROOT: Final = str(Path(__file__).resolve().parents[2])
 
 PRELUDE: Final = """
 import asyncio, gc, os, sys, time

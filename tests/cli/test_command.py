@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 #: Where the package under test is imported from (site-packages under nox).
 ROOT = Path(ding.__file__).resolve().parents[1]
 #: The source tree: README.md and pyproject.toml.
-SOURCE = Path(__file__).resolve().parents[1]
+SOURCE = Path(__file__).resolve().parents[2]
 #: The key of DING_API_KEY, and the one given with --api-key: both long
 #: enough for the CLI to look for them in what it prints.
 KEY = "sk_test_cli_env_0123456789"

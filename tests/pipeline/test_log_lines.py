@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.anyio
 
-ROOT: Final = str(Path(__file__).resolve().parents[1])
+ROOT: Final = str(Path(__file__).resolve().parents[2])
 KEY: Final = "sk-live-do-not-log"
 PHONE: Final = "+14155550123"
 CODE: Final = "864209"

@@ -10,7 +10,7 @@ import ast
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOXFILE = ROOT / "noxfile.py"
 CONTRIBUTING = ROOT / "CONTRIBUTING.md"
 PYPROJECT = ROOT / "pyproject.toml"

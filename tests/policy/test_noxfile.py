@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from python_discovery import get_interpreter
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOXFILE = ROOT / "noxfile.py"
 CI_RUN = ROOT / ".ci" / "run"
 RUNNING = f"{sys.version_info.major}.{sys.version_info.minor}"

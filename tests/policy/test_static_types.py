@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 USAGE = ROOT / "tests" / "static_types" / "usage.py"
 IGNORE = re.compile(r"\s*# type: ignore\[[a-z-]+\]$")
 

@@ -631,7 +631,7 @@ async def test_the_pool_keys_its_client_on_the_running_loop() -> None:
 
 # A CA and a certificate it signed for 127.0.0.1, valid until 2126, made
 # for these tests with openssl (the CA's key was not kept).
-TLS = Path(__file__).parent / "tls"
+TLS = Path(__file__).resolve().parents[1] / "tls"
 
 
 @pytest.mark.parametrize("trusted", [True, False], ids=["trusted", "untrusted"])

@@ -48,10 +48,10 @@ from ding.testing import (
 )
 from ding.testing._faults import FaultKind
 from tests._stub import AUTH_UUID, CUSTOMER_UUID, json_reply
-from tests.test_bounded_memory import JSON, MiB, bomb, padded
-from tests.test_deadlines import server as trickling
-from tests.test_input_types import VALID, wrong_values
-from tests.test_redirects import SECRET, listener
+from tests.pipeline.test_deadlines import server as trickling
+from tests.pipeline.test_redirects import SECRET, listener
+from tests.schema.test_argument_checks import VALID, wrong_values
+from tests.transport.test_response_size import JSON, MiB, bomb, padded
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
@@ -448,7 +448,7 @@ def test_the_table_agrees_with_the_fakes_own(fault: str) -> None:
 
 
 def test_the_readme_map_names_tests_that_exist() -> None:
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     readme = (root / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### Reliability") : readme.index("## Performance")]
     named = 0
@@ -591,6 +591,6 @@ def sync_client_on_stub(
 def test_sync_a_server_url_with_a_query_or_fragment_is_refused(
     url: str, word: str
 ) -> None:
-    # Credentials and plain http: tests/test_server_url.py runs both classes.
+    # Credentials and plain http: tests/config/test_server_url.py runs both classes.
     with pytest.raises(ding.UsageError, match=word):
         ding.Ding(api_key="k", server_url=url)
