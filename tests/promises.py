@@ -727,7 +727,7 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "says why with `@pytest.mark.in_process_only(reason=...)`": (
             f"{_TRANSPORT}test_in_process_only_needs_a_reason",
         ),
-        "`tests/test_fault_matrix.py` injects every fault of `ding.testing`": (
+        "`tests/transport/test_network_faults.py` injects every fault of": (
             f"{_MATRIX}test_the_table_covers_every_fault_and_operation",
             f"{_MATRIX}test_async_client_under_each_fault",
             f"{_MATRIX}test_sync_client_under_each_fault",
