@@ -1,18 +1,27 @@
 """Report the mutation run in mutants/: the score of each core module.
 
 `nox -s mutants` runs mutmut, then this script. It reads mutmut's results
-(mutants/ding/*.py.meta), sets aside the mutants listed in
-tests/equivalent_mutants.txt (each with the line it changes and why:
-equivalent, or unmeasured, when only tests mutmut cannot run reach it), and
-prints, for each module mutmut mutated, how many mutants the tests killed,
-how many hung until the timeout (caught too), how many survived, and the
-score: caught / (all - set aside).
+(mutants/ding/**/*.py.meta), sets aside the mutants listed in
+tests/equivalent_mutants.txt (each by its function and the line it changes,
+and why: equivalent, or unmeasured, when only tests mutmut cannot run reach
+it), and prints, for each module mutmut mutated, how many mutants the tests
+killed, how many hung until the timeout (caught too), how many survived,
+and the score: caught / (all - set aside).
+
+A block of the list names a change, not a mutant: a function
+(`module:function` or `module:Class.method`) and the line the mutant
+writes (or the lines it deletes). It sets aside one mutant of the run that
+the tests missed and that makes exactly that change, whatever number mutmut
+gave it, so editing a function elsewhere leaves the list valid. Where
+several mutants of a function write the same line, a block also gives the
+line(s) the mutant replaces; where they make the very same change (a
+statement written twice), the block is written once per mutant.
 
 It fails (exit 1) when a module scores under --fail-under, when a mutant
 was not run, or when the list of equivalents is out of date: a listed
-mutant that no longer exists, that the tests now kill, or whose change is
-no longer the line written beside it (mutmut numbers a function's mutants
-in order, so editing a function renumbers them).
+change that no mutant of the run makes, that the tests now catch, or that
+more mutants the tests miss make than the list has blocks for (the others
+are to be judged). Only the listed modules the run mutated are checked.
 
     python scripts/mutation_report.py [--fail-under 90] [--survivors]
 """
@@ -20,13 +29,18 @@ in order, so editing a function renumbers them).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import re
 import subprocess
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 EQUIVALENTS: Final = ROOT / "tests" / "equivalent_mutants.txt"
@@ -65,15 +79,51 @@ CAUGHT: Final = frozenset({"killed", "timeout", "crashed", "type check", "segfau
 MISSED: Final = frozenset({"survived", "no tests"})
 ASIDE: Final = ("equivalent", "unmeasured")
 
+# mutmut 3.8.1 names a mutant `<module>.x_<function>__mutmut_<n>`, or
+# `<module>.x<SEP><Class><SEP><method>__mutmut_<n>` for a method, with
+# U+01C1 (LATIN LETTER LATERAL CLICK, mutmut's CLASS_NAME_SEPARATOR) as SEP,
+# where <module> is the file's dotted path without `.__init__`, and numbers
+# a function's mutants in the order it makes them (format_utils.py,
+# file_mutation.py).
+SEPARATOR: Final = "\u01c1"
+METHOD_PREFIX: Final = "x" + SEPARATOR
+FUNCTION_PREFIX: Final = "x_"
+NUMBER_MARK: Final = "__mutmut_"
+# A block's first line: `ding._pipeline._retry:RetryPolicy._wait`. mutmut
+# mutates module-level functions and the methods of module-level classes
+# only (a nested function is part of the one it is in), so no deeper name.
+FUNCTION: Final = re.compile(
+    r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)?"
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a mutant does to its function, as its diff shows it without context.
+
+    The lines are stripped of their indentation; blank lines are left out.
+    """
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
 
 @dataclass(frozen=True)
 class Equivalent:
-    """A mutant set aside from the score, and why."""
+    """A change to a function that sets a mutant aside from the score, and why."""
 
-    name: str
-    line: str
+    function: str
+    added: tuple[str, ...]
+    # The lines the mutant removes: always given for a deletion (no `added`
+    # line); for a `+` block, only where they tell its mutant from another
+    # one of the function that writes the same line. Empty: any.
+    removed: tuple[str, ...]
     reason: str
-    deleted: bool = False
+
+    @property
+    def module(self) -> str:
+        """The dotted name of the function's module."""
+        return self.function.partition(":")[0]
 
     @property
     def kind(self) -> str:
@@ -81,12 +131,33 @@ class Equivalent:
         unmeasured = self.reason.startswith("Unmeasured:")
         return "unmeasured" if unmeasured else "equivalent"
 
+    @property
+    def change(self) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+        """The function and the lines: equal for the blocks of one change."""
+        return self.function, self.added, self.removed
+
+    @property
+    def label(self) -> str:
+        """The block, on one line, for a message."""
+        lines = [f"- {line}" for line in self.removed]
+        lines += [f"+ {line}" for line in self.added]
+        return f"{self.function} [{' / '.join(lines)}]"
+
+    def matches(self, change: Change) -> bool:
+        """Whether a mutant of the function that makes `change` is this one."""
+        if change.added != self.added:
+            return False
+        return not self.removed or change.removed == self.removed
+
 
 def read_equivalents(path: Path = EQUIVALENTS) -> list[Equivalent]:
-    """Parse the list: blocks of name, `+ changed line`, reason, blank-separated.
+    """Parse the list: blocks of function, change, reason, blank-separated.
 
-    A mutant that only deletes a line (an argument of a call written one
-    per line) gives `- deleted line` instead: mutmut shows no `+` line.
+    The change is the line the mutant writes, after `+ `, preceded, when
+    given, by the lines it replaces, each after `- `; a mutant that only
+    deletes lines gives those alone. Raises ValueError on a malformed block,
+    and on two blocks of which one could take the other's mutant: the same
+    `+` line in one function, one with the replaced lines, one without.
     """
     found: list[Equivalent] = []
     block: list[str] = []
@@ -96,23 +167,63 @@ def read_equivalents(path: Path = EQUIVALENTS) -> list[Equivalent]:
         if raw.strip():
             block.append(raw.strip())
             continue
-        if not block:
-            continue
-        if len(block) < 3 or block[1][:2] not in {"+ ", "- "}:  # noqa: PLR2004
-            sys.exit(
-                f"{path}: a block is a name, '+ changed line' (or '- deleted "
-                f"line'), a reason: {block}"
+        if block:
+            found.append(parse_block(block, path))
+            block = []
+    pinned = {(e.function, e.added) for e in found if e.added and e.removed}
+    for equivalent in found:
+        if not equivalent.removed and (equivalent.function, equivalent.added) in pinned:
+            raise ValueError(
+                f"{path}: {equivalent.label}: another block of this function "
+                "writes the same line and gives the line(s) it replaces: give "
+                "them here too, so that a mutant matches one change"
             )
-        found.append(
-            Equivalent(
-                block[0],
-                block[1][2:],
-                " ".join(block[2:]),
-                deleted=block[1].startswith("-"),
-            )
-        )
-        block = []
     return found
+
+
+def parse_block(block: list[str], path: Path) -> Equivalent:
+    """One block: function, `- ` lines, then `+ ` lines (not both empty), reason."""
+    lines = block[1:]
+    changes = 0
+    while changes < len(lines) and lines[changes][:2] in {"- ", "+ "}:
+        changes += 1
+    signs = [line[0] for line in lines[:changes]]
+    if (
+        not FUNCTION.fullmatch(block[0])
+        or not changes
+        or changes == len(lines)
+        or signs != sorted(signs, reverse=True)
+    ):
+        raise ValueError(
+            f"{path}: a block is a function (module:function or "
+            "module:Class.method), the line the mutant writes after '+ ' "
+            "(preceded by the lines it replaces, after '- ', where needed), "
+            f"or the lines it deletes after '- ', then a reason: {block}"
+        )
+    return Equivalent(
+        block[0],
+        tuple(line[2:] for line in lines[:changes] if line[0] == "+"),
+        tuple(line[2:] for line in lines[:changes] if line[0] == "-"),
+        " ".join(lines[changes:]),
+    )
+
+
+def function_of(mutant: str) -> str:
+    """The function a mutant of the run changes, as the list names it."""
+    mangled = mutant.rpartition(NUMBER_MARK)[0]
+    module, _, function = mangled.rpartition(".")
+    if function.startswith(METHOD_PREFIX):
+        class_name, _, method = function.removeprefix(METHOD_PREFIX).partition(
+            SEPARATOR
+        )
+        return f"{module}:{class_name}.{method}"
+    return f"{module}:{function.removeprefix(FUNCTION_PREFIX)}"
+
+
+def in_order(mutant: str) -> tuple[str, int]:
+    """Sort key: by function, then by mutmut's number."""
+    mangled, _, number = mutant.rpartition(NUMBER_MARK)
+    return mangled, int(number) if number.isdigit() else 0
 
 
 def read_results(mutants: Path) -> dict[str, dict[str, str]]:
@@ -130,74 +241,156 @@ def read_results(mutants: Path) -> dict[str, dict[str, str]]:
     return results
 
 
-def mutant_diffs(names: list[str], where: Path) -> dict[str, str]:
-    """The diff of each named mutant, from mutmut (one process for all)."""
+def mutant_changes(files: Mapping[str, str], where: Path) -> dict[str, Change]:
+    """What each mutant changes, from mutmut's diffs (one process for all).
+
+    `files` gives each mutant's file (`ding/_client.py`); `where` is the
+    project whose mutants/ holds the run. A mutant mutmut cannot find is
+    left out.
+    """
+    if not files:
+        return {}
     program = (
         "import json, sys\n"
         "from mutmut.mutation.diff_apply import get_diff_for_mutant\n"
         "diffs = {}\n"
-        "for name in json.load(sys.stdin):\n"
+        "for name, path in json.load(sys.stdin).items():\n"
         "    try:\n"
-        "        diffs[name] = get_diff_for_mutant(name)\n"
+        "        diffs[name] = get_diff_for_mutant(name, path=path)\n"
         "    except FileNotFoundError:\n"
         "        pass\n"
         "print(json.dumps(diffs))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", program],
-        input=json.dumps(names),
+        input=json.dumps(dict(files)),
         capture_output=True,
         text=True,
         check=True,
         cwd=where,
     )
     diffs: dict[str, str] = json.loads(done.stdout)
-    return diffs
+    return {name: change_in(diff) for name, diff in diffs.items()}
 
 
-def stale_equivalents(
-    equivalents: list[Equivalent], status: dict[str, str], where: Path
-) -> list[str]:
-    """Why each listed equivalent no longer matches the run, if it does not.
+def change_in(diff: str) -> Change:
+    """The lines a unified diff adds and removes, stripped, blank ones left out."""
+    added: list[str] = []
+    removed: list[str] = []
+    lines = diff.splitlines()
+    # After the `---` and `+++` lines, the first hunk: `@@ -1,7 +1,7 @@`.
+    hunks = next((i for i, line in enumerate(lines) if line.startswith("@@")), 0)
+    for line in lines[hunks:]:
+        if line[:1] == "+" and line[1:].strip():
+            added.append(line[1:].strip())
+        elif line[:1] == "-" and line[1:].strip():
+            removed.append(line[1:].strip())
+    return Change(tuple(added), tuple(removed))
 
-    Only the equivalents of the modules in the run are checked.
+
+def set_aside(
+    equivalents: list[Equivalent],
+    results: dict[str, dict[str, str]],
+    changes: Callable[[Mapping[str, str]], dict[str, Change]],
+) -> tuple[dict[str, str], list[str]]:
+    """The mutants the list sets aside (name: kind), and how it is out of date.
+
+    `changes` reads what the given mutants change (`mutant_changes`). It
+    is asked, first, about the mutants the tests missed in the listed
+    functions; then, only if some blocks found none, about the other
+    mutants of their functions, to say why. Blocks of modules the run did
+    not mutate are left alone.
     """
-    problems: list[str] = []
-    modules = {name.partition(".x")[0] for name in status}
-    diffs = mutant_diffs([e.name for e in equivalents if e.name in status], where)
+    file_of = {name: file for file, mutants in results.items() for name in mutants}
+    status = {
+        name: state for mutants in results.values() for name, state in mutants.items()
+    }
+    modules = {function_of(name).partition(":")[0] for name in status}
+    blocks: defaultdict[tuple[str, tuple[str, ...], tuple[str, ...]], list[Equivalent]]
+    blocks = defaultdict(list)
     for equivalent in equivalents:
-        if equivalent.name.partition(".x")[0] not in modules:
-            continue
-        if equivalent.name not in status:
-            problems.append(f"{equivalent.name}: no such mutant")
-            continue
-        if status[equivalent.name] in CAUGHT:
+        if equivalent.module in modules:
+            blocks[equivalent.change].append(equivalent)
+    listed = {function for function, _, _ in blocks}
+    missed: defaultdict[str, list[str]] = defaultdict(list)
+    for name, state in status.items():
+        if state in MISSED and function_of(name) in listed:
+            missed[function_of(name)].append(name)
+    made = changes({name: file_of[name] for names in missed.values() for name in names})
+    aside: dict[str, str] = {}
+    problems: list[str] = []
+    unmatched: list[tuple[list[Equivalent], list[str]]] = []
+    for group in blocks.values():
+        found = sorted(
+            (
+                name
+                for name in missed[group[0].function]
+                if name in made and group[0].matches(made[name])
+            ),
+            key=in_order,
+        )
+        # One mutant per block; if more make the change, the report fails,
+        # and the first ones by number are set aside meanwhile.
+        kinds = (equivalent.kind for equivalent in group)
+        aside.update(zip(found, kinds, strict=False))
+        if len(found) > len(group):
             problems.append(
-                f"{equivalent.name}: now {status[equivalent.name]}, "
-                "so not equivalent: remove it from the list"
+                f"{group[0].label}: made by {len(found)} mutants the tests "
+                f"miss, listed {len(group)} time(s): judge {', '.join(found)} "
+                "(`mutmut show NAME`), then list each equivalent one, giving "
+                "the line(s) it replaces after '- ' if that tells them apart"
             )
-        diff = diffs.get(equivalent.name, "").splitlines()
-        added = [
-            line[1:].strip()
-            for line in diff
-            if line.startswith("+") and not line.startswith("+++")
-        ]
-        removed = [
-            line[1:].strip()
-            for line in diff
-            if line.startswith("-") and not line.startswith("---")
-        ]
-        if equivalent.deleted and (added or equivalent.line not in removed):
+        elif len(found) < len(group):
+            unmatched.append((group, found))
+    if unmatched:
+        problems += stale_blocks(unmatched, status, file_of, changes)
+    return aside, problems
+
+
+def stale_blocks(
+    unmatched: list[tuple[list[Equivalent], list[str]]],
+    status: dict[str, str],
+    file_of: dict[str, str],
+    changes: Callable[[Mapping[str, str]], dict[str, Change]],
+) -> list[str]:
+    """Why each change is listed more times than mutants the tests miss make it."""
+    functions = {group[0].function for group, _ in unmatched}
+    others = [
+        name
+        for name, state in status.items()
+        if state not in MISSED and function_of(name) in functions
+    ]
+    made = changes({name: file_of[name] for name in others})
+    problems: list[str] = []
+    for group, found in unmatched:
+        making = sorted(
+            (
+                name
+                for name in others
+                if function_of(name) == group[0].function
+                and name in made
+                and group[0].matches(made[name])
+            ),
+            key=in_order,
+        )
+        caught = [f"{name} {status[name]}" for name in making if status[name] in CAUGHT]
+        if caught:
             problems.append(
-                f"{equivalent.name}: changes {added or 'nothing'} and deletes "
-                f"{removed or 'nothing'}, not only {equivalent.line!r} "
-                "(renumbered? read `mutmut show`)"
+                f"{group[0].label}: {', '.join(caught)}, so not equivalent: "
+                + (
+                    f"list it {len(found)} time(s), not {len(group)}"
+                    if found
+                    else "remove it from the list"
+                )
             )
-        elif not equivalent.deleted and equivalent.line not in added:
+        elif len(found) + len(making) < len(group):
             problems.append(
-                f"{equivalent.name}: changes {added or 'nothing'}, "
-                f"not {equivalent.line!r} (renumbered? read `mutmut show`)"
+                f"{group[0].label}: listed {len(group)} time(s), made by "
+                f"{len(found) + len(making)} mutant(s) of the run (the function "
+                "or the line changed? `mutmut show NAME` shows a mutant)"
             )
+        # Otherwise the mutants making it were not run, or oddly: the report
+        # fails on those already.
     return problems
 
 
@@ -217,14 +410,16 @@ def report(
         "unmeasured",
         "score",
     )
-    print(f"{'module':<22}{'mutants':>8}" + "".join(f"{c:>11}" for c in columns))
+    # At least 22 wide, as before modules moved into packages of their own.
+    width = max([22, *(len(module) + 2 for module in results)])
+    print(f"{'module':<{width}}{'mutants':>8}" + "".join(f"{c:>11}" for c in columns))
     totals: Counter[str] = Counter()
     for module, mutants in results.items():
         counts = Counter(aside.get(name, state) for name, state in mutants.items())
         totals.update(counts)
         totals["mutants"] += len(mutants)
         counts["mutants"] = len(mutants)
-        print(f"{module:<22}" + line(counts))
+        print(f"{module:<{width}}" + line(counts))
         survivors += [
             name
             for name, state in mutants.items()
@@ -244,7 +439,7 @@ def report(
         }
         if odd:
             failures.append(f"{module}: {odd}: run them again by name")
-    print(f"{'all':<22}" + line(totals))
+    print(f"{'all':<{width}}" + line(totals))
     return failures, survivors
 
 
@@ -286,14 +481,15 @@ def main() -> int:
     if not results:
         print(f"no results in {args.mutants}: run `nox -s mutants` first")
         return 1
-    status = {
-        name: state for mutants in results.values() for name, state in mutants.items()
-    }
-    equivalents = read_equivalents()
-    failures, survivors = report(
-        results, {e.name: e.kind for e in equivalents}, args.fail_under
-    )
-    failures += stale_equivalents(equivalents, status, args.mutants.parent)
+    try:
+        equivalents = read_equivalents()
+    except ValueError as error:
+        print(f"FAIL {error}")
+        return 1
+    changes = functools.partial(mutant_changes, where=args.mutants.parent)
+    aside, stale = set_aside(equivalents, results, changes)
+    failures, survivors = report(results, aside, args.fail_under)
+    failures += stale
     if args.survivors or failures:
         print(f"\n{len(survivors)} surviving (`mutmut show NAME` shows one):")
         print("\n".join(f"  {name}" for name in survivors))
