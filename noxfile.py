@@ -184,8 +184,8 @@ def types(session: nox.Session) -> None:
         "pytest",
         "-p",
         "no:cacheprovider",
-        "tests/test_readme.py::test_blocks_type_check_under_mypy",
-        "tests/test_readme.py::test_blocks_type_check_under_pyright",
+        "tests/policy/test_doc_examples.py::test_blocks_type_check_under_mypy",
+        "tests/policy/test_doc_examples.py::test_blocks_type_check_under_pyright",
         "tests/policy/test_static_types.py",
     )
 
@@ -509,7 +509,7 @@ def docs(session: nox.Session) -> None:
 
     The API reference is read from the source tree's docstrings, so nothing
     is installed but the tools. The pages' python blocks are run and
-    type-checked by tests/test_readme.py, with the README's.
+    type-checked by tests/policy/test_doc_examples.py, with the README's.
     """
     install_groups(session, "docs")
     # Material for MkDocs prints a banner about its end of life on each build.

@@ -1,6 +1,6 @@
 """The promises of README.md and of the docs pages, and the tests that pin them.
 
-See tests/test_promises.py. `PROMISES` maps each page (its path from the
+See tests/policy/test_promises.py. `PROMISES` maps each page (its path from the
 project's root: ``README.md``, ``docs/...``) to short phrases quoted from
 that page (whitespace normalised), and each phrase to the tests that fail
 when that promise breaks. A phrase pins the promises of its own page only.
@@ -34,27 +34,27 @@ MEASURED: Final[dict[str, dict[str, str]]] = {
     },
 }
 
-_CLIENT: Final = "tests/test_client.py::"
-_CONC: Final = "tests/test_concurrency.py::"
-_DEAD: Final = "tests/test_deadlines.py::"
-_RETRY: Final = "tests/test_retry.py::"
-_MEM: Final = "tests/test_bounded_memory.py::"
-_MATRIX: Final = "tests/test_fault_matrix.py::"
-_CLI: Final = "tests/test_cli.py::"
-_HOOKS: Final = "tests/test_webhooks.py::"
+_CLIENT: Final = "tests/client/test_async_client.py::"
+_CONC: Final = "tests/transport/test_shared_client.py::"
+_DEAD: Final = "tests/pipeline/test_deadlines.py::"
+_RETRY: Final = "tests/pipeline/test_retry.py::"
+_MEM: Final = "tests/transport/test_response_size.py::"
+_MATRIX: Final = "tests/transport/test_network_faults.py::"
+_CLI: Final = "tests/cli/test_command.py::"
+_HOOKS: Final = "tests/surface/test_webhooks.py::"
 _FAKE_INT: Final = "tests/testing/test_integration.py::"
 _FAKE_STATE: Final = "tests/testing/test_state.py::"
 _FAKE_HOOKS: Final = "tests/testing/test_webhooks.py::"
 _FAKE_SERVER: Final = "tests/testing/test_server.py::"
-_README: Final = "tests/test_readme.py::"
-_IDLE: Final = "tests/test_idle_connections.py::"
-_PORTAL: Final = "tests/test_portal.py::"
-_SYNC: Final = "tests/test_sync.py::"
-_ERRORS: Final = "tests/test_errors.py::"
+_README: Final = "tests/policy/test_doc_examples.py::"
+_IDLE: Final = "tests/transport/test_idle_connections.py::"
+_PORTAL: Final = "tests/sync/test_portal.py::"
+_SYNC: Final = "tests/sync/test_sync_client.py::"
+_ERRORS: Final = "tests/pipeline/test_error_mapping.py::"
 _GREEN: Final = "tests/runtimes/test_under_green_threads.py::"
-_TRANSPORT: Final = "tests/test_transport.py::"
-_STRUCTURE: Final = "tests/test_structure.py::"
-_GENERATE: Final = "tests/test_generate.py::"
+_TRANSPORT: Final = "tests/transport/test_own_pool.py::"
+_STRUCTURE: Final = "tests/policy/test_layers.py::"
+_GENERATE: Final = "tests/sync/test_generated_code.py::"
 
 # Pinned by more than one page.
 _RETRIES_ARE_SAFE: Final = (
@@ -76,14 +76,14 @@ _SHARED_POOL: Final = (
     f"{_SYNC}test_closing_a_sync_copy_leaves_the_original_working",
 )
 _UNCLOSED: Final = (
-    "tests/test_unclosed.py::test_unclosed_client_is_quiet",
-    "tests/test_unclosed.py::test_forked_child_leaves_the_parents_connections_alone",
+    "tests/transport/test_unclosed_clients.py::test_unclosed_client_is_quiet",
+    "tests/transport/test_unclosed_clients.py::test_forked_child_leaves_the_parents_connections_alone",
 )
 _KEY_HIDDEN: Final = (
     f"{_ERRORS}test_the_key_never_appears_in_errors",
     f"{_CLIENT}test_repr_hides_the_key",
-    "tests/test_hostile.py::test_the_key_is_redacted_on_every_reachable_request",
-    "tests/test_logging.py::test_ding_log_prints_one_masked_line_per_call",
+    "tests/pipeline/test_hostile_input.py::test_the_key_is_redacted_on_every_reachable_request",
+    "tests/pipeline/test_log_lines.py::test_ding_log_prints_one_masked_line_per_call",
 )
 _ON_EVERY_TRANSPORT: Final = (
     f"{_TRANSPORT}test_every_test_of_connect_runs_on_the_five_transports",
@@ -96,13 +96,20 @@ _FAKE_ANSWERS_EVERY_OPERATION: Final = (
     f"{_FAKE_INT}test_whole_flow_sync",
 )
 _REDIRECTS: Final = (
-    "tests/test_redirects.py::test_a_redirect_is_an_error_naming_the_location",
-    "tests/test_redirects.py::test_credentials_in_the_location_are_not_shown",
-    "tests/test_redirects.py::test_an_injected_client_that_follows_redirects_does_not",
+    "tests/pipeline/test_redirects.py::test_a_redirect_is_an_error_naming_the_location",
+    "tests/pipeline/test_redirects.py::test_credentials_in_the_location_are_not_shown",
+    "tests/pipeline/test_redirects.py::test_an_injected_client_that_follows_redirects_does_not",
 )
 
 PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "README.md": {
+        "each hostile case the SDK was fixed for is pinned by a test": (
+            f"{_MEM}test_a_compression_bomb_stops_at_the_bound",
+            f"{_MATRIX}test_sync_a_compression_bomb_stops_at_the_bound",
+            f"{_MATRIX}test_the_reliability_page_names_tests_that_exist",
+            f"{_MATRIX}test_async_client_under_each_fault",
+            f"{_MATRIX}test_sync_client_under_each_fault",
+        ),
         "`ding.testing` answers every operation of the v1 API from memory": (
             *_FAKE_ANSWERS_EVERY_OPERATION,
             "tests/testing/test_plugin.py::test_fixtures_in_a_throwaway_project",
@@ -170,9 +177,9 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             _SHARED_POOL
         ),
         "Each event loop gets connections of its own.": (
-            "tests/test_event_loops.py::test_one_client_serves_many_loops_at_once",
-            "tests/test_event_loops.py::test_closing_on_one_loop_leaves_the_calls_of_another_to_finish",
-            "tests/test_hostile.py::test_owned_client_survives_two_event_loops",
+            "tests/transport/test_many_event_loops.py::test_one_client_serves_many_loops_at_once",
+            "tests/transport/test_many_event_loops.py::test_closing_on_one_loop_leaves_the_calls_of_another_to_finish",
+            "tests/pipeline/test_hostile_input.py::test_owned_client_survives_two_event_loops",
             f"{_TRANSPORT}test_the_pool_keys_its_client_on_the_running_loop",
         ),
         "A client never closed goes quietly": _UNCLOSED,
@@ -222,7 +229,7 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         ),
         "It never touches the parent's loop or connections": (
             f"{_PORTAL}test_fork_child_gets_a_fresh_loop_and_parent_keeps_its_own",
-            "tests/test_unclosed.py::test_forked_child_leaves_the_parents_connections_alone",
+            "tests/transport/test_unclosed_clients.py::test_forked_child_leaves_the_parents_connections_alone",
         ),
         "A loop run by a greenlet would share its OS thread": (
             f"{_GREEN}test_the_hub_never_stalls_over_250_ms_while_the_calls_wait",
@@ -379,7 +386,7 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             f"{_IDLE}test_a_request_is_sent_again_only_once_and_on_a_new_connection",
             f"{_MATRIX}test_async_client_under_each_fault",
             f"{_MATRIX}test_sync_client_under_each_fault",
-            "tests/test_logging.py::test_a_request_sent_again_on_a_new_connection_says_so",
+            "tests/pipeline/test_log_lines.py::test_a_request_sent_again_on_a_new_connection_says_so",
         ),
         "is never a reason to send a POST again": (
             f"{_IDLE}test_only_a_reused_connection_lost_before_any_answer_is_stale",
@@ -450,34 +457,34 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "Everything the SDK raises derives from `ding.DingError`": (
             f"{_ERRORS}test_any_answer_is_an_envelope_or_a_ding_error",
             f"{_ERRORS}test_any_answer_on_each_transport",
-            "tests/test_exported.py::test_every_error_derives_from_ding_error",
-            "tests/test_hostile.py::test_raw_transport_failures_are_connection_errors",
+            "tests/surface/test_public_names.py::test_every_error_derives_from_ding_error",
+            "tests/pipeline/test_hostile_input.py::test_raw_transport_failures_are_connection_errors",
         ),
         "No message, `repr` or log line holds the API key.": _KEY_HIDDEN,
         "Every class is importable from `ding` and from `ding.models.errors`.": (
-            "tests/test_models.py::test_errors_exports_code_and_every_exception",
-            "tests/test_exported.py::test_all_is_sorted_and_importable",
+            "tests/schema/test_models.py::test_errors_exports_code_and_every_exception",
+            "tests/surface/test_public_names.py::test_all_is_sorted_and_importable",
         ),
         "The tree has no trap": (
-            "tests/test_error_tree.py::test_the_tree_has_no_trap",
-            "tests/test_error_tree.py::test_every_4xx_is_a_client_error",
+            "tests/foundation/test_error_tree.py::test_the_tree_has_no_trap",
+            "tests/foundation/test_error_tree.py::test_every_4xx_is_a_client_error",
             f"{_ERRORS}test_403_forbidden_is_an_sdk_error_in_seed_form",
         ),
         "the call could not be made as asked, and nothing went out": (
-            "tests/test_hostile.py::test_bad_arguments_are_usage_errors",
-            "tests/test_input_types.py::test_a_wrong_type_is_refused_before_sending",
+            "tests/pipeline/test_hostile_input.py::test_bad_arguments_are_usage_errors",
+            "tests/schema/test_argument_checks.py::test_a_wrong_type_is_refused_before_sending",
             f"{_CLIENT}test_closed_client_refuses_calls",
         ),
         "No API key given or found": (
             f"{_CLIENT}test_missing_api_key_is_a_usage_error",
             f"{_CLIENT}test_request_and_keywords_together_is_a_usage_error",
             f"{_CLIENT}test_missing_required_field_is_a_usage_error",
-            "tests/test_input_types.py::test_a_wrong_type_is_refused_before_sending",
+            "tests/schema/test_argument_checks.py::test_a_wrong_type_is_refused_before_sending",
             f"{_CLIENT}test_api_key_that_cannot_be_a_header_is_refused_without_echo",
-            "tests/test_server_url.py::test_plain_http_off_loopback_is_refused",
-            "tests/test_server_url.py::test_credentials_in_the_url_are_refused_without_echo",
-            "tests/test_server_url.py::test_a_query_is_refused_because_it_would_swallow_the_path",
-            "tests/test_server_url.py::test_a_fragment_is_refused",
+            "tests/config/test_server_url.py::test_plain_http_off_loopback_is_refused",
+            "tests/config/test_server_url.py::test_credentials_in_the_url_are_refused_without_echo",
+            "tests/config/test_server_url.py::test_a_query_is_refused_because_it_would_swallow_the_path",
+            "tests/config/test_server_url.py::test_a_fragment_is_refused",
             f"{_CLIENT}test_closed_client_refuses_calls",
         ),
         "no usable HTTP answer": (
@@ -496,15 +503,15 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         ),
         "The SDK never follows a redirect, whatever client you inject": _REDIRECTS,
         "An enum value or a field newer than the SDK is *not* malformed": (
-            "tests/test_converter.py::test_unknown_enum_value_kept_as_str",
+            "tests/schema/test_converter.py::test_unknown_enum_value_kept_as_str",
             f"{_CLIENT}test_unknown_enum_values_and_fields_still_populate",
             f"{_MEM}test_a_long_success_raises_without_reading_the_rest",
             f"{_MEM}test_a_compression_bomb_stops_at_the_bound",
-            "tests/test_accessors.py::test_a_missing_uuid_names_the_field_and_the_status",
+            "tests/schema/test_accessors.py::test_a_missing_uuid_names_the_field_and_the_status",
         ),
         "Decoding never raises it: the optional body fields are `None`.": (
-            "tests/test_converter.py::test_nulls_decode_to_none",
-            "tests/test_models.py::test_response_fields_are_optional",
+            "tests/schema/test_converter.py::test_nulls_decode_to_none",
+            "tests/schema/test_models.py::test_response_fields_are_optional",
         ),
         "Every `SDKError` keeps the seed SDK's `str()`": (
             f"{_ERRORS}test_403_forbidden_is_an_sdk_error_in_seed_form",
@@ -512,15 +519,15 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             f"{_ERRORS}test_an_error_shows_at_most_1000_characters_of_the_body",
         ),
         "picks the same branch for every answer as it did there": (
-            "tests/test_error_tree.py::test_seed_except_pattern_takes_the_same_branch",
-            "tests/test_error_tree.py::test_seed_except_pattern_takes_the_same_branch_sync",
+            "tests/foundation/test_error_tree.py::test_seed_except_pattern_takes_the_same_branch",
+            "tests/foundation/test_error_tree.py::test_seed_except_pattern_takes_the_same_branch_sync",
         ),
     },
     "docs/guides/migration.md": {
         "Ding's official Python SDK went through two families of generated code": (
-            "tests/test_models.py::test_seed_import_paths",
-            "tests/test_models.py::test_operations_official_aliases",
-            "tests/test_models.py::test_components_official_names",
+            "tests/schema/test_models.py::test_seed_import_paths",
+            "tests/schema/test_models.py::test_operations_official_aliases",
+            "tests/schema/test_models.py::test_components_official_names",
         ),
         "5 s to connect, 15 s per read, 60 s per call": (
             f"{_DEAD}test_the_defaults_are_documented_numbers",
@@ -532,7 +539,7 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             f"{_CLIENT}test_post_lookup_seed_style",
         ),
         "frozen attrs classes, built by keyword only": (
-            "tests/test_models.py::test_every_model_is_frozen_kw_only_and_documented",
+            "tests/schema/test_models.py::test_every_model_is_frozen_kw_only_and_documented",
         ),
         "with the customer UUID given once": (
             f"{_README}test_block_runs_against_the_fake",
@@ -542,8 +549,8 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         ),
         "What differs from 3.x: `api_key` is a string": (
             f"{_CLIENT}test_wrong_client_type_is_a_usage_error_naming_both_types",
-            "tests/test_models.py::test_every_model_is_frozen_kw_only_and_documented",
-            "tests/test_converter.py::test_unknown_enum_value_kept_as_str",
+            "tests/schema/test_models.py::test_every_model_is_frozen_kw_only_and_documented",
+            "tests/schema/test_converter.py::test_unknown_enum_value_kept_as_str",
             f"{_DEAD}test_the_defaults_are_documented_numbers",
         ),
     },
@@ -611,24 +618,24 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             f"{_CLIENT}test_create_authentication_keywords",
         ),
         "Every field of a decoded body is Optional": (
-            "tests/test_converter.py::test_empty_object_decodes_to_defaults",
-            "tests/test_converter.py::test_nulls_decode_to_none",
-            "tests/test_models.py::test_response_fields_are_optional",
+            "tests/schema/test_converter.py::test_empty_object_decodes_to_defaults",
+            "tests/schema/test_converter.py::test_nulls_decode_to_none",
+            "tests/schema/test_models.py::test_response_fields_are_optional",
         ),
         "which type checkers need no `assert` for": (
-            "tests/test_accessors.py::test_a_normal_flow_reads_typed_values",
+            "tests/schema/test_accessors.py::test_a_normal_flow_reads_typed_values",
             f"{_README}test_blocks_type_check_under_mypy",
             f"{_README}test_blocks_type_check_under_pyright",
         ),
         "naming the missing field and, when the answer had one, its status": (
-            "tests/test_accessors.py::test_a_missing_uuid_names_the_field_and_the_status",
-            "tests/test_accessors.py::test_a_missing_status_is_named",
+            "tests/schema/test_accessors.py::test_a_missing_uuid_names_the_field_and_the_status",
+            "tests/schema/test_accessors.py::test_a_missing_status_is_named",
         ),
         "Responses are read forward-compatibly": (
-            "tests/test_converter.py::test_unknown_enum_value_kept_as_str",
-            "tests/test_converter.py::test_unknown_keys_ignored",
-            "tests/test_converter.py::test_timestamp_forms",
-            "tests/test_converter.py::test_timestamp_fraction_digits",
+            "tests/schema/test_converter.py::test_unknown_enum_value_kept_as_str",
+            "tests/schema/test_converter.py::test_unknown_keys_ignored",
+            "tests/schema/test_converter.py::test_timestamp_forms",
+            "tests/schema/test_converter.py::test_timestamp_fraction_digits",
             f"{_CLIENT}test_unknown_enum_values_and_fields_still_populate",
         ),
     },
@@ -651,9 +658,9 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             f"{_CLIENT}test_injected_client_settings_respected_and_not_closed",
         ),
         "`False`: plain `http://` only to loopback": (
-            "tests/test_server_url.py::test_plain_http_off_loopback_is_refused",
-            "tests/test_server_url.py::test_plain_http_is_accepted_when_the_caller_opts_in",
-            "tests/test_server_url.py::test_plain_http_is_accepted_when_the_environment_opts_in",
+            "tests/config/test_server_url.py::test_plain_http_off_loopback_is_refused",
+            "tests/config/test_server_url.py::test_plain_http_is_accepted_when_the_caller_opts_in",
+            "tests/config/test_server_url.py::test_plain_http_is_accepted_when_the_environment_opts_in",
         ),
         "1 MiB (1,048,576 bytes) of a response body, counted once decoded": (
             f"{_MEM}test_the_default_bound_is_1_mib",
@@ -661,8 +668,8 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         ),
         "The default server URL stays `https://api.ding.live/v1`": _DEFAULT_URL,
         "Plain `http://` is accepted only to this machine": (
-            "tests/test_server_url.py::test_plain_http_off_loopback_is_refused",
-            "tests/test_server_url.py::test_https_and_loopback_are_accepted",
+            "tests/config/test_server_url.py::test_plain_http_off_loopback_is_refused",
+            "tests/config/test_server_url.py::test_https_and_loopback_are_accepted",
         ),
         "A connection error's message is the request, what happened and where": (
             f"{_ERRORS}test_every_connection_error_has_a_detail",
@@ -718,8 +725,8 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         ),
         "Arguments that could not be sent": (
             f"{_CLIENT}test_api_key_that_cannot_be_a_header_is_refused_without_echo",
-            "tests/test_hostile.py::test_bad_arguments_are_usage_errors",
-            "tests/test_input_types.py::test_a_wrong_type_is_refused_before_sending",
+            "tests/pipeline/test_hostile_input.py::test_bad_arguments_are_usage_errors",
+            "tests/schema/test_argument_checks.py::test_a_wrong_type_is_refused_before_sending",
         ),
         "every test that uses the `client` or `connect` fixture": (
             f"{_TRANSPORT}test_every_test_of_connect_runs_on_the_five_transports",
@@ -746,7 +753,7 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             f"{_MATRIX}test_sync_a_long_body_stops_at_the_bound",
         ),
         "a 307 to another origin": (
-            "tests/test_redirects.py::test_an_injected_client_that_follows_redirects_does_not",
+            "tests/pipeline/test_redirects.py::test_an_injected_client_that_follows_redirects_does_not",
             f"{_MATRIX}test_sync_an_injected_client_that_follows_redirects_does_not",
         ),
         "a server trickling a byte every 0.1 s": (
@@ -760,8 +767,8 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             f"{_SYNC}test_thirty_two_threads_share_one_client",
         ),
         "`UsageError` naming the field; nothing sent": (
-            "tests/test_input_types.py::test_a_wrong_type_is_refused_before_sending",
-            "tests/test_input_types.py::test_a_request_object_with_a_wrong_type_is_refused",
+            "tests/schema/test_argument_checks.py::test_a_wrong_type_is_refused_before_sending",
+            "tests/schema/test_argument_checks.py::test_a_request_object_with_a_wrong_type_is_refused",
             f"{_MATRIX}test_sync_a_keyword_of_the_wrong_type_is_refused_before_sending",
         ),
         "| every fault of `ding.testing` |": (
@@ -769,19 +776,19 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             f"{_MATRIX}test_sync_client_under_each_fault",
         ),
         "a thread or descriptor left over fails it": (
-            "tests/test_unclosed.py::test_a_short_soak_run_leaves_nothing_over",
+            "tests/transport/test_unclosed_clients.py::test_a_short_soak_run_leaves_nothing_over",
         ),
     },
     "docs/reference/models.md": {
         "Every class is importable from the official SDK's paths": (
-            "tests/test_models.py::test_seed_import_paths",
-            "tests/test_models.py::test_components_official_names",
-            "tests/test_models.py::test_operations_official_aliases",
+            "tests/schema/test_models.py::test_seed_import_paths",
+            "tests/schema/test_models.py::test_components_official_names",
+            "tests/schema/test_models.py::test_operations_official_aliases",
         ),
     },
     "docs/reference/errors.md": {
         "Every exception the SDK raises derives from `ding.DingError`.": (
-            "tests/test_exported.py::test_every_error_derives_from_ding_error",
+            "tests/surface/test_public_names.py::test_every_error_derives_from_ding_error",
         ),
     },
     "docs/where-it-runs.md": {
@@ -807,7 +814,7 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "tests/runtimes/test_under_gunicorn_gevent.py::test_50_concurrent_sign_ups_on_2_gevent_workers_all_succeed",
         ),
         "one module-level `AsyncDing`, 8 threads of 300 calls each way": (
-            "tests/test_event_loops.py::test_one_client_serves_many_loops_at_once",
+            "tests/transport/test_many_event_loops.py::test_one_client_serves_many_loops_at_once",
         ),
         "`AsyncDing` on uvloop's loop against a server closing idle connections": (
             f"{_IDLE}test_no_call_fails_and_each_is_handled_once",
@@ -815,23 +822,23 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     },
     "docs/logging.md": {
         "configures nothing by default": (
-            "tests/test_logging.py::test_off_unless_asked",
-            "tests/test_logging.py::test_no_line_when_off",
+            "tests/pipeline/test_log_lines.py::test_off_unless_asked",
+            "tests/pipeline/test_log_lines.py::test_no_line_when_off",
         ),
         "the variable is read once, at import, and attaches a handler only if": (
-            "tests/test_logging.py::test_ding_log_prints_one_masked_line_per_call",
-            "tests/test_logging.py::test_ding_log_leaves_a_configured_logger_alone",
-            "tests/test_logging.py::test_off_unless_asked",
+            "tests/pipeline/test_log_lines.py::test_ding_log_prints_one_masked_line_per_call",
+            "tests/pipeline/test_log_lines.py::test_ding_log_leaves_a_configured_logger_alone",
+            "tests/pipeline/test_log_lines.py::test_off_unless_asked",
         ),
         "An attempt whose request went out once more on a new connection": (
-            "tests/test_logging.py::test_a_request_sent_again_on_a_new_connection_says_so",
+            "tests/pipeline/test_log_lines.py::test_a_request_sent_again_on_a_new_connection_says_so",
         ),
         "UUIDs in the path keep their first 4 characters": (
-            "tests/test_logging.py::test_mask",
-            "tests/test_logging.py::test_ding_log_prints_one_masked_line_per_call",
+            "tests/pipeline/test_log_lines.py::test_mask",
+            "tests/pipeline/test_log_lines.py::test_ding_log_prints_one_masked_line_per_call",
         ),
         "No line holds the API key, a header, a body, a code": (
-            "tests/test_logging.py::test_ding_log_prints_one_masked_line_per_call",
+            "tests/pipeline/test_log_lines.py::test_ding_log_prints_one_masked_line_per_call",
         ),
     },
     "docs/cli.md": {
@@ -839,7 +846,7 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             f"{_CLI}test_the_timeout_is_60_s_and_max_retries_2_by_default",
         ),
         "The exit status is the same for every command": (
-            f"{_CLI}test_the_readme_documents_each_exit_status",
+            f"{_CLI}test_the_docs_document_each_exit_status",
             f"{_CLI}test_a_negative_outcome_exits_3_with_the_answer",
             f"{_CLI}test_a_refused_request_exits_4",
         ),

@@ -1,5 +1,5 @@
-"""The ``ding`` command (the console script ``ding = "ding._cli:main"``)."""
+"""The ``ding`` command: each operation from a shell, and the fake over TCP.
 
-from ding._cli._main import main
-
-__all__ = ["main"]
+The console script is ``ding = "ding._cli._main:main"``; `_render` draws a
+JSON answer as a table for a terminal.
+"""

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 #: Where the package under test is imported from (site-packages under nox).
 ROOT = Path(ding.__file__).resolve().parents[1]
-#: The source tree: README.md and pyproject.toml.
+#: The source tree: the docs and pyproject.toml.
 SOURCE = Path(__file__).resolve().parents[2]
 #: The key of DING_API_KEY, and the one given with --api-key: both long
 #: enough for the CLI to look for them in what it prints.
@@ -352,10 +352,10 @@ def test_every_command_has_help_with_examples(env: dict[str, str]) -> None:
         assert "xample" in result.stdout, name
 
 
-def test_the_readme_documents_each_exit_status() -> None:
-    readme = (SOURCE / "README.md").read_text("utf-8")
+def test_the_docs_document_each_exit_status() -> None:
+    page = (SOURCE / "docs" / "cli.md").read_text("utf-8")
     for code in ExitCode:
-        assert re.search(rf"^\| `{code.value}` \|", readme, re.MULTILINE), code
+        assert re.search(rf"^\| `{code.value}` \|", page, re.MULTILINE), code
 
 
 def test_json_and_table_can_be_forced(env: dict[str, str], pending: str) -> None:

@@ -447,14 +447,17 @@ def test_the_table_agrees_with_the_fakes_own(fault: str) -> None:
     assert once.sent == 1 or (once.performed, always.performed) == (1, 0)
 
 
-def test_the_readme_map_names_tests_that_exist() -> None:
+def test_the_reliability_page_names_tests_that_exist() -> None:
     root = Path(__file__).resolve().parents[2]
-    readme = (root / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### Reliability") : readme.index("## Performance")]
+    page = (root / "docs" / "reliability.md").read_text(encoding="utf-8")
+    table = page[
+        page.index("| what was tried |") : page.index("## Nothing is left over")
+    ]
     named = 0
     module = ""
-    for found in re.finditer(r"`(test_\w+\.py)?(?:::(test_\w+))?`", section):
+    for found in re.finditer(r"`((?:\w+/)*test_\w+\.py)?(?:::(test_\w+))?`", table):
         module = found[1] or module
+        assert (root / "tests" / module).is_file(), module
         if found[2]:
             source = (root / "tests" / module).read_text(encoding="utf-8")
             assert f"def {found[2]}(" in source, f"{module}::{found[2]}"

@@ -47,12 +47,14 @@ from ding.testing import deterministic_codes as codes
 
 pytest_plugins = ["pytester"]
 
-ROOT: Final = Path(__file__).resolve().parent.parent
+ROOT: Final = Path(__file__).resolve().parents[2]
 README: Final = ROOT / "README.md"
 # The documentation site's pages (mkdocs.yml: docs_dir).
 DOCS: Final = ROOT / "docs"
 FENCE: Final = re.compile(r"^```(?P<info>.*)$")
-CONVENTION: Final = "the convention is in the docstring of tests/test_readme.py"
+CONVENTION: Final = (
+    "the convention is in the docstring of tests/policy/test_doc_examples.py"
+)
 # The tags of blocks that are not run; `python` blocks are.
 OTHER_TAGS: Final = frozenset({"text", "sh", "console", "json"})
 PYRIGHT_HEADER: Final = "# pyright: reportUnusedVariable=false"

@@ -23,7 +23,7 @@ from tests.promises import MEASURED, PROMISES
 if TYPE_CHECKING:
     from collections.abc import Collection
 
-ROOT: Final = Path(__file__).resolve().parent.parent
+ROOT: Final = Path(__file__).resolve().parents[2]
 HOW_TO_PIN: Final = (
     "add a phrase of each, quoted from its page, to PROMISES[page] in"
     " tests/promises.py, with the tests that fail when it breaks (write one"
@@ -51,7 +51,7 @@ EXCLUDED_SECTIONS: Final[dict[str, dict[str, str]]] = {
         "Performance": "points to the benchmark numbers of the performance page",
         # Links to the pages, whose promises are pinned there.
         "Documentation": "a list of links to the docs pages",
-        # CI sessions; tests/test_development_docs.py checks them against noxfile.py.
+        # CI sessions; tests/policy/test_development_docs.py checks them against noxfile.py.
         "Development": "points to CONTRIBUTING.md's CI sessions",
     },
     "docs/getting-started.md": {
@@ -62,22 +62,14 @@ EXCLUDED_SECTIONS: Final[dict[str, dict[str, str]]] = {
         "The example apps": "a table of example apps, run by `nox -s examples`",
     },
     "docs/architecture.md": {
-        # Where each concern's code lives, checked by tests/test_structure.py;
+        # Where each concern's code lives, checked by tests/policy/test_layers.py;
         # the behaviours it names are promised, and pinned, on their pages.
-        "What each package owns": "the package layout, checked by tests/test_structure.py",
+        "What each package owns": "the package layout, checked by tests/policy/test_layers.py",
     },
     "docs/guides/performance.md": {
         # Numbers measured on one machine by `nox -s bench`, not promised.
         "Performance": "measured numbers of a benchmark run, owned by the benchmarks",
     },
-}
-
-# Sections of the README that copy a page's promises word for word, by the
-# page they copy: a unit of one is pinned when the page holds it as it is
-# (and the page's phrase pins it there). Tests outside this map read these
-# copies in README.md (tests/test_fault_matrix.py, tests/test_cli.py).
-COPIED_SECTIONS: Final[dict[str, dict[str, str]]] = {
-    README: {"Reliability": "docs/reliability.md", "Command line": "docs/cli.md"},
 }
 
 _UNITS: Final = (
@@ -205,20 +197,14 @@ def unpinned(page: str, text: str) -> list[Unit]:
     """The promises of *text*, the contents of *page*, that nothing pins.
 
     A promise is pinned by a phrase listed under *page* in `PROMISES` (or
-    `MEASURED`) that it contains; in a section that copies another page
-    (`COPIED_SECTIONS`), also by being on that page word for word.
+    `MEASURED`) that it contains.
     """
     phrases = [*PROMISES.get(page, {}), *MEASURED.get(page, {})]
-    copies = COPIED_SECTIONS.get(page, {})
-    found: list[Unit] = []
-    for unit in page_promises(page, text):
-        if any(phrase in unit.text for phrase in phrases):
-            continue
-        sources = [copies[name] for name in unit.headings if name in copies]
-        if any(unit.text in _normalise(read(source)) for source in sources):
-            continue
-        found.append(unit)
-    return found
+    return [
+        unit
+        for unit in page_promises(page, text)
+        if not any(phrase in unit.text for phrase in phrases)
+    ]
 
 
 def _report(page: str, found: list[Unit]) -> str:
@@ -239,19 +225,15 @@ def test_every_promise_has_a_test() -> None:
 
 def test_the_map_names_only_pages_that_are_scanned() -> None:
     scanned = set(pages())
-    named = {*PROMISES, *MEASURED, *EXCLUDED_SECTIONS, *COPIED_SECTIONS}
-    named |= {
-        source for copies in COPIED_SECTIONS.values() for source in copies.values()
-    }
+    named = {*PROMISES, *MEASURED, *EXCLUDED_SECTIONS}
     assert named <= scanned, f"not a scanned page: {sorted(named - scanned)}"
 
 
-def test_every_excluded_or_copied_section_is_on_its_page() -> None:
-    # A section renamed away would leave its exclusion (or copy) idle.
+def test_every_excluded_section_is_on_its_page() -> None:
+    # A section renamed away would leave its exclusion idle.
     missing = [
         f"{page}: {name}"
-        for table in (EXCLUDED_SECTIONS, COPIED_SECTIONS)
-        for page, sections in table.items()
+        for page, sections in EXCLUDED_SECTIONS.items()
         for name in sections
         if not re.search(rf"^#{{1,6}} {re.escape(name)}$", read(page), re.MULTILINE)
     ]
@@ -349,22 +331,6 @@ def test_an_excluded_section_or_a_code_block_holds_no_promise() -> None:
         "# Logging\n", "# Logging\n\n```text\nIt never fails.\n```\n", 1
     )
     assert unpinned("docs/logging.md", fenced) == []
-
-
-def test_a_copy_is_pinned_only_while_its_page_holds_it() -> None:
-    text = read(README)
-    row = "| `2` | usage error, nothing sent:"
-    assert row in text
-    assert row in read("docs/cli.md")
-    changed = text.replace(row, "| `2` | usage error, never sent:")
-    [unit] = unpinned(README, changed)
-    assert unit.section == "Command line"
-    assert unit.text.startswith("| `2` | usage error, never sent:")
-    # Outside a copied section, a unit its page holds is not pinned by it.
-    sentence = "An error is one message on standard error, never a traceback."
-    assert sentence in _normalise(read("docs/cli.md"))
-    changed = _with_sentence_in(text, "Testing your app", sentence)
-    assert unpinned(README, changed) == [Unit("Testing your app", sentence)]
 
 
 def test_the_scanner_splits_sentences_where_they_end() -> None:
