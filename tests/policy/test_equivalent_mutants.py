@@ -12,19 +12,19 @@ mutants, with made-up runs.
 from __future__ import annotations
 
 import ast
-import importlib.util
-import sys
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests._scripts import load_script
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from types import ModuleType
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "mutation_report.py"
 # mutmut 3.8.1 leaves these alone (file_mutation.py): a decorated function,
 # unless by @staticmethod or @classmethod alone, and these names.
@@ -37,14 +37,7 @@ Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 def load_report() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("mutation_report", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses look the module up by name while the class is made.
-    sys.modules["mutation_report"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
 import inspect
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +12,7 @@ import pytest
 import ding
 from ding import _client
 from ding._sync import _client as _sync
+from tests._scripts import load_script
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -22,19 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "generate_sync.py"
 
 
-def load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("generate_sync", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["generate_sync"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
-    return load_script()
+    return load_script(SCRIPT)
 
 
 def test_committed_file_is_fresh(script: ModuleType) -> None:
