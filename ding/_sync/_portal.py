@@ -54,12 +54,13 @@ import warnings
 from typing import TYPE_CHECKING, Final, ParamSpec, TypeVar
 
 from ding._errors import BlockingCallInEventLoopWarning, UsageError
+from ding._transport._pool import prepare_in_place
 
 if TYPE_CHECKING:
     from _thread import LockType
     from collections.abc import Awaitable, Callable
 
-__all__ = ["CLOSED_MESSAGE", "call", "runs", "shutdown"]
+__all__ = ["CLOSED_MESSAGE", "call", "shutdown"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -209,6 +210,7 @@ class _LoopThread:
         # of its wake-up pipe belong to the OS thread that makes them.
         try:
             self.loop = loop = asyncio.new_event_loop()
+            prepare_in_place(loop)
         finally:
             self._made.release()
         if self.threads.green:
@@ -278,12 +280,6 @@ def _loop_thread() -> _LoopThread:
             if current is None:
                 current = _current = _LoopThread()
     return current
-
-
-def runs(loop: object) -> bool:
-    """Whether *loop* is the loop of this process's sync clients."""
-    current = _current
-    return current is not None and current.loop is loop
 
 
 def call(fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) -> T:

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from ding._transport._reuse import Exchange
 
-__all__ = ["Lane", "Pool", "send_once"]
+__all__ = ["Lane", "Pool", "prepare_in_place", "send_once"]
 
 
 def running_loop() -> object:
@@ -334,6 +334,19 @@ def _warm(transport: str | None) -> None:
 #: What `_warm` has done: the model (None) and the transports it imported.
 _WARMED: Final[set[str | None]] = set()
 
+#: The sync clients' event loop, which `ding._sync._portal` names here when
+#: it makes one (`prepare_in_place`).
+_IN_PLACE: Final[list[object]] = []
+
+
+def prepare_in_place(loop: object) -> None:
+    """Have a first call on *loop* prepared in place, not in a thread.
+
+    For the sync clients' own loop: it serves only the SDK's calls, which
+    would wait for the preparation anyway.
+    """
+    _IN_PLACE[:] = [loop]
+
 
 class _Job:
     """One `_warm` run in a thread of its own, as the waiting calls see it."""
@@ -390,13 +403,12 @@ async def _prepare(loop: object, transport: str | None) -> None:
     bundle) some 20 ms and the data model some 15: done in a thread of
     their own (`_started`), shared by the calls that wait for it, while the
     loop serves its other tasks; each waiting call looks again every 5 ms.
-    On the sync clients' own loop it is done in place: that loop serves
-    only the SDK's calls, which would wait for it anyway.
+    On the sync clients' own loop it is done in place (`prepare_in_place`).
     """
     if transport in _WARMED:
         return
-    portal = sys.modules.get("ding._sync._portal")
-    job = None if portal is not None and portal.runs(loop) else _started(transport)
+    in_place = any(known is loop for known in _IN_PLACE)
+    job = None if in_place else _started(transport)
     if job is None:
         _warm(transport)
     else:

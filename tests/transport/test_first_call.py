@@ -2,8 +2,8 @@
 
 Importing aiohttp (some 100 ms), the data model and building the TLS
 context would block the loop that makes the first call, and every other
-request its server handles meanwhile (`ding._transport._pool._prepare`). How long the
-loop stalls is measured by `nox -s bench -- --only stall` and
+request its server handles meanwhile (`ding._transport._pool._prepare`).
+How long the loop stalls is measured by `nox -s bench -- --only stall` and
 ``scripts/first_call_stall.py``; here, where the work happens: each test
 runs a fresh process that records the thread every import of interest ran
 in.
@@ -95,6 +95,40 @@ def test_the_first_call_imports_its_transport_off_the_loop(
 def test_an_injected_client_needs_no_transport_of_the_sdk(url: str) -> None:
     where = first_call(url, "asyncio", "injected")
     assert where == {"ding._schema._models": False}
+
+
+# The sync clients' loop serves only the SDK's calls, which would wait for
+# the preparation anyway: there it is done in place, on the loop's thread.
+SYNC_CHILD = """
+import importlib.abc, json, sys, threading
+
+WATCHED = {"aiohttp", "ding._transport._aiohttp", "ding._schema._models"}
+where = {}
+
+class Recorder(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name in WATCHED and name not in where:
+            where[name] = threading.current_thread().name
+        return None
+
+sys.meta_path.insert(0, Recorder())
+import ding
+
+url, customer = sys.argv[1:3]
+with ding.Ding(api_key="k", server_url=url, customer_uuid=customer) as client:
+    client.otp.create_authentication(phone_number="+14155550123")
+print(json.dumps(where))
+"""
+
+
+def test_the_sync_clients_loop_prepares_in_place(url: str) -> None:
+    result = run_script(SYNC_CHILD, url, DEFAULT_CUSTOMER_UUID, timeout=50)
+    assert result.returncode == 0, result.stderr
+    where: dict[str, str] = json.loads(result.stdout)
+    assert where == dict.fromkeys(
+        ("aiohttp", "ding._transport._aiohttp", "ding._schema._models"),
+        "ding-portal",
+    )
 
 
 # The loop's default executor has one worker, and it waits on the loop (as
