@@ -27,6 +27,7 @@ asks whether it holds one concept.
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Final
@@ -82,7 +83,9 @@ def role_of(module: str) -> str:
     best: tuple[int, str] | None = None
     for role, prefixes in LAYERS:
         for prefix in prefixes:
-            named = module == prefix or module.startswith(f"{prefix}.")
+            # The root package names only itself: a new module needs a role.
+            below = prefix != "ding" and module.startswith(f"{prefix}.")
+            named = module == prefix or below
             if named and (best is None or len(prefix) > best[0]):
                 best = (len(prefix), role)
     assert best is not None, f"{module} has no role in LAYERS"
@@ -125,11 +128,52 @@ def imports(path: Path, here: str | None = None) -> list[tuple[str, int, bool]]:
             found.extend(
                 (name, node.lineno, typing_only) for name in _named(node, package)
             )
+        found.extend((name, line, typing_only) for name, line in _module_names(node))
         for inner in ast.iter_child_nodes(node):
             visit(inner, typing_only=typing_only)
 
     visit(tree, typing_only=False)
     return found
+
+
+#: Calls that import the module their string argument names.
+IMPORTERS: Final = frozenset({"lazy_module", "import_module", "__import__"})
+
+
+def _by_name(node: ast.AST) -> list[ast.expr]:
+    """The strings under *node* that import a module by its name.
+
+    The package defers imports by naming the module: ``lazy_module(...)``,
+    ``importlib.import_module(...)``, ``sys.modules.get(...)`` and
+    ``sys.modules[...]``, and tables of such names (a dict's values). A
+    logger's name, or a name in a message, imports nothing.
+    """
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        on_modules = (
+            isinstance(func, ast.Attribute)
+            and func.attr == "get"
+            and ast.unparse(func.value) == "sys.modules"
+        )
+        return list(node.args[:1]) if name in IMPORTERS or on_modules else []
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "sys.modules":
+        return [node.slice]
+    if isinstance(node, ast.Dict):
+        return list(node.values)
+    return []
+
+
+def _module_names(node: ast.AST) -> list[tuple[str, int]]:
+    """The ding modules *node* imports by name (see `_by_name`)."""
+    return [
+        (value.value, value.lineno)
+        for value in _by_name(node)
+        if isinstance(value, ast.Constant)
+        and isinstance(value.value, str)
+        and re.fullmatch(r"ding(\.\w+)+", value.value)
+        and _exists(value.value)
+    ]
 
 
 def _named(node: ast.ImportFrom, package: str) -> list[str]:
@@ -249,6 +293,21 @@ def test_an_upward_import_is_reported(tmp_path: Path) -> None:
     ]
 
 
+def test_an_import_by_name_is_an_import(tmp_path: Path) -> None:
+    bad = tmp_path / "_bad.py"
+    bad.write_text(
+        "import importlib, logging, sys\n"
+        'portal = sys.modules.get("ding._sync._portal")\n'
+        'client = lazy_module("ding._client")\n'
+        'TABLE = {"send": "ding._pipeline._send"}\n'
+        'logger = logging.getLogger("ding._client")\n'
+        "message = f\"see {'ding._cli'}\"\n"
+        'importlib.import_module("ding._schema._models")\n'
+    )
+    assert [line for _, line, _ in imports(bad, "ding._schema._bad")] == [2, 3, 4, 7]
+    assert len(layer_violations({"ding._schema._bad": bad})) == 3
+
+
 def test_a_cycle_is_reported_and_a_type_only_one_is_not(tmp_path: Path) -> None:
     first, second = tmp_path / "_first.py", tmp_path / "_second.py"
     first.write_text("def f() -> None:\n    from ding._schema._second import g\n")
@@ -270,6 +329,37 @@ def test_a_cycle_is_reported_and_a_type_only_one_is_not(tmp_path: Path) -> None:
         runtime_cycle({"ding._schema._first": first, "ding._schema._second": second})
         == []
     )
+
+
+def drawn_layers(page: str) -> list[tuple[str, set[str]]]:
+    """The roles the architecture page draws, from the top, with their names."""
+    block = page.split("## The layers", 1)[1].split("```text\n", 1)[1]
+    drawn: list[tuple[str, set[str]]] = []
+    for line in block.split("```", 1)[0].splitlines():
+        names = set(re.findall(r"\bding(?:\.\w+)*", line.split("\u2502")[0]))
+        if line[:1].strip():
+            drawn.append((line.split()[0], names))
+        else:
+            drawn[-1][1].update(names)
+    return drawn
+
+
+def test_the_architecture_page_draws_these_layers() -> None:
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    expected = [(role, set(prefixes)) for role, prefixes in reversed(LAYERS)]
+    assert drawn_layers(page) == expected
+
+
+def test_the_architecture_page_lists_each_packages_modules() -> None:
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(ding/_\w+/)` \| ([^|]*) \|", page, re.MULTILINE)
+    listed = {folder: set(re.findall(r"`(\w+\.py)`", cell)) for folder, cell in rows}
+    on_disk = {
+        f"ding/{path.name}/": {f.name for f in path.glob("*.py")} - {"__init__.py"}
+        for path in PACKAGE.glob("_*")
+        if (path / "__init__.py").is_file()
+    }
+    assert listed == on_disk
 
 
 def test_the_top_level_holds_few_modules() -> None:
