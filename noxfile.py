@@ -300,7 +300,7 @@ def mutants(session: nox.Session) -> None:
 
 # CI's share of `mutants`: every mutant of one core module, against the
 # tests of that module's promises, so that it fits CI's time budget. The
-# retry rules: the README states them to the number, and a retried POST can
+# retry rules: the docs state them to the number, and a retried POST can
 # send a second SMS.
 SAMPLE_MODULE = "ding/_pipeline/_retry.py"
 SAMPLE_TESTS = ("tests/pipeline/test_retry.py",)

@@ -3,8 +3,8 @@
 This module holds what a caller touches: the client, its ``otp`` and
 ``lookup`` namespaces, and the building of each operation's request from a
 request object, a mapping or keywords. Sending, retrying and mapping errors
-live in `ding._pipeline._send`; configuration checks in `ding._config`;
-decoding in `ding._schema._converter`. The sync `ding.Ding` is generated from
+live in `ding._pipeline`; configuration checks in `ding._config`; decoding
+in `ding._schema._converter`. The sync `ding.Ding` is generated from
 the classes in this module (``scripts/generate_sync.py``): every public
 ``Async*`` class, its public methods, properties and aliases.
 """

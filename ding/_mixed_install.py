@@ -85,6 +85,6 @@ class MixedInstallError(ImportError):
             f"    {python} -m pip uninstall -y ding-api-client ding\n"
             f"    {python} -m pip install {reinstall_argument(here)}\n"
             "Code written for ding-api-client runs on this SDK, with the few "
-            "differences listed under 'Migration' in its README."
+            "differences listed in its Migration guide (docs/guides/migration.md)."
         )
         super().__init__(message, name="ding", path=package_dir)

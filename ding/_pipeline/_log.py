@@ -8,8 +8,9 @@ set). Any other value, or none, leaves logging alone.
 
 One INFO line per attempt: method, path, outcome, attempt number and the
 attempt's time, and ``sent again`` when a reused connection was closed
-before answering and the request went out once more (`ding._transport._reuse`). Phone numbers and UUIDs in the path are masked; the key,
-the bodies and the headers are never logged.
+before answering and the request went out once more
+(`ding._transport._reuse`). Phone numbers and UUIDs in the path are
+masked; the key, the bodies and the headers are never logged.
 """
 
 from __future__ import annotations

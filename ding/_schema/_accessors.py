@@ -5,19 +5,18 @@ decoded fields are Optional. The results' properties that a normal flow reads
 (``res.authentication_uuid``, ``res.status``) promise a value instead: they
 return the field, or raise `ding.MissingFieldError` naming it.
 
-Imported by `ding._schema._models`; the error tree is imported on the
-first missing field only (`ding._errors` imports the converter, which
-imports the models).
+Imported by `ding._schema._models`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ding._errors import MissingFieldError, shorten
+
 if TYPE_CHECKING:
     import httpx
 
-    from ding._errors import MissingFieldError
     from ding._schema._models import (
         CheckStatus,
         CreateAuthenticationResponse,
@@ -132,8 +131,6 @@ def missing_field(
 ) -> MissingFieldError:
     """Build the error for *field*, absent from *body*."""
     import httpx  # noqa: PLC0415 - only on the error path
-
-    from ding._errors import MissingFieldError, shorten  # noqa: PLC0415 - see the module
 
     status = getattr(body, "status", None)
     where = "the answer" if body is not None else "the result (no decoded body)"

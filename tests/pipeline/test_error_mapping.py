@@ -198,7 +198,7 @@ async def test_malformed_json_keeps_the_cause(
 
 @pytest.mark.in_process_only(
     reason="a ConnectError is raised before a connection exists; a server that "
-    "accepted one cannot cause it (test_transport.py refuses real connections)"
+    "accepted one cannot cause it (transport/test_own_pool.py refuses real connections)"
 )
 async def test_connection_error(client: ding.AsyncDing, stub: StubDing) -> None:
     stub.script.append(httpx.ConnectError("connection refused"))
@@ -263,7 +263,7 @@ RESET = "[Errno 104] Connection reset by peer"
 )
 @pytest.mark.in_process_only(
     reason="a transport exception without words is raised on demand; "
-    "test_transport.py resets real connections"
+    "transport/test_own_pool.py resets real connections"
 )
 async def test_every_connection_error_has_a_detail(
     client: ding.AsyncDing, stub: StubDing, exc: Exception, detail: str

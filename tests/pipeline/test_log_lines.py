@@ -159,7 +159,7 @@ def test_mask(text: str, masked: str) -> None:
 async def test_debug_adds_a_line_per_retry_with_its_wait(
     connect: Connect, stub: StubDing, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # README, Logging: "DEBUG adds a line per retry (the wait before it)":
+    # docs/logging.md: "DEBUG adds a line per retry (the wait before it)":
     # the operation, what failed, the retry's number and the wait.
     client = connect(api_key=KEY, max_retries=3, retry_config=FAST)
     stub.script.extend(

@@ -25,8 +25,8 @@ FAST = RetryConfig(
 # Long enough for an answer on loopback, short enough for a stall.
 SHORT = 0.5
 # Connect errors are raised by the transport before a connection exists: a
-# server that accepted the connection cannot cause one. test_transport.py
-# refuses real connections on each transport.
+# server that accepted the connection cannot cause one.
+# transport/test_own_pool.py refuses real connections on each transport.
 CONNECT_ERRORS = pytest.mark.in_process_only(
     reason="scripts an httpx connect error, which only a transport can raise"
 )

@@ -181,14 +181,14 @@ def test_mutmut_names_map_to_functions(
 @pytest.mark.parametrize(
     "text",
     [
-        "ding._retry:RetryPolicy._wait\n+ wait = 1\n",  # no reason
-        "ding._retry.RetryPolicy._wait\n+ wait = 1\nwhy\n",  # no colon
-        "ding._retry:A.b.c\n+ wait = 1\nwhy\n",  # nested deeper than mutmut goes
-        "ding._retry:f\nwhy\n",  # no change
-        "ding._retry:f\n+ wait = None\n- wait = 1\nwhy\n",  # replaced line after
+        "ding._m:RetryPolicy._wait\n+ wait = 1\n",  # no reason
+        "ding._m.RetryPolicy._wait\n+ wait = 1\nwhy\n",  # no colon
+        "ding._m:A.b.c\n+ wait = 1\nwhy\n",  # nested deeper than mutmut goes
+        "ding._m:f\nwhy\n",  # no change
+        "ding._m:f\n+ wait = None\n- wait = 1\nwhy\n",  # replaced line after
         # One block gives the replaced line, another of the same `+` line
         # does not: a mutant could match both.
-        "ding._retry:f\n- a = 1\n+ a = None\nwhy\n\nding._retry:f\n+ a = None\nwhy\n",
+        "ding._m:f\n- a = 1\n+ a = None\nwhy\n\nding._m:f\n+ a = None\nwhy\n",
     ],
 )
 def test_malformed_lists_are_refused(

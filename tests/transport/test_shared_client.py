@@ -40,8 +40,8 @@ async def test_a_thousand_concurrent_calls_on_one_client_all_complete(
     client = connect(api_key="k", max_retries=0, timeout=30)
     statuses: list[object] = []
     # An injected client's pool is the caller's, and httpx's slows down as
-    # its queue grows (here past the pool timeout): the README's advice is
-    # a limiter in front of it, sized to its connections.
+    # its queue grows (here past the pool timeout): docs/configuration.md
+    # advises a limiter in front of it, sized to its connections.
     limiter = anyio.CapacityLimiter(MAX_CONNECTIONS if transport == "httpx" else CALLS)
 
     async def call() -> None:
