@@ -17,9 +17,11 @@ The roles, from the bottom (docs/architecture.md draws them):
 - cli (`ding._cli`, `ding.__main__`): the ``ding`` command, which runs the
   fake too.
 
-Every import counts, deferred ones included, except those under
-``if TYPE_CHECKING:``, which never run; a type-only import must still point
-downwards or within its role. No module imports itself back through others
+Every import counts: deferred ones, and imports by name (a module named in
+a string to ``lazy_module``, ``importlib.import_module`` or ``sys.modules``,
+or in a table of such names). Those under ``if TYPE_CHECKING:`` never run,
+so no cycle is looked for through them, but they too must point downwards
+or within their role. No module imports itself back through others
 at run time. Sizes are an alarm, not a shape: a module past `ALARM` lines
 asks whether it holds one concept.
 """
@@ -37,8 +39,9 @@ import pytest
 ROOT: Final = Path(__file__).resolve().parents[2]
 PACKAGE: Final = ROOT / "ding"
 
-#: The roles from the bottom; a module belongs to the first role one of
-#: whose prefixes names it or a package above it.
+#: The roles from the bottom. A module belongs to the role whose longest
+#: prefix names it or a package above it; ``ding`` names the root package
+#: only, so that a new module has no role until it is given one.
 LAYERS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     (
         "foundation",
