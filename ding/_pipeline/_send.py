@@ -49,9 +49,10 @@ from ding._transport._pool import Lane, Pool
 from ding._transport._reuse import Exchange
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Awaitable, Mapping, Sequence
 
     from ding._pipeline._retry import RetryPolicy
+    from ding._pipeline._telemetry import Telemetry
 
 __all__ = ["REDACTED", "Lane", "Pipeline", "Pool", "RequestModel"]
 
@@ -102,6 +103,11 @@ class Pipeline:
     allow_insecure_http: bool = False
     max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
     total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT
+    #: The region a national phone number is read in (`ding._schema._phone`).
+    default_region: str | None = None
+    #: Spans and metrics (`ding._pipeline._telemetry`); None without
+    #: OpenTelemetry.
+    telemetry: Telemetry | None = None
     # The headers a JSON body sent direct starts with, the key and the
     # length left out; built on first use (None: a default header sets one
     # of those, so every request is built in full).
@@ -132,13 +138,49 @@ class Pipeline:
         path: str,
         response_cls: type[_Model],
         *,
+        operation: str,
+        template: str | None = None,
         body: object = None,
         params: Mapping[str, str | Sequence[str]] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: TimeoutTypes | NotGiven,
         extra_headers: Mapping[str, str] | None,
     ) -> tuple[httpx.Response, _Model | None]:
-        """Send one operation, retrying what is safe; map every failure."""
+        """Send one operation, retrying what is safe; map every failure.
+
+        *operation* names it (``otp.check``) and *template* is its path with
+        the placeholders left in (``/lookup/{phone_number}``; *path* if
+        None), for the spans and metrics.
+        """
+        sending = self._send(
+            method,
+            path,
+            response_cls,
+            template=path if template is None else template,
+            body=body,
+            params=params,
+            headers=headers,
+            timeout=timeout,
+            extra_headers=extra_headers,
+        )
+        telemetry = self.telemetry
+        if telemetry is None:
+            return await sending
+        return await telemetry.operation(operation, _url(self.server_url), sending)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        response_cls: type[_Model],
+        *,
+        template: str,
+        body: object,
+        params: Mapping[str, str | Sequence[str]] | None,
+        headers: Mapping[str, str] | None,
+        timeout: TimeoutTypes | NotGiven,
+        extra_headers: Mapping[str, str] | None,
+    ) -> tuple[httpx.Response, _Model | None]:
         content: bytes | None = None
         if body is not None:
             try:
@@ -205,7 +247,7 @@ class Pipeline:
                 lane,
                 direct,
                 request,
-                path,
+                template,
                 attempt_bound(per_try if per_try is not None else client.timeout),
             )
         finally:
@@ -219,7 +261,7 @@ class Pipeline:
         lane: Lane,
         direct: httpx.AsyncBaseTransport | None,
         request: httpx.Request,
-        path: str,
+        template: str,
         per_attempt: float | None,
     ) -> httpx.Response:
         """Send until an attempt succeeds or the retry policy gives up.
@@ -232,16 +274,18 @@ class Pipeline:
         started = time.monotonic()
         deadline = None if self.total_timeout is None else started + self.total_timeout
         retry = 0
-        log = _logger.isEnabledFor(logging.INFO)
         while True:
             failure: httpx.Response | Exception
             try:
                 exchange = Exchange()
-                sending = self._attempt(
-                    lane, direct, request, per_attempt, deadline, exchange=exchange
-                )
-                response = await (
-                    logged(sending, request, retry + 1, exchange) if log else sending
+                response = await self._observed(
+                    self._attempt(
+                        lane, direct, request, per_attempt, deadline, exchange=exchange
+                    ),
+                    request,
+                    template,
+                    retry,
+                    exchange,
                 )
             except (httpx.HTTPError, OSError) as exc:
                 failure = exc
@@ -283,12 +327,32 @@ class Pipeline:
                 _logger.debug(
                     "%s %s failed (%s); retry %d in %.2fs",
                     request.method,
-                    path.split("/", 2)[1],
+                    template.split("/", 2)[1],
                     _failure_name(failure),
                     retry,
                     wait,
                 )
             await anyio.sleep(wait)
+
+    def _observed(
+        self,
+        sending: Awaitable[httpx.Response],
+        request: httpx.Request,
+        template: str,
+        retry: int,
+        exchange: Exchange,
+    ) -> Awaitable[httpx.Response]:
+        """Return *sending*, logged and traced as the settings ask (or as it is).
+
+        Logged by `ding._pipeline._log`, traced by `ding._pipeline._telemetry`.
+        """
+        if _logger.isEnabledFor(logging.INFO):
+            sending = logged(sending, request, retry + 1, exchange)
+        if self.telemetry is not None:
+            sending = self.telemetry.attempt(
+                sending, request, template, retry, exchange
+            )
+        return sending
 
     async def _attempt(
         self,
@@ -343,6 +407,7 @@ class Pipeline:
         request: RequestModel,
         response_cls: type[_Model],
         *,
+        operation: str,
         timeout: TimeoutTypes | NotGiven,
         extra_headers: Mapping[str, str] | None,
     ) -> tuple[httpx.Response, _Model | None]:
@@ -352,6 +417,7 @@ class Pipeline:
             "POST",
             path,
             response_cls,
+            operation=operation,
             body=body,
             timeout=timeout,
             extra_headers=extra_headers,

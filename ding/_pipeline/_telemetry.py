@@ -1,0 +1,308 @@
+"""OpenTelemetry spans and metrics for every call, when the API is installed.
+
+With ``opentelemetry-api`` installed (``pip install 'ding[otel]'``), each
+operation is one INTERNAL span (``ding.otp.check``) and each HTTP attempt
+under it one CLIENT span (``POST /check``) with the attributes of the HTTP
+client semantic conventions. Without it, `Telemetry.create` returns None
+once per process and the pipeline takes the path it always took: nothing
+is imported per call, and nothing else is imported at all.
+
+The spans sit above the transport, so they are the same on aiohttp, on
+httpx (trio, or an injected client) and through the sync client, whose
+calls carry the caller's context to the background loop. While an attempt
+runs, OpenTelemetry's own HTTP instrumentations (httpx, aiohttp) are told
+to stand aside, so an application that also instruments those libraries
+gets one span per attempt, not two.
+
+What is never recorded: the API key, a phone number (the lookup's path is
+a template, ``/lookup/{phone_number}``, and no full URL is recorded), a
+code, a body, or an error's message (an answer's message may quote the
+number). An operation's span carries its name, the status Ding answered
+(``pending``, ``valid``...), the authentication UUID, and on failure the
+API's error code or the exception's class.
+
+Metrics: ``http.client.request.duration`` per attempt, as the conventions
+define it; ``ding.client.operation.duration`` per operation, retries
+included; ``ding.otp.sends`` (codes asked for by ``create_authentication``
+and ``retry``) and ``ding.otp.checks``, each by the status Ding answered.
+
+``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` listing ``ding`` turns all of it
+off, as it does for OpenTelemetry's own instrumentations.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import os
+import time
+from typing import TYPE_CHECKING, Final, TypeVar
+
+from ding._errors import ErrorResponse
+from ding._version import __version__
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
+    import httpx
+    from opentelemetry.metrics import Counter, Histogram, MeterProvider
+    from opentelemetry.trace import Tracer, TracerProvider
+    from opentelemetry.util.types import AttributeValue
+
+    from ding._transport._reuse import Exchange
+
+__all__ = ["DISABLE_VARIABLE", "SCHEMA_URL", "Telemetry"]
+
+_Body = TypeVar("_Body")
+
+#: The variable that lists the instrumentations to leave off.
+DISABLE_VARIABLE: Final = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
+#: The semantic conventions the attribute names follow.
+SCHEMA_URL: Final = "https://opentelemetry.io/schemas/1.26.0"
+
+# The conventions' advice for the boundaries of HTTP durations, in seconds.
+_DURATION_BUCKETS: Final = (
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.075,
+    0.1,
+    0.25,
+    0.5,
+    0.75,
+    1.0,
+    2.5,
+    5.0,
+    7.5,
+    10.0,
+)
+
+#: Whether ``opentelemetry`` can be imported; None until first asked.
+_installed: bool | None = None
+
+
+def _api_installed() -> bool:
+    global _installed  # noqa: PLW0603 - one answer per process
+    if _installed is None:
+        try:
+            importlib.import_module("opentelemetry.trace")
+            importlib.import_module("opentelemetry.metrics")
+        except ImportError:
+            _installed = False
+        else:
+            _installed = True
+    return _installed
+
+
+def _disabled() -> bool:
+    names = os.environ.get(DISABLE_VARIABLE, "")
+    return "ding" in {name.strip() for name in names.split(",")}
+
+
+class Telemetry:
+    """The tracer and instruments of one client, and how they record a call."""
+
+    __slots__ = (
+        "_checks",
+        "_context",
+        "_operation_duration",
+        "_request_duration",
+        "_sends",
+        "_suppress_http",
+        "_trace",
+        "_tracer",
+    )
+
+    def __init__(
+        self,
+        tracer_provider: TracerProvider | None,
+        meter_provider: MeterProvider | None,
+    ) -> None:
+        from opentelemetry import context, metrics, trace  # noqa: PLC0415 - installed
+
+        self._trace = trace
+        self._context = context
+        # The key OpenTelemetry's HTTP instrumentations read to stand aside;
+        # private to the API package, so looked up rather than imported.
+        self._suppress_http: str | None = getattr(
+            context, "_SUPPRESS_HTTP_INSTRUMENTATION_KEY", None
+        )
+        self._tracer: Tracer = trace.get_tracer(
+            "ding", __version__, tracer_provider, schema_url=SCHEMA_URL
+        )
+        meter = metrics.get_meter(
+            "ding", __version__, meter_provider, schema_url=SCHEMA_URL
+        )
+        self._request_duration: Histogram = meter.create_histogram(
+            "http.client.request.duration",
+            unit="s",
+            description="Duration of HTTP client requests.",
+            explicit_bucket_boundaries_advisory=_DURATION_BUCKETS,
+        )
+        self._operation_duration: Histogram = meter.create_histogram(
+            "ding.client.operation.duration",
+            unit="s",
+            description="Duration of Ding operations, retries included.",
+            explicit_bucket_boundaries_advisory=_DURATION_BUCKETS,
+        )
+        self._sends: Counter = meter.create_counter(
+            "ding.otp.sends",
+            unit="{request}",
+            description="Codes asked for (create_authentication and retry), "
+            "by the status Ding answered.",
+        )
+        self._checks: Counter = meter.create_counter(
+            "ding.otp.checks",
+            unit="{check}",
+            description="Codes checked, by the status Ding answered.",
+        )
+
+    @classmethod
+    def create(
+        cls,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
+    ) -> Telemetry | None:
+        """Return the telemetry of a new client, or None when there is none.
+
+        None when ``opentelemetry-api`` is not installed, or when
+        ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` lists ``ding``. Without
+        providers, the global ones are used, including those set later.
+        """
+        if _disabled() or not _api_installed():
+            return None
+        return cls(tracer_provider, meter_provider)
+
+    async def operation(
+        self,
+        name: str,
+        server: httpx.URL,
+        call: Awaitable[tuple[httpx.Response, _Body]],
+    ) -> tuple[httpx.Response, _Body]:
+        """Await one operation's *call* inside its span, and record it."""
+        trace = self._trace
+        attributes: dict[str, AttributeValue] = {"ding.operation": name}
+        _add_server(attributes, server)
+        started = time.perf_counter()
+        with self._tracer.start_as_current_span(
+            f"ding.{name}",
+            kind=trace.SpanKind.INTERNAL,
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                response, body = await call
+            except BaseException as exc:
+                error = _error_type(exc)
+                span.set_attribute("error.type", error)
+                span.set_status(trace.StatusCode.ERROR, type(exc).__name__)
+                self._operation_duration.record(
+                    time.perf_counter() - started,
+                    {**attributes, "error.type": error},
+                )
+                raise
+            status = _text(getattr(body, "status", None))
+            uuid = getattr(body, "authentication_uuid", None)
+            if isinstance(uuid, str):
+                span.set_attribute("ding.authentication_uuid", uuid)
+            if status is not None:
+                span.set_attribute("ding.status", status)
+                counted = {"ding.operation": name, "ding.status": status}
+                if name in {"otp.create_authentication", "otp.retry"}:
+                    self._sends.add(1, counted)
+                elif name == "otp.check":
+                    self._checks.add(1, counted)
+            self._operation_duration.record(time.perf_counter() - started, attributes)
+            return response, body
+
+    async def attempt(
+        self,
+        sending: Awaitable[httpx.Response],
+        request: httpx.Request,
+        template: str,
+        retry: int,
+        exchange: Exchange,
+    ) -> httpx.Response:
+        """Await one attempt (*sending*) inside its CLIENT span, and record it."""
+        trace = self._trace
+        context = self._context
+        url = request.url
+        attributes: dict[str, AttributeValue] = {
+            "http.request.method": request.method,
+            "url.template": template,
+        }
+        _add_server(attributes, url)
+        if retry:
+            attributes["http.request.resend_count"] = retry
+        started = time.perf_counter()
+        with self._tracer.start_as_current_span(
+            f"{request.method} {template}",
+            kind=trace.SpanKind.CLIENT,
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            token = (
+                None
+                if self._suppress_http is None
+                else context.attach(context.set_value(self._suppress_http, value=True))
+            )
+            try:
+                response = await sending
+            except BaseException as exc:
+                error = _error_type(exc)
+                span.set_attribute("error.type", error)
+                span.set_status(trace.StatusCode.ERROR, type(exc).__name__)
+                attributes["error.type"] = error
+                raise
+            else:
+                status = response.status_code
+                span.set_attribute("http.response.status_code", status)
+                attributes["http.response.status_code"] = status
+                version = response.http_version.removeprefix("HTTP/")
+                if version:
+                    span.set_attribute("network.protocol.version", version)
+                if status >= 400:  # noqa: PLR2004 - the conventions' client errors
+                    span.set_attribute("error.type", str(status))
+                    span.set_status(trace.StatusCode.ERROR)
+                    attributes["error.type"] = str(status)
+                return response
+            finally:
+                if token is not None:
+                    context.detach(token)
+                if exchange.resent:
+                    span.add_event(
+                        "ding.resent",
+                        {
+                            "ding.reason": "the reused connection closed before answering"
+                        },
+                    )
+                self._request_duration.record(time.perf_counter() - started, attributes)
+
+
+def _add_server(attributes: dict[str, AttributeValue], url: httpx.URL) -> None:
+    attributes["server.address"] = url.host
+    attributes["server.port"] = url.port or (443 if url.scheme == "https" else 80)
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return value if isinstance(value, str) else None
+
+
+def _error_type(exc: BaseException) -> str:
+    """The conventions' ``error.type``: a low-cardinality name, never a message.
+
+    The API's error code for a refusal (``invalid_phone_number``), else the
+    exception's class, qualified by its package unless it is a builtin.
+    """
+    if isinstance(exc, ErrorResponse) and exc.code is not None:
+        return _text(exc.code) or type(exc).__name__
+    cls = type(exc)
+    package = cls.__module__.split(".", 1)[0]
+    return (
+        cls.__qualname__ if package == "builtins" else f"{package}.{cls.__qualname__}"
+    )

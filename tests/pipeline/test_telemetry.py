@@ -1,0 +1,539 @@
+"""OpenTelemetry: one span per operation, one CLIENT span per attempt, no secrets.
+
+The spans are captured with the SDK's in-memory exporter and metric reader,
+on each transport the client sends through: aiohttp (asyncio, the SDK's own
+pool), httpx's pool (trio), an injected `httpx.AsyncClient`, and the sync
+`ding.Ding` through its background loop. What a process-wide setup does
+(the global providers, OpenTelemetry's own httpx and aiohttp
+instrumentations, the package missing) runs in a child process, since
+those are set once per process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
+    InMemorySpanExporter,
+)
+
+import ding
+from ding._pipeline._telemetry import DISABLE_VARIABLE
+from ding._transport._aiohttp import AiohttpTransport
+from ding._transport._httpcore import HttpcoreTransport
+from ding.testing import FakeDing, FakeSettings, Fault
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from ding.testing import ServerThread
+
+KEY = "sk_live_telemetry_5f1d0c9e7a"  # a key to hunt for
+CUSTOMER = "c0ffee00-0000-4000-8000-00000000beef"
+NUMBER = "+33612345678"
+# The number as it may leak: E.164, without the plus, national digits.
+NUMBER_FORMS = (NUMBER, NUMBER[1:], NUMBER[3:], "%2B33612345678")
+
+
+class Captured:
+    """A tracer provider and a meter provider that keep what they get."""
+
+    def __init__(self) -> None:
+        self.exporter = InMemorySpanExporter()
+        self.tracer_provider = TracerProvider()
+        self.tracer_provider.add_span_processor(SimpleSpanProcessor(self.exporter))
+        self.reader = InMemoryMetricReader()
+        self.meter_provider = MeterProvider(metric_readers=[self.reader])
+
+    def spans(self) -> list[ReadableSpan]:
+        return list(self.exporter.get_finished_spans())
+
+    def metrics(self) -> dict[str, list[dict[str, Any]]]:
+        """Metric name -> its data points, as JSON-ready dicts."""
+        data = self.reader.get_metrics_data()
+        assert data is not None
+        found: dict[str, list[dict[str, Any]]] = {}
+        for resource in json.loads(data.to_json())["resource_metrics"]:
+            for scope in resource["scope_metrics"]:
+                for metric in scope["metrics"]:
+                    found[metric["name"]] = metric["data"]["data_points"]
+        return found
+
+    def everything(self) -> str:
+        """Every span and metric as text, for the secret scan."""
+        spans = [span.to_json() for span in self.spans()]
+        data = self.reader.get_metrics_data()
+        assert data is not None
+        return "\n".join([*spans, data.to_json()])
+
+
+@pytest.fixture
+def captured() -> Iterator[Captured]:
+    result = Captured()
+    yield result
+    result.tracer_provider.shutdown()
+    result.meter_provider.shutdown()
+
+
+@pytest.fixture
+def fake() -> FakeDing:
+    return FakeDing(
+        settings=FakeSettings(
+            strict=True,
+            api_keys={KEY},
+            customer_uuids={CUSTOMER},
+            retry_interval=timedelta(0),
+        )
+    )
+
+
+@pytest.fixture
+def server(fake: FakeDing) -> Iterator[ServerThread]:
+    with fake.serve() as running:
+        yield running
+
+
+def _settings(captured: Captured) -> dict[str, Any]:
+    return {
+        "api_key": KEY,
+        "customer_uuid": CUSTOMER,
+        "tracer_provider": captured.tracer_provider,
+        "meter_provider": captured.meter_provider,
+    }
+
+
+def _by_name(spans: list[ReadableSpan], name: str) -> list[ReadableSpan]:
+    return [span for span in spans if span.name == name]
+
+
+def _check_retried_lookup(spans: list[ReadableSpan], port: int | None) -> None:
+    """One operation span, and under it a 429 attempt then a resent 200."""
+    (operation,) = _by_name(spans, "ding.lookup.lookup")
+    attempts = _by_name(spans, "GET /lookup/{phone_number}")
+    assert len(attempts) == 2
+    first, second = sorted(attempts, key=lambda span: span.start_time or 0)
+    assert operation.kind is trace.SpanKind.INTERNAL
+    assert dict(operation.attributes or {})["ding.operation"] == "lookup.lookup"
+    assert operation.status.status_code is trace.StatusCode.UNSET
+    for attempt in (first, second):
+        assert attempt.kind is trace.SpanKind.CLIENT
+        assert attempt.parent is not None
+        assert operation.context is not None
+        assert attempt.context is not None
+        assert attempt.parent.span_id == operation.context.span_id
+        assert attempt.context.trace_id == operation.context.trace_id
+        attributes = dict(attempt.attributes or {})
+        assert attributes["http.request.method"] == "GET"
+        assert attributes["url.template"] == "/lookup/{phone_number}"
+        assert attributes["server.address"] in {"127.0.0.1", "ding.fake"}
+        if port is not None:
+            assert attributes["server.port"] == port
+    first_attributes = dict(first.attributes or {})
+    assert first_attributes["http.response.status_code"] == 429
+    assert first_attributes["error.type"] == "429"
+    assert "http.request.resend_count" not in first_attributes
+    assert first.status.status_code is trace.StatusCode.ERROR
+    second_attributes = dict(second.attributes or {})
+    assert second_attributes["http.response.status_code"] == 200
+    assert second_attributes["http.request.resend_count"] == 1
+    assert "error.type" not in second_attributes
+    assert second.status.status_code is trace.StatusCode.UNSET
+
+
+def _check_request_durations(captured: Captured) -> None:
+    points = captured.metrics()["http.client.request.duration"]
+    statuses = sorted(
+        point["attributes"]["http.response.status_code"] for point in points
+    )
+    assert statuses == [200, 429]
+    for point in points:
+        assert point["count"] == 1
+        assert point["attributes"]["url.template"] == "/lookup/{phone_number}"
+        assert 0 < point["sum"] < 10
+
+
+@pytest.mark.anyio
+async def test_the_sdk_pool_traces_a_retried_call(
+    anyio_backend: str,
+    captured: Captured,
+    fake: FakeDing,
+    server: ServerThread,
+) -> None:
+    fake.faults.inject("lookup", Fault.rate_limited(0.01), on_call=[1])
+    port = httpx.URL(server.url).port
+    async with ding.AsyncDing(
+        server_url=server.url + "/v1", **_settings(captured)
+    ) as client:
+        await client.lookup.lookup(NUMBER)
+        lane = client._pipeline.pool.get()
+        assert lane is not None
+        transport = client._pipeline.pool.direct(lane.client)
+    expected = AiohttpTransport if anyio_backend == "asyncio" else HttpcoreTransport
+    assert isinstance(transport, expected)
+    _check_retried_lookup(captured.spans(), port)
+    _check_request_durations(captured)
+
+
+@pytest.mark.anyio
+async def test_an_injected_client_traces_a_retried_call(
+    anyio_backend: str,
+    captured: Captured,
+    fake: FakeDing,
+) -> None:
+    del anyio_backend  # both
+    fake.faults.inject("lookup", Fault.rate_limited(0.01), on_call=[1])
+    async with fake.async_client(**_settings(captured)) as client:
+        assert client._pipeline.pool.injected is not None
+        await client.lookup.lookup(NUMBER)
+    _check_retried_lookup(captured.spans(), None)
+    _check_request_durations(captured)
+
+
+def test_the_sync_client_traces_a_retried_call_under_the_callers_span(
+    captured: Captured, fake: FakeDing, server: ServerThread
+) -> None:
+    fake.faults.inject("lookup", Fault.rate_limited(0.01), on_call=[1])
+    tracer = captured.tracer_provider.get_tracer("the app")
+    with (
+        ding.Ding(server_url=server.url + "/v1", **_settings(captured)) as client,
+        tracer.start_as_current_span("GET /signup") as request_span,
+    ):
+        client.lookup.lookup(NUMBER)
+    spans = captured.spans()
+    _check_retried_lookup(spans, httpx.URL(server.url).port)
+    (operation,) = _by_name(spans, "ding.lookup.lookup")
+    # The call ran on the background loop, in the caller's context.
+    assert operation.parent is not None
+    assert operation.parent.span_id == request_span.get_span_context().span_id
+    _check_request_durations(captured)
+
+
+@pytest.mark.anyio
+async def test_no_span_or_metric_holds_the_key_the_number_the_code_or_a_body(
+    anyio_backend: str, captured: Captured, fake: FakeDing, server: ServerThread
+) -> None:
+    del anyio_backend  # both
+    async with ding.AsyncDing(
+        server_url=server.url + "/v1", **_settings(captured)
+    ) as client:
+        sent = await client.otp.create_authentication(phone_number=NUMBER)
+        assert sent.create_authentication_response is not None
+        uuid = sent.create_authentication_response.authentication_uuid
+        assert uuid is not None
+        code = fake.outbox.last_code(NUMBER)
+        assert code is not None
+        wrong = "000000" if code != "000000" else "111111"
+        await client.otp.check(authentication_uuid=uuid, check_code=wrong)
+        await client.otp.retry(authentication_uuid=uuid)
+        code = fake.outbox.last_code(NUMBER)
+        assert code is not None
+        checked = await client.otp.check(authentication_uuid=uuid, check_code=code)
+        await client.otp.get_authentication_status(uuid)
+        await client.otp.feedback(phone_number=NUMBER, status="onboarded")
+        looked_up = await client.lookup.lookup(NUMBER, type_="cnam")
+        with pytest.raises(ding.ErrorResponse):  # the answer quotes the number
+            await client.otp.feedback(phone_number=NUMBER, status="onboarded")
+    assert checked.create_check_response is not None
+    assert looked_up.lookup_response is not None
+    text = captured.everything()
+    assert KEY not in text
+    for form in NUMBER_FORMS:
+        assert form not in text
+    for value in {code, wrong}:
+        assert f'"{value}"' not in text
+    # Nothing from an answer's body but the status and the UUID.
+    assert looked_up.lookup_response.carrier is not None
+    assert looked_up.lookup_response.carrier not in text
+    assert looked_up.lookup_response.caller_name is not None
+    assert looked_up.lookup_response.caller_name not in text
+    assert "duplicated_feedback_status" in text  # the refusal's code, not its message
+    # Each operation, once, under its own name; the UUID is kept.
+    names = sorted(
+        span.name for span in captured.spans() if span.name.startswith("ding.")
+    )
+    assert names == [
+        "ding.lookup.lookup",
+        "ding.otp.check",
+        "ding.otp.check",
+        "ding.otp.create_authentication",
+        "ding.otp.feedback",
+        "ding.otp.feedback",
+        "ding.otp.get_authentication_status",
+        "ding.otp.retry",
+    ]
+    assert uuid in text
+    assert "/authentication/{auth_uuid}" in text
+
+
+@pytest.mark.anyio
+async def test_the_counters_count_codes_sent_and_checks_by_status(
+    anyio_backend: str, captured: Captured, fake: FakeDing
+) -> None:
+    del anyio_backend  # both
+    async with fake.async_client(**_settings(captured)) as client:
+        sent = await client.otp.create_authentication(phone_number=NUMBER)
+        assert sent.create_authentication_response is not None
+        uuid = sent.create_authentication_response.authentication_uuid
+        assert uuid is not None
+        code = fake.outbox.last_code(NUMBER)
+        assert code is not None
+        wrong = "000000" if code != "000000" else "111111"
+        for _ in range(2):
+            await client.otp.check(authentication_uuid=uuid, check_code=wrong)
+        await client.otp.retry(authentication_uuid=uuid)
+        code = fake.outbox.last_code(NUMBER)
+        assert code is not None
+        await client.otp.check(authentication_uuid=uuid, check_code=code)
+    metrics = captured.metrics()
+
+    def counts(name: str) -> dict[tuple[str, str], int]:
+        return {
+            (p["attributes"]["ding.operation"], p["attributes"]["ding.status"]): p[
+                "value"
+            ]
+            for p in metrics[name]
+        }
+
+    assert counts("ding.otp.sends") == {
+        ("otp.create_authentication", "pending"): 1,
+        ("otp.retry", "approved"): 1,
+    }
+    assert counts("ding.otp.checks") == {
+        ("otp.check", "invalid"): 2,
+        ("otp.check", "valid"): 1,
+    }
+    durations = metrics["ding.client.operation.duration"]
+    assert sum(point["count"] for point in durations) == 5
+
+
+@pytest.mark.anyio
+async def test_a_refusal_and_a_connection_failure_name_their_error_type(
+    anyio_backend: str, captured: Captured, fake: FakeDing
+) -> None:
+    del anyio_backend  # both
+    async with fake.async_client(**_settings(captured)) as client:
+        with pytest.raises(ding.ErrorResponse):
+            await client.otp.check(
+                authentication_uuid="2f6f0c0e-0000-4000-8000-000000000000",
+                check_code="123456",
+            )
+    # Nothing listens on port 9 of loopback: the connection is refused.
+    async with ding.AsyncDing(
+        server_url="http://127.0.0.1:9/v1", max_retries=0, **_settings(captured)
+    ) as client:
+        with pytest.raises(ding.APIConnectionError):
+            await client.otp.get_authentication_status(
+                "2f6f0c0e-0000-4000-8000-000000000000"
+            )
+    spans = captured.spans()
+    (refused,) = _by_name(spans, "ding.otp.check")
+    assert dict(refused.attributes or {})["error.type"] == "invalid_auth_uuid"
+    assert refused.status.status_code is trace.StatusCode.ERROR
+    assert refused.status.description == "ErrorResponse"
+    (attempt,) = _by_name(spans, "POST /check")
+    assert dict(attempt.attributes or {})["error.type"] == "400"
+    (failed,) = _by_name(spans, "GET /authentication/{auth_uuid}")
+    assert dict(failed.attributes or {})["error.type"] == "httpx.ConnectError"
+    assert failed.status.status_code is trace.StatusCode.ERROR
+    (operation,) = _by_name(spans, "ding.otp.get_authentication_status")
+    assert dict(operation.attributes or {})["error.type"] == "ding.APIConnectionError"
+    points = captured.metrics()["http.client.request.duration"]
+    errors = sorted(point["attributes"]["error.type"] for point in points)
+    assert errors == ["400", "httpx.ConnectError"]
+
+
+@pytest.mark.anyio
+async def test_the_variable_that_disables_instrumentations_disables_these(
+    anyio_backend: str,
+    captured: Captured,
+    fake: FakeDing,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    del anyio_backend  # both
+    monkeypatch.setenv(DISABLE_VARIABLE, "requests, ding")
+    async with fake.async_client(**_settings(captured)) as client:
+        assert client._pipeline.telemetry is None
+        await client.lookup.lookup(NUMBER)
+    assert captured.spans() == []
+
+
+def _child(code: str, *, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(  # noqa: S603 - this interpreter, a fixed program
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+GLOBAL_SETUP = """
+    import json, sys
+
+    import anyio
+    import httpx
+    from opentelemetry import metrics, trace
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
+        InMemorySpanExporter,
+    )
+
+    import ding
+    from ding.testing import DEFAULT_API_KEY, DEFAULT_CUSTOMER_UUID, FakeDing
+
+    fake = FakeDing()
+    settings = {"api_key": DEFAULT_API_KEY, "customer_uuid": DEFAULT_CUSTOMER_UUID}
+    # Clients made before the standard setup still find it.
+    early = ding.AsyncDing(server_url="http://127.0.0.1:1/v1", **settings)
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    reader = InMemoryMetricReader()
+    metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
+"""
+
+
+def test_the_global_providers_are_picked_up_by_clients_made_before_them() -> None:
+    out = _child(
+        GLOBAL_SETUP
+        + """
+    async def main(url):
+        await early.with_options(server_url=url).lookup.lookup("+33612345678")
+
+    with fake.serve() as server:
+        anyio.run(main, server.url + "/v1")
+        with ding.Ding(server_url=server.url + "/v1", **settings) as client:
+            client.otp.create_authentication(phone_number="+33612345678")
+    data = reader.get_metrics_data()
+    names = [m.name for r in data.resource_metrics for s in r.scope_metrics for m in s.metrics]
+    print(json.dumps({"spans": [s.name for s in exporter.get_finished_spans()], "metrics": names}))
+    """
+    )
+    found = json.loads(out)
+    assert sorted(found["spans"]) == [
+        "GET /lookup/{phone_number}",
+        "POST /authentication",
+        "ding.lookup.lookup",
+        "ding.otp.create_authentication",
+    ]
+    assert "http.client.request.duration" in found["metrics"]
+    assert "ding.otp.sends" in found["metrics"]
+
+
+INSTRUMENTED = (
+    GLOBAL_SETUP
+    + """
+    from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    import ding._pipeline._telemetry as telemetry
+
+    if sys.argv[1:] == ["--no-suppression"]:  # the check, broken on purpose
+        telemetry.Telemetry._suppress_http = property(lambda self: None, lambda self, v: None)
+
+    HTTPXClientInstrumentor().instrument()
+    AioHttpClientInstrumentor().instrument()
+
+    async def main(url):
+        async with ding.AsyncDing(server_url=url, **settings) as client:
+            await client.lookup.lookup("+33612345678")
+        async with ding.AsyncDing(server_url=url, client=httpx.AsyncClient(), **settings) as client:
+            await client.lookup.lookup("+33612345678")
+        async with httpx.AsyncClient() as plain:  # the app's own call: traced
+            await plain.get(url + "/nothing-here")
+
+    with fake.serve() as server:
+        for backend in ("asyncio", "trio"):
+            anyio.run(main, server.url + "/v1", backend=backend)
+    print(json.dumps([
+        [s.name, s.kind.name, s.instrumentation_scope.name]
+        for s in exporter.get_finished_spans()
+    ]))
+    """
+)
+
+
+def _client_spans(argv: list[str]) -> list[list[str]]:
+    done = subprocess.run(  # noqa: S603 - this interpreter, a fixed program
+        [sys.executable, "-c", textwrap.dedent(INSTRUMENTED), *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return [span for span in json.loads(done.stdout) if span[1] == "CLIENT"]
+
+
+def test_httpx_and_aiohttp_instrumentations_add_no_duplicate_spans() -> None:
+    spans = _client_spans([])
+    ours = [span for span in spans if span[2] == "ding"]
+    theirs = [span for span in spans if span[2] != "ding"]
+    # Two clients on two backends: four attempts, one span each.
+    assert len(ours) == 4
+    # The instrumentations are on: the app's own httpx calls are traced.
+    assert theirs == [["GET", "CLIENT", "opentelemetry.instrumentation.httpx"]] * 2
+
+
+def test_without_the_suppression_the_instrumentations_would_duplicate() -> None:
+    # The test above would pass if the instrumentations never saw ding's
+    # requests at all; this shows that they do, unless told to stand aside.
+    theirs = [span for span in _client_spans(["--no-suppression"]) if span[2] != "ding"]
+    assert len(theirs) > 2
+
+
+def test_without_opentelemetry_nothing_is_imported_and_calls_work() -> None:
+    out = _child(
+        """
+        import sys
+
+        sys.modules["opentelemetry"] = None  # as if not installed
+
+        import ding
+        from ding._pipeline import _telemetry
+        from ding.testing import FakeDing
+
+        fake = FakeDing()
+        with fake.client() as client:
+            assert client._async._pipeline.telemetry is None
+            client.lookup.lookup("+33612345678")
+        assert _telemetry._installed is False
+        print(sorted(name for name in sys.modules if name.startswith("opentelemetry")))
+        """
+    )
+    assert out.strip() == "['opentelemetry']"  # the blocked entry alone
+
+
+def test_importing_ding_does_not_import_opentelemetry() -> None:
+    out = _child(
+        """
+        import sys
+
+        import ding
+
+        print(any(name.startswith("opentelemetry") for name in sys.modules))
+        ding.AsyncDing(api_key="k")
+        print(any(name.startswith("opentelemetry") for name in sys.modules))
+        """
+    )
+    assert out.split() == ["False", "True"]
