@@ -24,6 +24,11 @@ MEASURED: Final[dict[str, dict[str, str]]] = {
             "points to the benchmark run the performance page quotes"
         ),
     },
+    "docs/guides/tracing.md": {
+        "has the numbers of `nox -s bench` with no OpenTelemetry": (
+            "points to the benchmark run the performance page quotes"
+        ),
+    },
     "docs/reliability.md": {
         "One run (Python 3.12.1, 2026-11-30, commit 7349a2d": (
             "one soak run's measurements on the development machine"
@@ -41,6 +46,7 @@ _RETRY: Final = "tests/pipeline/test_retry.py::"
 _MEM: Final = "tests/transport/test_response_size.py::"
 _MATRIX: Final = "tests/transport/test_network_faults.py::"
 _CLI: Final = "tests/cli/test_command.py::"
+_TEL: Final = "tests/pipeline/test_telemetry.py::"
 _HOOKS: Final = "tests/surface/test_webhooks.py::"
 _FAKE_INT: Final = "tests/testing/test_integration.py::"
 _FAKE_STATE: Final = "tests/testing/test_state.py::"
@@ -839,6 +845,29 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         ),
         "No line holds the API key, a header, a body, a code": (
             "tests/pipeline/test_log_lines.py::test_ding_log_prints_one_masked_line_per_call",
+        ),
+    },
+    "docs/guides/tracing.md": {
+        "every call of `AsyncDing` and `Ding` is traced and measured by the SDK itself": (
+            f"{_TEL}test_the_sdk_pool_traces_a_retried_call",
+            f"{_TEL}test_an_injected_client_traces_a_retried_call",
+            f"{_TEL}test_the_sync_client_traces_a_retried_call_under_the_callers_span",
+            f"{_TEL}test_the_counters_count_codes_sent_and_checks_by_status",
+        ),
+        "nothing changes and nothing is imported: the SDK looks for the package once": (
+            f"{_TEL}test_without_opentelemetry_nothing_is_imported_and_calls_work",
+            f"{_TEL}test_importing_ding_does_not_import_opentelemetry",
+        ),
+        "No span, event or metric holds the API key, a phone number, a code": (
+            f"{_TEL}test_no_span_or_metric_holds_the_key_the_number_the_code_or_a_body",
+            f"{_TEL}test_a_refusal_and_a_connection_failure_name_their_error_type",
+        ),
+        "only its template is recorded, and no full URL at all": (
+            f"{_TEL}test_no_span_or_metric_holds_the_key_the_number_the_code_or_a_body",
+            f"{_TEL}test_the_sdk_pool_traces_a_retried_call",
+        ),
+        "The SDK adds no trace header to its requests either": (
+            f"{_TEL}test_a_traced_request_is_the_request_sent_without_tracing",
         ),
     },
     "docs/cli.md": {

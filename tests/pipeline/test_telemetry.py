@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -34,7 +36,7 @@ import ding
 from ding._pipeline._telemetry import DISABLE_VARIABLE
 from ding._transport._aiohttp import AiohttpTransport
 from ding._transport._httpcore import HttpcoreTransport
-from ding.testing import FakeDing, FakeSettings, Fault
+from ding.testing import DEFAULT_CUSTOMER_UUID, FakeDing, FakeSettings, Fault
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -356,6 +358,31 @@ async def test_a_refusal_and_a_connection_failure_name_their_error_type(
 
 
 @pytest.mark.anyio
+async def test_a_traced_request_is_the_request_sent_without_tracing(
+    anyio_backend: str, captured: Captured
+) -> None:
+    del anyio_backend  # both
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"authentication_uuid": CUSTOMER})
+
+    tracer = captured.tracer_provider.get_tracer("the app")
+    for settings in ({"api_key": KEY, "customer_uuid": CUSTOMER}, _settings(captured)):
+        transport = httpx.MockTransport(answer)
+        async with ding.AsyncDing(
+            client=httpx.AsyncClient(transport=transport), **settings
+        ) as client:
+            with tracer.start_as_current_span("GET /signup"):
+                await client.otp.get_authentication_status(CUSTOMER)
+    untraced, traced = seen
+    assert len(_by_name(captured.spans(), "GET /authentication/{auth_uuid}")) == 1
+    assert traced.headers.multi_items() == untraced.headers.multi_items()
+    assert traced.url == untraced.url
+
+
+@pytest.mark.anyio
 async def test_the_variable_that_disables_instrumentations_disables_these(
     anyio_backend: str,
     captured: Captured,
@@ -537,3 +564,64 @@ def test_importing_ding_does_not_import_opentelemetry() -> None:
         """
     )
     assert out.split() == ["False", "True"]
+
+
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "tracing.md"
+# What changes from one run to the next.
+VOLATILE = {"server.port", "ding.authentication_uuid"}
+
+
+def _json_objects(text: str) -> list[dict[str, Any]]:
+    """The JSON objects printed one after another in *text*."""
+    decoder = json.JSONDecoder()
+    found: list[dict[str, Any]] = []
+    index = 0
+    while (start := text.find("{", index)) != -1:
+        value, index = decoder.raw_decode(text, start)
+        found.append(value)
+    return found
+
+
+def _shape(span: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
+    return {
+        "name": span["name"],
+        "kind": span["kind"],
+        "parent": ids.get(span["parent_id"]) if span["parent_id"] else None,
+        "status": span["status"],
+        "attributes": {
+            key: "..." if key in VOLATILE else value
+            for key, value in span["attributes"].items()
+        },
+        "events": span["events"],
+    }
+
+
+def _shapes(spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    ids = {span["context"]["span_id"]: span["name"] for span in spans}
+    return [_shape(span, ids) for span in spans]
+
+
+def test_the_tracing_guide_shows_what_its_example_prints() -> None:
+    text = GUIDE.read_text(encoding="utf-8")
+    blocks = re.findall(r"^```(\w+)\n(.*?)^```$", text, flags=re.MULTILINE | re.DOTALL)
+    (program,) = [body for tag, body in blocks if tag == "python"]
+    (shown,) = [body for tag, body in blocks if tag == "json"]
+    with FakeDing().serve() as running:
+        done = subprocess.run(  # noqa: S603 - this interpreter, the guide's program
+            [
+                sys.executable,
+                "-c",
+                program.replace('"..."', repr(DEFAULT_CUSTOMER_UUID)),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={**os.environ, "DING_BASE_URL": running.url + "/v1"},
+        )
+    assert done.returncode == 0, done.stderr
+    printed = _json_objects(done.stdout)
+    assert printed, done.stdout
+    for span in printed:
+        assert span["resource"]["attributes"]["service.name"] == "signup"
+    assert _shapes(_json_objects(shown)) == _shapes(printed)
