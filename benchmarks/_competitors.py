@@ -10,6 +10,12 @@ defaults, as a user would create them.
 Each competitor imports its library when it is created, never at the top:
 this module must import in the environment where ``ding`` is the official
 SDK, which is imported by name there and typed ``Any``.
+
+The OpenTelemetry competitors are ``ding.Ding`` and ``ding.AsyncDing`` again,
+in an environment with ``opentelemetry-api`` and ``opentelemetry-sdk``:
+``*-otel-api`` set no provider (the API's no-op, what installing the extra
+and configuring nothing gives), ``*-otel-sdk`` set the SDK's providers as
+the global ones first, as an application's start-up would (`install_sdk`).
 """
 
 from __future__ import annotations
@@ -19,9 +25,14 @@ import importlib
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import aiohttp
     import httpx
     import requests
+    from opentelemetry.sdk.metrics.export import MetricExportResult, MetricsData
+    from opentelemetry.sdk.trace import ReadableSpan
+    from opentelemetry.sdk.trace.export import SpanExportResult
 
     import ding
 
@@ -36,6 +47,8 @@ __all__ = [
     "AsyncCompetitor",
     "SyncCompetitor",
     "WrongAnswerError",
+    "install_sdk",
+    "require_otel_api",
 ]
 
 API_KEY: Final = "bench-api-key"
@@ -509,6 +522,120 @@ class AiohttpAsync(AsyncCompetitor):
         await client.close()
 
 
+# --- OpenTelemetry ------------------------------------------------------------
+
+#: Whether this process has set the SDK's providers (`install_sdk`): the
+#: global providers can be set once per process, and a worker creates a new
+#: competitor for each scenario.
+_sdk_installed = False
+
+
+def require_otel_api() -> None:
+    """Fail unless ``opentelemetry-api`` is importable and no SDK provider is set.
+
+    Without it, an ``*-otel-*`` competitor would measure the client without
+    telemetry under an instrumented one's name.
+
+    Raises:
+        RuntimeError: The API is not installed, or a provider is set.
+    """
+    try:
+        trace = importlib.import_module("opentelemetry.trace")
+    except ImportError as exc:
+        raise RuntimeError(f"opentelemetry-api is not installed here: {exc}") from exc
+    if not _sdk_installed and not isinstance(
+        trace.get_tracer_provider(), trace.ProxyTracerProvider
+    ):
+        raise RuntimeError("a tracer provider is already set in this process")
+
+
+def install_sdk() -> None:
+    """Set the SDK's tracer and meter providers as the global ones, once.
+
+    As an application exporting its telemetry would: a `TracerProvider` whose
+    `BatchSpanProcessor` hands spans, in batches on its own thread, to an
+    exporter, and a `MeterProvider` whose `PeriodicExportingMetricReader`
+    collects the metrics every minute (the default) for an exporter. Both
+    exporters drop what they get: what is measured is the SDK's recording,
+    not a collector's network.
+    """
+    global _sdk_installed  # noqa: PLW0603 - once per process
+    require_otel_api()
+    if _sdk_installed:
+        return
+    from opentelemetry import metrics, trace  # noqa: PLC0415 - otel competitors only
+    from opentelemetry.sdk.metrics import MeterProvider  # noqa: PLC0415
+    from opentelemetry.sdk.metrics.export import (  # noqa: PLC0415
+        MetricExporter,
+        MetricExportResult,
+        PeriodicExportingMetricReader,
+    )
+    from opentelemetry.sdk.trace import TracerProvider  # noqa: PLC0415
+    from opentelemetry.sdk.trace.export import (  # noqa: PLC0415
+        BatchSpanProcessor,
+        SpanExporter,
+        SpanExportResult,
+    )
+
+    class DroppingSpanExporter(SpanExporter):
+        def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:  # noqa: ARG002
+            return SpanExportResult.SUCCESS
+
+    class DroppingMetricExporter(MetricExporter):
+        def export(
+            self,
+            metrics_data: MetricsData,  # noqa: ARG002
+            timeout_millis: float = 10_000,  # noqa: ARG002
+            **kwargs: object,  # noqa: ARG002
+        ) -> MetricExportResult:
+            return MetricExportResult.SUCCESS
+
+        def force_flush(self, timeout_millis: float = 10_000) -> bool:  # noqa: ARG002
+            return True
+
+        def shutdown(self, timeout_millis: float = 30_000, **kwargs: object) -> None:
+            pass
+
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(BatchSpanProcessor(DroppingSpanExporter()))
+    trace.set_tracer_provider(tracer_provider)
+    reader = PeriodicExportingMetricReader(DroppingMetricExporter())
+    metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
+    _sdk_installed = True
+
+
+class DingSyncOtelApi(DingSync):
+    """``ding.Ding`` with the OpenTelemetry API installed and no provider set."""
+
+    def __init__(self, api_url: str, root_url: str) -> None:
+        require_otel_api()
+        super().__init__(api_url, root_url)
+
+
+class DingSyncOtelSdk(DingSync):
+    """``ding.Ding`` with the SDK's providers set globally (`install_sdk`)."""
+
+    def __init__(self, api_url: str, root_url: str) -> None:
+        install_sdk()
+        super().__init__(api_url, root_url)
+
+
+class DingAsyncOtelApi(DingAsync):
+    """``ding.AsyncDing`` with the OpenTelemetry API installed and no provider set."""
+
+    def __init__(self, api_url: str, root_url: str) -> None:
+        require_otel_api()
+        super().__init__(api_url, root_url)
+
+
+class DingAsyncOtelSdk(DingAsync):
+    """``ding.AsyncDing`` with the SDK's providers set globally (`install_sdk`)."""
+
+    def __init__(self, api_url: str, root_url: str) -> None:
+        install_sdk()
+        super().__init__(api_url, root_url)
+
+
 #: Every competitor: its class and, for async ones, the event loop it runs on.
 COMPETITORS: Final[
     dict[str, tuple[type[SyncCompetitor | AsyncCompetitor], str | None]]
@@ -522,4 +649,8 @@ COMPETITORS: Final[
     "aiohttp": (AiohttpAsync, "asyncio"),
     "ding-trio": (DingAsync, "trio"),
     "httpx-trio": (HttpxAsync, "trio"),
+    "ding-sync-otel-api": (DingSyncOtelApi, None),
+    "ding-sync-otel-sdk": (DingSyncOtelSdk, None),
+    "ding-async-otel-api": (DingAsyncOtelApi, "asyncio"),
+    "ding-async-otel-sdk": (DingAsyncOtelSdk, "asyncio"),
 }

@@ -94,7 +94,7 @@ def _header(meta: dict[str, Any]) -> list[str]:
         "finished, over all rounds; server/client CPU: median CPU time over wall "
         "time (100% = one core; a sequential client well below ~90% was "
         "waiting for a CPU the machine gave to something else); CPU µs/call "
-        "(sync scenarios): the client process's CPU time, all its threads, per "
+        "(sync and otel scenarios): the client process's CPU time, all its threads, per "
         "call, median over the rounds; CPU ratio: that median / the "
         "reference's"
     )

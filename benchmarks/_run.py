@@ -313,7 +313,10 @@ def _progress(message: str) -> None:
 
 def _has_module(python: str, module: str) -> bool:
     if python == sys.executable:
-        return importlib.util.find_spec(module) is not None
+        try:  # a submodule's parent is imported, and may be missing
+            return importlib.util.find_spec(module) is not None
+        except ImportError:
+            return False
     try:
         run_probe([python, "-c", f"import {module}"], timeout=60)
     except ChildError:
@@ -426,6 +429,13 @@ def _parser() -> argparse.ArgumentParser:
         help="interpreter of an environment with this project and trio (default: this one, if it has trio)",
     )
     parser.add_argument(
+        "--otel-python",
+        help=(
+            "interpreter of an environment with this project, opentelemetry-api "
+            "and opentelemetry-sdk, for the otel scenarios (skipped without it)"
+        ),
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         default=ROOT / "benchmarks" / "results",
@@ -455,26 +465,55 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmarks; return the exit status."""
-    args = _parser().parse_args(argv)
-    settings = _settings(args)
-    started = time.monotonic()
+def _find_environments(
+    args: argparse.Namespace, notes: list[str], skip: list[str]
+) -> dict[str, Environment]:
+    """The environments the options give; what is missing goes into *notes*.
+
+    Without an OpenTelemetry environment, the otel scenarios are added to
+    *skip*: their reference alone would measure nothing new.
+    """
     environments = {
         "project": Environment("project", sys.executable, isolated=False),
     }
-    notes: list[str] = []
     trio_python = args.trio_python or sys.executable
     if _has_module(trio_python, "trio"):
         environments["trio"] = Environment("trio", trio_python, isolated=False)
     else:
         notes.append(f"trio scenarios skipped: no trio in {trio_python}")
+    if not args.otel_python:
+        notes.append("otel scenarios skipped: no --otel-python given")
+        skip.append("otel-")
+    elif not _has_module(args.otel_python, "opentelemetry.sdk.trace"):
+        notes.append(
+            f"otel scenarios skipped: no opentelemetry-sdk in {args.otel_python}"
+        )
+        skip.append("otel-")
+    else:
+        environments["otel"] = Environment("otel", args.otel_python, isolated=False)
+    if _has_module(sys.executable, "opentelemetry.trace"):
+        notes.append(
+            "OpenTelemetry is importable in the project environment: ding's "
+            "clients there record with the API's no-op provider, and the otel "
+            "scenarios' reference is not a client without OpenTelemetry"
+        )
     if args.official_python:
         environments["official"] = Environment(
             "official", args.official_python, isolated=True
         )
     else:
         notes.append("official SDK skipped: no --official-python given")
+    return environments
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmarks; return the exit status."""
+    args = _parser().parse_args(argv)
+    settings = _settings(args)
+    started = time.monotonic()
+    notes: list[str] = []
+    skip = _split(args.skip)
+    environments = _find_environments(args, notes, skip)
     meta: dict[str, Any] = {
         "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "argv": list(sys.argv[1:] if argv is None else argv),
@@ -494,7 +533,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             cold_probe=run.cold_probe,
             stall_probe=run.stall_probe,
             only=_split(args.only),
-            skip=_split(args.skip),
+            skip=skip,
         ):
             _progress(f"{scenario.id}: {scenario.title}")
             result = run.run(scenario)

@@ -10,6 +10,13 @@ The micro-benchmarks run against two servers (`benchmarks._server`):
 ``micro`` answers at once, which shows a client's whole overhead; ``nearby``
 answers each request `Settings.nearby_delay_ms` late, as an API close by
 would, which shows what that overhead still weighs once a call mostly waits.
+
+The ``otel-*`` scenarios measure what the SDK's OpenTelemetry instrumentation
+(``ding/_pipeline/_telemetry.py``) costs per call: the client without
+OpenTelemetry (this project's environment, where it is not installed), with
+the API installed and no provider set, and with the SDK's providers set
+(`benchmarks._competitors.install_sdk`), the last two in the ``otel``
+environment.
 """
 
 from __future__ import annotations
@@ -49,6 +56,10 @@ LABELS: Final = {
     "import-ding-sync": "from ding import Ding",
     "import-deps": "import httpx, attrs, cattrs, anyio",
     "import-official": "import ding (official SDK)",
+    "ding-sync-otel-api": "ding.Ding, OTel API, no provider",
+    "ding-sync-otel-sdk": "ding.Ding, OTel SDK providers",
+    "ding-async-otel-api": "ding.AsyncDing, OTel API, no provider",
+    "ding-async-otel-sdk": "ding.AsyncDing, OTel SDK providers",
     **_stall.LABELS,
 }
 #: The environment each competitor runs in (default: ``project``).
@@ -57,6 +68,10 @@ ENVIRONMENT_OF: Final = {
     "import-official": "official",
     "ding-trio": "trio",
     "httpx-trio": "trio",
+    "ding-sync-otel-api": "otel",
+    "ding-sync-otel-sdk": "otel",
+    "ding-async-otel-api": "otel",
+    "ding-async-otel-sdk": "otel",
 }
 #: The scenarios a scenario runs with, when ``--only`` selects it. A fix of
 #: the first call's stall moves imports out of the call into ``import ding``:
@@ -96,6 +111,8 @@ class Settings:
     nearby_delay_ms: float = 2.0
     nearby_sequential_calls: int = 500
     memory_concurrency: int = 1000
+    # The otel scenarios' concurrency on asyncio.
+    otel_concurrency: int = 100
     flow_calls: int = 40
     flow_async_calls: int = 100
     flow_concurrency: int = 10
@@ -429,6 +446,7 @@ def scenarios(
             setup="fake",
         ),
     ]
+    result += _otel(s, servers)
     selected = {
         sc.id for sc in result if not only or any(sc.id.startswith(p) for p in only)
     }
@@ -438,3 +456,71 @@ def scenarios(
         for sc in result
         if sc.id in selected and not any(sc.id.startswith(p) for p in skip)
     ]
+
+
+def _otel(
+    s: Settings, servers: list[tuple[Literal["micro", "nearby"], str, str]]
+) -> list[Scenario]:
+    """The OpenTelemetry instrumentation's cost, against the client without it.
+
+    Sequential calls, sync and async, on the instant server and the late
+    one, and concurrent calls on asyncio.
+    """
+    result: list[Scenario] = []
+    for kind, title in (("async", "async (asyncio)"), ("sync", "sync")):
+        reference = f"ding-{kind}"
+        for (target, suffix, late), calls in zip(
+            servers, (s.sequential_calls, s.nearby_sequential_calls), strict=True
+        ):
+            result.append(
+                Scenario(
+                    id=f"otel-seq-{kind}{suffix}",
+                    title=f"OpenTelemetry, sequential, {title}{late}",
+                    detail=f"{calls} POST /v1/check one after another per round",
+                    unit="µs per call",
+                    better="lower",
+                    reference=reference,
+                    competitors=[
+                        reference,
+                        f"{reference}-otel-api",
+                        f"{reference}-otel-sdk",
+                    ],
+                    value=_per_call(calls, 1e6),
+                    rounds=s.rounds,
+                    min_rounds=s.min_rounds,
+                    command={"op": "sequential", "calls": calls},
+                    warmup={"op": "sequential", "calls": max(20, calls // 5)},
+                    setup=target,
+                    cpu_value=_cpu_per_call(calls),
+                )
+            )
+    level = s.otel_concurrency
+    calls = s.calls_at(level)
+    warm = min(level, 100)
+    result.append(
+        Scenario(
+            id=f"otel-conc-asyncio-{level}",
+            title=f"OpenTelemetry, concurrency {level:,} on asyncio, one shared client",
+            detail=(
+                f"{level:,} tasks share {calls:,} POST /v1/check per round; "
+                "the round's time over its calls, so that ratios read as the "
+                "sequential ones do"
+            ),
+            unit="µs per call",
+            better="lower",
+            reference="ding-async",
+            competitors=["ding-async", "ding-async-otel-api", "ding-async-otel-sdk"],
+            value=_per_call(calls, 1e6),
+            rounds=s.rounds,
+            min_rounds=s.min_rounds,
+            command={"op": "concurrent", "concurrency": level, "calls": calls},
+            warmup={
+                "op": "concurrent",
+                "concurrency": warm,
+                "calls": max(50, 2 * warm),
+            },
+            setup="micro",
+            cpu_value=_cpu_per_call(calls),
+        )
+    )
+    return result

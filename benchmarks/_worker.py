@@ -62,6 +62,8 @@ DISTRIBUTIONS: Final = (
     "aiohttp",
     "requests",
     "urllib3",
+    "opentelemetry-api",
+    "opentelemetry-sdk",
 )
 
 Reply = dict[str, Any]
