@@ -526,10 +526,11 @@ def bench(session: nox.Session) -> None:
     and latest.png; `nox -s bench -- --quick` is a smoke run, `-- --help`
     lists the options, `-- --only stall` measures the largest event-loop
     stall during a first call, with the import times of the same run.
-    Competitors run in three environments: this session's (this project,
-    aiohttp, requests, matplotlib; no trio, as with a plain install of ding),
-    one with trio for the trio scenarios, and one with the official SDK,
-    whose package is also named `ding`.
+    Competitors run in four environments: this session's (this project,
+    aiohttp, requests, matplotlib; no trio and no OpenTelemetry, as with a
+    plain install of ding), one with trio for the trio scenarios, one with
+    the OpenTelemetry API and SDK for the otel scenarios (`-- --only otel`),
+    and one with the official SDK, whose package is also named `ding`.
     """
     install_groups(session, "bench")
     session.install("-e", ".")
@@ -538,9 +539,23 @@ def bench(session: nox.Session) -> None:
         for dep in nox.project.dependency_groups(PYPROJECT, "test")
         if dep.startswith("trio")
     ]
+    otel = [
+        dep
+        for dep in nox.project.dependency_groups(PYPROJECT, "test")
+        if dep.startswith(("opentelemetry-api", "opentelemetry-sdk"))
+    ]
+    # The otel scenarios compare this session's client with the otel
+    # environment's: the packages both have are held to this session's
+    # versions, so that only OpenTelemetry differs.
+    constraints = Path(session.create_tmp()) / "bench-constraints.txt"
+    frozen = session.run(
+        "python", "-m", "pip", "freeze", "--exclude-editable", silent=True
+    )
+    constraints.write_text(str(frozen), encoding="utf-8")
     extra = {
         "official": [OFFICIAL_SDK],
         "trio": ["-e", str(ROOT), *trio],
+        "otel": ["-c", str(constraints), "-e", str(ROOT), *otel],
     }
     pythons: dict[str, str] = {}
     for name, packages in extra.items():
@@ -567,5 +582,7 @@ def bench(session: nox.Session) -> None:
         pythons["official"],
         "--trio-python",
         pythons["trio"],
+        "--otel-python",
+        pythons["otel"],
         *session.posargs,
     )
