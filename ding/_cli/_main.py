@@ -15,13 +15,15 @@ status is one of `ExitCode`; the API key is never printed, whatever fails
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
-import enum
 import functools
 import io
 import json
+import logging
 import os
 import sys
+import time
 import urllib.request
 from typing import TYPE_CHECKING, Any, Final, TextIO, cast
 
@@ -30,11 +32,13 @@ import click
 import httpx
 
 import ding
+from ding._cli._exit import ExitCode
 from ding._cli._render import render_table
 from ding._config import DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL, ENV_CUSTOMER_UUID
+from ding._pipeline._log import mask
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable, Sequence
+    from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
     from typing import TypeAlias
 
     from ding._schema._models import FeedbackStatusValue
@@ -49,32 +53,11 @@ __all__ = ["ExitCode", "main"]
 
 #: The option that carries the key; its value is hidden wherever it shows.
 _KEY_OPTION: Final = "--api-key"
+#: The SDK's logger, whose INFO lines ``--verbose`` shows.
+_sdk_logger: Final = logging.getLogger("ding")
 #: Shorter secrets are not looked for in the output: replacing every "k" of
 #: it would garble it, and no real API key is that short.
 _MIN_SECRET_LENGTH: Final = 8
-
-
-class ExitCode(enum.IntEnum):
-    """The exit status of ``ding``: the same for every command."""
-
-    #: The call succeeded and its outcome is positive.
-    OK = 0
-    #: Something else failed: the fake cannot listen, or a bug.
-    FAILED = 1
-    #: The command line is wrong: an unknown or missing option, a bad value,
-    #: no API key or customer UUID, an unusable server URL. Nothing was sent.
-    USAGE = 2
-    #: The API answered, and the outcome is negative: ``send`` not
-    #: ``pending``, ``check`` not ``valid``, ``retry`` not ``approved``.
-    NEGATIVE = 3
-    #: The API refused the request: an HTTP 4xx (a Ding error such as
-    #: ``blocked_number``, a refused key, a rate limit).
-    API_ERROR = 4
-    #: No usable answer: connection failed or timed out, HTTP 5xx, a
-    #: redirect, or a body that is not the expected JSON.
-    UNAVAILABLE = 5
-    #: Interrupted (Ctrl-C).
-    INTERRUPTED = 130
 
 
 EXIT_CODES_HELP: Final = """\b
@@ -98,11 +81,12 @@ class Printer:
     through `redact`.
     """
 
-    def __init__(self, secrets: Iterable[str]) -> None:
+    def __init__(self, secrets: Iterable[str], *, json_errors: bool = False) -> None:
         # The longest first: a key that contains another is hidden whole.
         self._secrets = sorted(
             {s for s in secrets if len(s) >= _MIN_SECRET_LENGTH}, key=len, reverse=True
         )
+        self._json_errors = json_errors
 
     def redact(self, text: str) -> str:
         """Return *text* with every secret replaced by ``[redacted]``."""
@@ -118,9 +102,59 @@ class Printer:
         """Write *text* and a newline to standard error."""
         self._write(sys.stderr, text)
 
+    def error(self, failure: Failure) -> int:
+        """Show *failure* on standard error (as JSON with ``--json``); return its status.
+
+        The JSON form is one line, an object with one key, ``error``, whose
+        value has the same keys whatever failed: ``type``, ``message``,
+        ``exit_status``, ``code``, ``http_status`` and ``doc_url`` (the
+        last three null but for an answer of the API).
+        """
+        if not self._json_errors:
+            self.err(failure.text or f"Error: {failure.message}")
+            return failure.status
+        status = failure.status
+        error: dict[str, object] = {
+            "type": ExitCode(status).name.lower() if status in _CODES else "failed",
+            "message": self.redact(failure.message),
+            "exit_status": status,
+            "code": failure.code,
+            "http_status": failure.http_status,
+            "doc_url": failure.doc_url,
+        }
+        self.err(json.dumps({"error": error}, ensure_ascii=False))
+        return status
+
     def _write(self, stream: TextIO, text: str) -> None:
         stream.write(self.redact(text) + "\n")
         stream.flush()
+
+
+#: The exit statuses, by value.
+_CODES: Final = frozenset(code.value for code in ExitCode)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Failure:
+    """What went wrong, as an error shows it: as text, or as JSON with ``--json``.
+
+    Attributes:
+        status: The exit status.
+        message: One line saying what went wrong: the JSON form's
+            ``message``; the text form is ``Error: `` and it, unless *text*.
+        text: The text form, when it is more than that line (click's usage
+            lines, the API's message and documentation link).
+        code: The API's error code (``blocked_number``), when it sent one.
+        http_status: The HTTP status of the API's answer, when it matters.
+        doc_url: The API's link to the error's documentation, when it sent one.
+    """
+
+    status: int
+    message: str
+    text: str | None = None
+    code: str | None = None
+    http_status: int | None = None
+    doc_url: str | None = None
 
 
 def _keys_in(argv: Sequence[str]) -> list[str]:
@@ -148,6 +182,7 @@ class Settings:
         timeout: The most seconds the call takes, retries included.
         max_retries: Retries of a failure that is safe to retry.
         output: ``"json"``, ``"table"``, or None to choose by the terminal.
+        verbose: Whether to show each request and its timing on standard error.
     """
 
     api_key: str | None
@@ -156,6 +191,7 @@ class Settings:
     timeout: float
     max_retries: int
     output: str | None
+    verbose: bool = False
 
     def as_json(self) -> bool:
         """Whether to print JSON: asked for, or standard output is no terminal."""
@@ -213,6 +249,12 @@ def _api_options(command: _F) -> _F:
             flag_value="table",
             help="Print an aligned table [default on a terminal].",
         ),
+        click.option(
+            "--verbose",
+            "-v",
+            is_flag=True,
+            help="Show each request (method, URL, status, time) on standard error.",
+        ),
     ]
 
     @functools.wraps(command)
@@ -224,6 +266,7 @@ def _api_options(command: _F) -> _F:
         timeout: float,
         max_retries: int,
         output: str | None,
+        verbose: bool,
         **kwargs: object,
     ) -> object:
         settings = Settings(
@@ -233,6 +276,7 @@ def _api_options(command: _F) -> _F:
             timeout=timeout,
             max_retries=max_retries,
             output=output,
+            verbose=verbose,
         )
         return command(settings, *args, **kwargs)
 
@@ -252,6 +296,82 @@ def _needs_tls(base_url: str | None) -> bool:
     """
     url = base_url or os.environ.get(ENV_BASE_URL) or ""
     return not url.lower().startswith("http://") or bool(urllib.request.getproxies())
+
+
+#: What starts each line ``--verbose`` writes.
+_VERBOSE_PREFIX: Final = "ding: "
+
+
+def _show_request(printer: Printer) -> Callable[[httpx.Request], Awaitable[None]]:
+    """An httpx request hook: show each attempt's request line as it goes out.
+
+    Before the answer, so that a call that hangs shows what it waits for.
+    Phone numbers and UUIDs in the path and query are masked as the SDK's
+    log masks them; no header, so no key, is shown.
+    """
+
+    async def show(request: httpx.Request) -> None:
+        url = request.url
+        target = mask(url.raw_path.decode("ascii", "replace"))
+        printer.err(
+            f"{_VERBOSE_PREFIX}{request.method} {url.scheme}://{url.netloc.decode()}{target}"
+        )
+
+    return show
+
+
+class _ToPrinter(logging.Handler):
+    """Writes the "ding" logger's lines to standard error through a `Printer`."""
+
+    def __init__(self, printer: Printer) -> None:
+        super().__init__(logging.INFO)
+        self._printer = printer
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._printer.err(f"{_VERBOSE_PREFIX}{record.getMessage()}")
+        except Exception:  # noqa: BLE001 - logging must not end the call
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def _verbose_log(printer: Printer, *, enabled: bool) -> Generator[None]:
+    """With *enabled*, show the SDK's INFO lines: one per attempt, with its time.
+
+    Each is the attempt's method, masked path, status (or the error) and
+    milliseconds (`ding._pipeline._log`); the key is never in them.
+    """
+    if not enabled:
+        yield
+        return
+    handler = _ToPrinter(printer)
+    before = _sdk_logger.level
+    _sdk_logger.addHandler(handler)
+    if not _sdk_logger.isEnabledFor(logging.INFO):
+        _sdk_logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        _sdk_logger.removeHandler(handler)
+        _sdk_logger.setLevel(before)
+
+
+def _table_width() -> int | None:
+    """The width a table must fit: ``COLUMNS``, else the terminal's, else none.
+
+    ``COLUMNS``, when it is a positive number, wins (as for click's help);
+    else the width of the terminal standard output is; else (a pipe or a
+    file, with ``--table``) no width: each row stays on one line.
+    """
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if not sys.stdout.isatty():
+        return None
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns or None
+    except (OSError, ValueError):  # pragma: no cover - a terminal without a size
+        return None
 
 
 def _printer() -> Printer:
@@ -278,12 +398,17 @@ def _run(settings: Settings, call: _Call, *, needs_customer: bool = True) -> int
             f"no customer UUID: set {ENV_CUSTOMER_UUID} (or pass --customer-uuid)",
         )
     printer = _printer()
+    hooks: dict[str, list[Callable[..., Any]]] = {}
+    if settings.verbose:
+        hooks["request"] = [_show_request(printer)]
 
     async def call_api() -> tuple[Any, bool]:
         # One call per process: httpx's transport, which starts faster than
         # the SDK's aiohttp pool; it honours the proxy variables too.
         async with (
-            httpx.AsyncClient(verify=_needs_tls(settings.base_url)) as http,
+            httpx.AsyncClient(
+                verify=_needs_tls(settings.base_url), event_hooks=hooks
+            ) as http,
             ding.AsyncDing(
                 api_key=settings.api_key,
                 server_url=settings.base_url,
@@ -296,17 +421,23 @@ def _run(settings: Settings, call: _Call, *, needs_customer: bool = True) -> int
         ):
             return await call(client)
 
+    started = time.perf_counter()
     try:
-        result, positive = anyio.run(call_api)
+        with _verbose_log(printer, enabled=settings.verbose):
+            result, positive = anyio.run(call_api)
     except asyncio.CancelledError:
         # How a Ctrl-C ends the run on Python 3.10, where anyio's runner
         # cancels the call and does not turn it back into KeyboardInterrupt.
         raise KeyboardInterrupt from None
+    finally:
+        if settings.verbose:
+            elapsed = (time.perf_counter() - started) * 1000
+            printer.err(f"{_VERBOSE_PREFIX}{elapsed:.1f} ms in all")
     body: object = json.loads(result.raw_response.content)
     if settings.as_json():
         printer.out(json.dumps(body, indent=2, ensure_ascii=False))
     else:
-        printer.out(render_table(body))
+        printer.out(render_table(body, width=_table_width()))
     return ExitCode.OK if positive else ExitCode.NEGATIVE
 
 
@@ -481,43 +612,53 @@ def lookup(settings: Settings, phone_number: str, cnam: bool) -> int:
     return _run(settings, call)
 
 
-@click.command(
-    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-    add_help_option=False,
-    short_help="Serve the fake Ding API, as python -m ding.testing.",
-)
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def fake(args: tuple[str, ...]) -> int:
-    """Serve the fake Ding API here (ding fake --help lists its options)."""
-    from ding.testing.__main__ import main as serve_fake  # noqa: PLC0415 - on use
+#: ``ding --help``: click keeps a paragraph after a "\b" line as written.
+_HELP: Final = """The Ding OTP API (v1) from the command line.
 
-    return serve_fake(list(args), prog="ding fake")
+Reads DING_API_KEY, DING_CUSTOMER_UUID and DING_BASE_URL (or the
+--api-key, --customer-uuid and --base-url options of each command).
+Prints JSON when the output is not a terminal, a table on a terminal;
+--json or --table chooses.
+
+\b
+A verification, end to end, against the fake:
+  ding fake --port 8080 &
+  export DING_BASE_URL=http://127.0.0.1:8080/v1 DING_API_KEY=test
+  export DING_CUSTOMER_UUID=28591d9e-a825-47f6-ab11-1a61726305bf
+  ding send --phone-number +14155550123
+  ding check --auth-uuid UUID --code CODE"""
+
+
+class _Commands(click.Group):
+    """The commands, ``fake`` imported only when used or listed.
+
+    ``ding fake`` needs `ding.testing`, which an API command does not: not
+    importing it saves each of them a few hundredths of a second.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), "fake"])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "fake":
+            from ding._cli._fake import fake  # noqa: PLC0415 - on use
+
+            return fake
+        return super().get_command(ctx, cmd_name)
 
 
 @click.group(
+    cls=_Commands,
+    help=_HELP,
     epilog=EXIT_CODES_HELP,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.version_option(ding.__version__, prog_name="ding")
 def cli() -> None:
-    r"""The Ding OTP API (v1) from the command line.
-
-    Reads DING_API_KEY, DING_CUSTOMER_UUID and DING_BASE_URL (or the
-    --api-key, --customer-uuid and --base-url options of each command).
-    Prints JSON when the output is not a terminal, a table on a terminal;
-    --json or --table chooses.
-
-    \b
-    A verification, end to end, against the fake:
-      ding fake --port 8080 &
-      export DING_BASE_URL=http://127.0.0.1:8080/v1 DING_API_KEY=test
-      export DING_CUSTOMER_UUID=28591d9e-a825-47f6-ab11-1a61726305bf
-      ding send --phone-number +14155550123
-      ding check --auth-uuid UUID --code CODE
-    """
+    """Run one command (the help is `_HELP`)."""
 
 
-for _command in (send, check, retry, status, feedback, lookup, fake):
+for _command in (send, check, retry, status, feedback, lookup):
     cli.add_command(_command)
 
 
@@ -539,26 +680,62 @@ def _cli_words(text: str) -> str:
     return text
 
 
-def _report(printer: Printer, exc: ding.DingError) -> int:
-    """Print what went wrong; return the exit status for *exc*."""
+def _failure(exc: ding.DingError) -> Failure:
+    """What went wrong with the call, and its exit status, for *exc*."""
     if isinstance(exc, ding.UsageError):
-        printer.err(f"Error: {_cli_words(str(exc))}")
-        return ExitCode.USAGE
+        return Failure(status=ExitCode.USAGE, message=_cli_words(str(exc)))
     if isinstance(exc, ding.ErrorResponse):
         code = "" if exc.code is None else f" {exc.code}"
-        printer.err(
-            f"Error: the API refused the request (HTTP {exc.status_code}{code})"
-        )
+        headline = f"the API refused the request (HTTP {exc.status_code}{code})"
+        details: list[str] = []
         if exc.message:
-            printer.err(f"  {exc.message}")
+            details.append(exc.message)
         if exc.doc_url:
-            printer.err(f"  see {exc.doc_url}")
-        return ExitCode.API_ERROR
+            details.append(f"see {exc.doc_url}")
+        return Failure(
+            status=ExitCode.API_ERROR,
+            message=": ".join([headline, *details[:1]]),
+            text="\n".join([f"Error: {headline}", *(f"  {d}" for d in details)]),
+            code=exc.code,
+            http_status=exc.status_code,
+            doc_url=exc.doc_url,
+        )
+    status_code = getattr(exc, "status_code", None)
     if isinstance(exc, ding.ClientError):
-        printer.err(f"Error: the API refused the request: {_cli_words(str(exc))}")
-        return ExitCode.API_ERROR
-    printer.err(f"Error: no usable answer: {exc}")
-    return ExitCode.UNAVAILABLE
+        return Failure(
+            status=ExitCode.API_ERROR,
+            message=f"the API refused the request: {_cli_words(str(exc))}",
+            http_status=status_code if isinstance(status_code, int) else None,
+        )
+    return Failure(
+        status=ExitCode.UNAVAILABLE,
+        message=f"no usable answer: {exc}",
+        http_status=status_code if isinstance(status_code, int) else None,
+    )
+
+
+def _click_failure(exc: click.ClickException) -> Failure:
+    buffer = io.StringIO()
+    exc.show(file=buffer)
+    return Failure(
+        status=exc.exit_code,
+        message=exc.format_message(),
+        text=buffer.getvalue().rstrip("\n"),
+    )
+
+
+def _asks_json(argv: Sequence[str]) -> bool:
+    """Whether ``--json`` is on the command line (before a ``--``).
+
+    Looked for in the arguments themselves, so that an error found while
+    click parses them (a bad option beside ``--json``) is JSON too.
+    """
+    for arg in argv:
+        if arg == "--":
+            return False
+        if arg == "--json":
+            return True
+    return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -568,32 +745,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit status, one of `ExitCode`.
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    printer = Printer([*_keys_in(args), os.environ.get(ENV_API_KEY) or ""])
+    printer = Printer(
+        [*_keys_in(args), os.environ.get(ENV_API_KEY) or ""],
+        json_errors=_asks_json(args),
+    )
     try:
         return cast(
             "int",
             cli.main(args, prog_name="ding", standalone_mode=False, obj=printer) or 0,
         )
     except click.ClickException as exc:
-        buffer = io.StringIO()
-        exc.show(file=buffer)
-        printer.err(buffer.getvalue().rstrip("\n"))
-        return exc.exit_code
+        return printer.error(_click_failure(exc))
     except ding.DingError as exc:
-        return _report(printer, exc)
+        return printer.error(_failure(exc))
     except (click.Abort, KeyboardInterrupt):
-        printer.err("Interrupted.")
-        return ExitCode.INTERRUPTED
+        return printer.error(
+            Failure(
+                status=ExitCode.INTERRUPTED,
+                message="interrupted (Ctrl-C)",
+                text="Interrupted.",
+            )
+        )
     except BrokenPipeError:
         # The reader went away (`ding status ... | head -1`): not an error.
         _silence_stdout()
         return ExitCode.OK
     except Exception as exc:  # noqa: BLE001 - no traceback may show the key
-        printer.err(
-            f"Error: unexpected {type(exc).__name__}: {exc}\n"
-            "This is a bug in ding; please report it."
+        return printer.error(
+            Failure(
+                status=ExitCode.FAILED,
+                message=f"unexpected {type(exc).__name__}: {exc}; "
+                "this is a bug in ding, please report it",
+                text=f"Error: unexpected {type(exc).__name__}: {exc}\n"
+                "This is a bug in ding; please report it.",
+            )
         )
-        return ExitCode.FAILED
 
 
 def _silence_stdout() -> None:
