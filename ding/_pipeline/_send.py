@@ -164,7 +164,7 @@ class Pipeline:
             extra_headers=extra_headers,
         )
         telemetry = self.telemetry
-        if telemetry is None:
+        if telemetry is None or not telemetry.active():
             return await sending
         return await telemetry.operation(operation, _url(self.server_url), sending)
 
@@ -348,7 +348,7 @@ class Pipeline:
         """
         if _logger.isEnabledFor(logging.INFO):
             sending = logged(sending, request, retry + 1, exchange)
-        if self.telemetry is not None:
+        if self.telemetry is not None and self.telemetry.active():
             sending = self.telemetry.attempt(
                 sending, request, template, retry, exchange
             )

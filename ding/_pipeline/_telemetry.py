@@ -106,6 +106,8 @@ class Telemetry:
     __slots__ = (
         "_checks",
         "_context",
+        "_global",
+        "_metrics",
         "_operation_duration",
         "_request_duration",
         "_sends",
@@ -122,7 +124,24 @@ class Telemetry:
         from opentelemetry import context, metrics, trace  # noqa: PLC0415 - installed
 
         self._trace = trace
+        self._metrics = metrics
         self._context = context
+        # The type of the global meter provider before one is set, or None
+        # where the API does not have one under this name.
+        proxy_meters: type | None = getattr(
+            importlib.import_module("opentelemetry.metrics._internal"),
+            "_ProxyMeterProvider",
+            None,
+        )
+        #: Whether this client reports to the global providers, and of which
+        #: types they are before any is set (`active`).
+        self._global = (
+            (trace.ProxyTracerProvider, proxy_meters)
+            if tracer_provider is None
+            and meter_provider is None
+            and proxy_meters is not None
+            else None
+        )
         # The key OpenTelemetry's HTTP instrumentations read to stand aside;
         # private to the API package, so looked up rather than imported.
         self._suppress_http: str | None = getattr(
@@ -173,6 +192,18 @@ class Telemetry:
         if _disabled() or not _api_installed():
             return None
         return cls(tracer_provider, meter_provider)
+
+    def active(self) -> bool:
+        """Whether a call is recorded: a provider was given, or one is set.
+
+        Before the application sets a global provider, the API's stand-ins
+        would record nothing at some cost per call: the call skips them.
+        """
+        proxies = self._global
+        return proxies is None or not (
+            isinstance(self._trace.get_tracer_provider(), proxies[0])
+            and isinstance(self._metrics.get_meter_provider(), proxies[1])
+        )
 
     async def operation(
         self,

@@ -369,7 +369,8 @@ async def test_a_traced_request_is_the_request_sent_without_tracing(
         return httpx.Response(200, json={"authentication_uuid": CUSTOMER})
 
     tracer = captured.tracer_provider.get_tracer("the app")
-    for settings in ({"api_key": KEY, "customer_uuid": CUSTOMER}, _settings(captured)):
+    plain: dict[str, Any] = {"api_key": KEY, "customer_uuid": CUSTOMER}
+    for settings in (plain, _settings(captured)):
         transport = httpx.MockTransport(answer)
         async with ding.AsyncDing(
             client=httpx.AsyncClient(transport=transport), **settings
@@ -465,6 +466,42 @@ def test_the_global_providers_are_picked_up_by_clients_made_before_them() -> Non
     ]
     assert "http.client.request.duration" in found["metrics"]
     assert "ding.otp.sends" in found["metrics"]
+
+
+def test_before_any_provider_is_set_a_call_skips_the_api() -> None:
+    # The API's stand-ins would record nothing, at a cost per call.
+    out = _child(
+        """
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
+            InMemorySpanExporter,
+        )
+
+        from ding._pipeline._telemetry import Telemetry
+        from ding.testing import FakeDing
+
+        calls = []
+        for name in ("operation", "attempt"):
+            def spy(self, *args, original=getattr(Telemetry, name), name=name):
+                calls.append(name)
+                return original(self, *args)
+            setattr(Telemetry, name, spy)
+
+        fake = FakeDing()
+        with fake.client() as client:
+            client.lookup.lookup("+33612345678")
+            print(calls)
+            exporter = InMemorySpanExporter()
+            provider = TracerProvider()
+            provider.add_span_processor(SimpleSpanProcessor(exporter))
+            trace.set_tracer_provider(provider)
+            client.lookup.lookup("+33612345678")
+            print(calls, len(exporter.get_finished_spans()))
+        """
+    )
+    assert out.splitlines() == ["[]", "['operation', 'attempt'] 2"]
 
 
 INSTRUMENTED = (
