@@ -41,6 +41,7 @@ from ding._errors import (
     DingError,
     DingWarning,
     ErrorResponse,
+    InvalidPhoneNumberError,
     MalformedResponseError,
     MissingFieldError,
     NotFoundError,
@@ -54,6 +55,7 @@ from ding._errors import (
 )
 from ding._pipeline._log import setup_from_env as _setup_logging
 from ding._pipeline._retry import BackoffStrategy, RetryConfig
+from ding._schema._phone import normalize_phone_number
 from ding._unknown import UnknownValue
 from ding._version import __version__
 from ding.models import shared
@@ -81,6 +83,7 @@ __all__ = [
     "DingError",
     "DingWarning",
     "ErrorResponse",
+    "InvalidPhoneNumberError",
     "Lookup",
     "MalformedResponseError",
     "MissingFieldError",
@@ -98,6 +101,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "models",
+    "normalize_phone_number",
     "shared",
     "utils",
 ]

@@ -44,6 +44,7 @@ from ding._errors import UsageError
 from ding._lazy import lazy_module
 from ding._pipeline._retry import RetryConfig, RetryPolicy
 from ding._pipeline._send import Pipeline
+from ding._schema._phone import check_default_region, to_e164
 from ding._schema._validate import check_field_types, path_segment
 from ding._transport._pool import Pool
 
@@ -169,6 +170,12 @@ class AsyncDing:
             decoded (default 1 MiB; Ding's answers are a few hundred bytes).
             A longer success raises `ding.ResponseTooLargeError` without
             reading the rest; a longer error answer keeps its first bytes.
+        default_region: The country (ISO 3166-1 alpha-2, such as ``"FR"``)
+            whose national format phone numbers may be given in:
+            ``"06 12 34 56 78"`` is then sent as ``"+33612345678"``. Needs
+            the ``phonenumbers`` library (``pip install 'ding[phonenumbers]'``),
+            with which every number is sent in E.164 and one that cannot
+            exist raises `ding.InvalidPhoneNumberError` before sending.
 
     Raises:
         UsageError: No API key was given or found, or a setting is invalid
@@ -195,6 +202,7 @@ class AsyncDing:
         allow_insecure_http: bool = False,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT,
+        default_region: str | None = None,
     ) -> None:
         key = resolve_api_key(api_key)
         if not isinstance(cast("object", client), httpx.AsyncClient | None):
@@ -235,6 +243,7 @@ class AsyncDing:
                 ),
                 default_headers=merge_headers(headers, default_headers),
                 pool=Pool(injected=client),
+                default_region=check_default_region(default_region),
             ),
         )
 
@@ -258,6 +267,11 @@ class AsyncDing:
         """How many times a safely retryable failure is retried."""
         return self._pipeline.policy.max_retries
 
+    @property
+    def default_region(self) -> str | None:
+        """The country national phone numbers are read in, or None."""
+        return self._pipeline.default_region
+
     def with_options(
         self,
         *,
@@ -270,6 +284,7 @@ class AsyncDing:
         allow_insecure_http: bool | None = None,
         max_response_size: int | None = None,
         total_timeout: float | NotGiven | None = NOT_GIVEN,
+        default_region: str | None = None,
     ) -> AsyncDing:
         """Return a copy with some settings changed, sharing the connection pool.
 
@@ -301,6 +316,10 @@ class AsyncDing:
             changes["max_response_size"] = check_max_response_size(max_response_size)
         if not isinstance(total_timeout, NotGiven):
             changes["total_timeout"] = check_total_timeout(total_timeout)
+        # None keeps this client's region, as for the other arguments.
+        changes["default_region"] = (
+            check_default_region(default_region) or pipeline.default_region
+        )
         if server_url is not None or allow_insecure_http is not None:
             changes["server_url_source"] = (
                 pipeline.server_url_source
@@ -373,6 +392,21 @@ def refuse_pickling(client: object) -> NoReturn:
         "in each worker, after the fork), or with_options() for a copy that "
         "shares the connections"
     )
+
+
+_Numbered = TypeVar("_Numbered", "CreateAuthenticationRequest", "FeedbackRequest")
+
+
+def _with_e164(request: _Numbered, pipeline: Pipeline) -> _Numbered:
+    """Return *request* with its phone number in E.164 (see `ding._schema._phone`).
+
+    The caller's request object is left as it is: a changed number goes
+    out on a copy.
+    """
+    number = to_e164(request.phone_number, pipeline.default_region)
+    if number == request.phone_number:
+        return request
+    return attrs.evolve(request, phone_number=number)
 
 
 def _meta(response: httpx.Response) -> dict[str, Any]:
@@ -488,6 +522,7 @@ class AsyncOtp:
                 "locale": locale,
             },
         )
+        req = _with_e164(req, self._pipeline)
         response, body = await self._pipeline.post(
             "/authentication",
             req,
@@ -713,6 +748,7 @@ class AsyncOtp:
                 "customer_uuid": customer_uuid,
             },
         )
+        req = _with_e164(req, self._pipeline)
         response, body = await self._pipeline.post(
             "/authentication/feedback",
             req,
@@ -744,7 +780,9 @@ class AsyncLookup:
         """Look up a phone number (``GET /lookup/{phone_number}``).
 
         Args:
-            phone_number: The E.164 number to look up.
+            phone_number: The number to look up: E.164, or any format
+                `ding.normalize_phone_number` reads with ``phonenumbers``
+                installed.
             customer_uuid: Defaults to the client's.
             type_: Extra data to ask for: ``"cnam"`` adds ``caller_name``.
             timeout: Per-attempt timeout for this call.
@@ -762,7 +800,10 @@ class AsyncLookup:
             UsageError: The arguments are invalid; nothing was sent.
         """
         await self._pipeline.pool.prepare()
-        segment = path_segment("phone_number", phone_number)
+        path_segment("phone_number", phone_number)  # a non-empty str, or UsageError
+        segment = path_segment(
+            "phone_number", to_e164(phone_number, self._pipeline.default_region)
+        )
         customer = self._pipeline.customer(customer_uuid)
         check_header_value("customer_uuid", customer)
         params: dict[str, str | Sequence[str]] | None = None

@@ -4,6 +4,7 @@ The tree::
 
     DingError
     ├── UsageError                    the SDK was called the wrong way (no request sent)
+    │   └── InvalidPhoneNumberError   a phone number that cannot exist (`reason`)
     ├── APIConnectionError            no usable HTTP response (connection failed or dropped)
     │   └── APITimeoutError           a timeout expired (connect, read, write, pool or total)
     └── APIError                      the server answered; `status_code`, `body`, `raw_response`
@@ -57,6 +58,7 @@ __all__ = [
     "DingError",
     "DingWarning",
     "ErrorResponse",
+    "InvalidPhoneNumberError",
     "MalformedResponseError",
     "MissingFieldError",
     "NotFoundError",
@@ -80,6 +82,37 @@ class UsageError(DingError):
     Examples: a missing API key, both a request object and keyword fields,
     a closed client, a blocking call from the sync client's own event loop.
     """
+
+
+class InvalidPhoneNumberError(UsageError):
+    """A phone number that cannot exist was refused; nothing was sent.
+
+    Raised, when the ``phonenumbers`` library is installed (``ding[phonenumbers]``),
+    for a number no numbering plan allows: too short or too long for its
+    country, a country code that does not exist, or text that is not a
+    phone number. A number the plans merely do not list yet is sent. The
+    message says why, never the whole number.
+
+    Attributes:
+        reason: Why, as a short code: ``"not_a_number"`` (letters, an
+            extension or other characters), ``"no_country_code"`` (a
+            national number and no ``default_region``),
+            ``"invalid_country_code"``, ``"too_short"``, ``"too_long"`` or
+            ``"invalid_length"`` (a length between the country's possible
+            ones).
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only construction: tell pickle (multiprocessing) how to rebuild.
+        return (_rebuild_invalid_phone_number, (str(self), self.reason))
+
+
+def _rebuild_invalid_phone_number(message: str, reason: str) -> InvalidPhoneNumberError:
+    return InvalidPhoneNumberError(message, reason=reason)
 
 
 class APIConnectionError(DingError):

@@ -97,6 +97,12 @@ class Ding:
             decoded (default 1 MiB; Ding's answers are a few hundred bytes).
             A longer success raises `ding.ResponseTooLargeError` without
             reading the rest; a longer error answer keeps its first bytes.
+        default_region: The country (ISO 3166-1 alpha-2, such as ``"FR"``)
+            whose national format phone numbers may be given in:
+            ``"06 12 34 56 78"`` is then sent as ``"+33612345678"``. Needs
+            the ``phonenumbers`` library (``pip install 'ding[phonenumbers]'``),
+            with which every number is sent in E.164 and one that cannot
+            exist raises `ding.InvalidPhoneNumberError` before sending.
 
     Raises:
         UsageError: No API key was given or found, or a setting is invalid
@@ -124,6 +130,7 @@ class Ding:
         allow_insecure_http: bool = False,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT,
+        default_region: str | None = None,
     ) -> None:
         self._bind(
             AsyncDing(
@@ -140,6 +147,7 @@ class Ding:
                 allow_insecure_http=allow_insecure_http,
                 max_response_size=max_response_size,
                 total_timeout=total_timeout,
+                default_region=default_region,
             )
         )
 
@@ -158,6 +166,11 @@ class Ding:
         """How many times a safely retryable failure is retried."""
         return self._async.max_retries
 
+    @property
+    def default_region(self) -> str | None:
+        """The country national phone numbers are read in, or None."""
+        return self._async.default_region
+
     def with_options(
         self,
         *,
@@ -170,6 +183,7 @@ class Ding:
         allow_insecure_http: bool | None = None,
         max_response_size: int | None = None,
         total_timeout: float | NotGiven | None = NOT_GIVEN,
+        default_region: str | None = None,
     ) -> Ding:
         """Return a copy with some settings changed, sharing the connection pool.
 
@@ -197,6 +211,7 @@ class Ding:
                 allow_insecure_http=allow_insecure_http,
                 max_response_size=max_response_size,
                 total_timeout=total_timeout,
+                default_region=default_region,
             )
         )
 
@@ -561,7 +576,9 @@ class Lookup:
         """Look up a phone number (``GET /lookup/{phone_number}``).
 
         Args:
-            phone_number: The E.164 number to look up.
+            phone_number: The number to look up: E.164, or any format
+                `ding.normalize_phone_number` reads with ``phonenumbers``
+                installed.
             customer_uuid: Defaults to the client's.
             type_: Extra data to ask for: ``"cnam"`` adds ``caller_name``.
             timeout: Per-attempt timeout for this call.
