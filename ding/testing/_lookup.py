@@ -1,33 +1,61 @@
-"""The fake's number lookups: `lookup_body` and the static data behind it.
+"""The fake's number lookups: `lookup_body` and the data behind it.
 
-Calling codes map to ISO 3166-1 alpha-2 countries and their home mobile
-country code (MCC). A few countries list real carriers with their MCC/MNC; the
-rest get generic carrier names; the number's SHA-256 hash picks the carrier,
-line type and caller name. The data is plausible, not authoritative: the fake
-only needs answers that look like the real API's and never change for a given
-number.
+With the ``phonenumbers`` library installed (``pip install
+'ding[phonenumbers]'``), a lookup answers from the numbering plans it ships
+(the metadata of Google's libphonenumber), as a real lookup would:
+
+* ``country_code``: the region whose plan holds the number, else the main
+  region of its calling code; ``XX`` for the non-geographic codes (+800,
+  +882, ...), which belong to no country.
+* ``line_type``: the type of the number's range in that plan, mapped onto
+  the API's 19 values (`line_types`); ``Unknown`` where the plan cannot
+  tell: a range it does not list, or one shared by mobiles and landlines
+  (the whole +1 zone).
+* ``carrier``: the operator the number's range was allocated to
+  (``phonenumbers.carrier.name_for_number``); left out where the library
+  has none (landlines, the +1 zone, many countries).
+* ``mcc`` and ``mnc``: the library has neither. `NETWORK_CODES`, a small
+  table keyed by region and carrier name (from the ITU's E.212 list),
+  gives both for the main carriers of some countries; another carrier gets
+  its country's MCC (`CALLING_CODES`) and no MNC; a number without a
+  carrier, neither.
+
+Without the library, nothing is invented: the country comes from the
+calling code (`CALLING_CODES`), ``line_type`` is ``Unknown`` and there is
+no carrier, MCC or MNC.
+
+Either way, ``number_ported``, ``temporary_phone_number`` and
+``caller_name`` have no public source: they are drawn from the number's
+SHA-256 hash, so a number always gets the same answer. The numbers the
+fake refuses as ``invalid_phone_number`` are `valid_phone`'s
+(`ding.testing._validation`).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
+
+from ding._schema._phone import available
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
     "CALLING_CODES",
-    "CARRIERS",
     "CNAM_FIRST_NAMES",
     "CNAM_LAST_NAMES",
-    "UNKNOWN_COUNTRY",
+    "NETWORK_CODES",
+    "NON_GEOGRAPHIC",
+    "line_types",
     "lookup_body",
 ]
 
-# ITU calling code (digits after "+") -> (ISO 3166-1 alpha-2, home MCC).
-# The codes are prefix-free, except that the whole +1 zone is reported as US.
+# ITU calling code (digits after "+") -> (ISO 3166-1 alpha-2, home MCC), for
+# the country without the library, and each country's MCC with it. The codes
+# are prefix-free; without the library the whole +1 zone is reported as US.
 CALLING_CODES: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
     {
         "1": ("US", "310"),
@@ -196,133 +224,78 @@ CALLING_CODES: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
     }
 )
 
-# Numbers whose calling code is not above (unassigned codes, international
-# networks): ISO's "unknown" user-assigned code and the international MCC.
-UNKNOWN_COUNTRY: Final[tuple[str, str]] = ("XX", "901")
+#: The country reported for a non-geographic calling code (+800, +882, ...):
+#: ISO 3166-1's user-assigned "unknown".
+NON_GEOGRAPHIC: Final = "XX"
 
-# ISO country -> carriers as (name, MCC, MNC). Countries not listed get generic
-# names with their home MCC (see `ding.testing._state`).
-CARRIERS: Final[Mapping[str, tuple[tuple[str, str, str], ...]]] = MappingProxyType(
+#: (ISO region, carrier as ``phonenumbers.carrier`` names it) -> (MCC, MNC),
+#: from the ITU's E.212 list: the main networks of some countries.
+NETWORK_CODES: Final[Mapping[tuple[str, str], tuple[str, str]]] = MappingProxyType(
     {
-        "US": (
-            ("T-Mobile USA", "310", "260"),
-            ("AT&T", "310", "410"),
-            ("Verizon Wireless", "311", "480"),
-        ),
-        "FR": (
-            ("Orange", "208", "01"),
-            ("SFR", "208", "10"),
-            ("Free Mobile", "208", "15"),
-            ("Bouygues Telecom", "208", "20"),
-        ),
-        "GB": (
-            ("O2", "234", "10"),
-            ("Vodafone UK", "234", "15"),
-            ("Three", "234", "20"),
-            ("EE", "234", "30"),
-        ),
-        "DE": (
-            ("Telekom", "262", "01"),
-            ("Vodafone", "262", "02"),
-            ("O2", "262", "03"),
-        ),
-        "ES": (
-            ("Vodafone", "214", "01"),
-            ("Orange", "214", "03"),
-            ("Movistar", "214", "07"),
-        ),
-        "IT": (
-            ("TIM", "222", "01"),
-            ("Vodafone", "222", "10"),
-            ("Iliad", "222", "50"),
-            ("WindTre", "222", "88"),
-        ),
-        "JP": (
-            ("NTT Docomo", "440", "10"),
-            ("SoftBank", "440", "20"),
-            ("KDDI", "440", "50"),
-        ),
-        "IN": (
-            ("Airtel", "404", "10"),
-            ("Vodafone Idea", "404", "20"),
-            ("Jio", "405", "857"),
-        ),
-        "BR": (
-            ("TIM", "724", "02"),
-            ("Claro", "724", "05"),
-            ("Vivo", "724", "06"),
-        ),
-        "AU": (
-            ("Telstra", "505", "01"),
-            ("Optus", "505", "02"),
-            ("Vodafone", "505", "03"),
-        ),
-        "NL": (
-            ("Vodafone", "204", "04"),
-            ("KPN", "204", "08"),
-            ("Odido", "204", "16"),
-        ),
-        "BE": (
-            ("Proximus", "206", "01"),
-            ("Orange Belgium", "206", "10"),
-            ("BASE", "206", "20"),
-        ),
-        "CH": (
-            ("Swisscom", "228", "01"),
-            ("Sunrise", "228", "02"),
-            ("Salt", "228", "03"),
-        ),
-        "SE": (
-            ("Telia", "240", "01"),
-            ("Tele2", "240", "07"),
-            ("Telenor", "240", "08"),
-        ),
-        "PL": (
-            ("Plus", "260", "01"),
-            ("T-Mobile", "260", "02"),
-            ("Orange", "260", "03"),
-            ("Play", "260", "06"),
-        ),
-        "IE": (
-            ("Vodafone", "272", "01"),
-            ("Eir", "272", "03"),
-            ("Three", "272", "05"),
-        ),
-        "PT": (
-            ("Vodafone", "268", "01"),
-            ("NOS", "268", "03"),
-            ("MEO", "268", "06"),
-        ),
-        "MX": (
-            ("Telcel", "334", "020"),
-            ("AT&T", "334", "050"),
-        ),
-        "CN": (
-            ("China Mobile", "460", "00"),
-            ("China Unicom", "460", "01"),
-            ("China Telecom", "460", "11"),
-        ),
-        "KR": (
-            ("SK Telecom", "450", "05"),
-            ("LG U+", "450", "06"),
-            ("KT", "450", "08"),
-        ),
-        "ZA": (
-            ("Vodacom", "655", "01"),
-            ("Cell C", "655", "07"),
-            ("MTN", "655", "10"),
-        ),
-        "NG": (
-            ("Airtel", "621", "20"),
-            ("MTN", "621", "30"),
-            ("Glo", "621", "50"),
-        ),
-        "KE": (
-            ("Safaricom", "639", "02"),
-            ("Airtel", "639", "03"),
-        ),
+        ("AU", "Optus"): ("505", "02"),
+        ("AU", "Telstra"): ("505", "01"),
+        ("AU", "Vodafone"): ("505", "03"),
+        ("BR", "Claro"): ("724", "05"),
+        ("BR", "Oi"): ("724", "31"),
+        ("BR", "TIM"): ("724", "02"),
+        ("BR", "Vivo"): ("724", "06"),
+        ("CH", "Salt"): ("228", "03"),
+        ("CH", "Sunrise"): ("228", "02"),
+        ("CH", "Swisscom"): ("228", "01"),
+        ("CN", "China Mobile"): ("460", "00"),
+        ("CN", "China Telecom"): ("460", "11"),
+        ("CN", "China Unicom"): ("460", "01"),
+        ("DE", "Eplus"): ("262", "03"),
+        ("DE", "O2"): ("262", "07"),
+        ("DE", "T-Mobile"): ("262", "01"),
+        ("DE", "Vodafone"): ("262", "02"),
+        ("ES", "Movistar"): ("214", "07"),
+        ("ES", "Orange"): ("214", "03"),
+        ("ES", "Vodafone"): ("214", "01"),
+        ("ES", "Yoigo"): ("214", "04"),
+        ("FR", "Bouygues"): ("208", "20"),
+        ("FR", "Free Mobile"): ("208", "15"),
+        ("FR", "Orange France"): ("208", "01"),
+        ("FR", "SFR"): ("208", "10"),
+        ("GB", "EE"): ("234", "30"),
+        ("GB", "O2"): ("234", "10"),
+        ("GB", "Orange"): ("234", "33"),
+        ("GB", "Three"): ("234", "20"),
+        ("GB", "Vodafone"): ("234", "15"),
+        ("IT", "3 Italia"): ("222", "99"),
+        ("IT", "TIM"): ("222", "01"),
+        ("IT", "Vodafone"): ("222", "10"),
+        ("IT", "WIND"): ("222", "88"),
+        ("JP", "KDDI"): ("440", "50"),
+        ("JP", "NTT Docomo"): ("440", "10"),
+        ("JP", "Softbank"): ("440", "20"),
+        ("KE", "Airtel"): ("639", "03"),
+        ("KE", "Safaricom"): ("639", "02"),
+        ("NG", "9mobile"): ("621", "60"),
+        ("NG", "Airtel"): ("621", "20"),
+        ("NG", "Glo"): ("621", "50"),
+        ("NG", "MTN"): ("621", "30"),
+        ("NL", "KPN"): ("204", "08"),
+        ("NL", "T-Mobile"): ("204", "16"),
+        ("NL", "Vodafone Libertel B.V."): ("204", "04"),
+        ("PL", "Orange"): ("260", "03"),
+        ("PL", "Play"): ("260", "06"),
+        ("PL", "Plus"): ("260", "01"),
+        ("PL", "T-Mobile"): ("260", "02"),
+        ("PT", "MEO"): ("268", "06"),
+        ("PT", "NOS"): ("268", "03"),
+        ("PT", "Vodafone"): ("268", "01"),
+        ("RU", "Beeline"): ("250", "99"),
+        ("RU", "MTS"): ("250", "01"),
+        ("RU", "MegaFon"): ("250", "02"),
+        ("RU", "T2"): ("250", "20"),
+        ("ZA", "Cell C"): ("655", "07"),
+        ("ZA", "MTN"): ("655", "10"),
+        ("ZA", "Vodacom"): ("655", "01"),
     }
 )
+
+_HOME_MCC: Final[Mapping[str, str]] = MappingProxyType(dict(CALLING_CODES.values()))
 
 CNAM_FIRST_NAMES: Final[tuple[str, ...]] = (
     "JAMES",
@@ -363,43 +336,89 @@ CNAM_LAST_NAMES: Final[tuple[str, ...]] = (
 )
 
 
-# Line types by weight out of 256 (from one byte of the number's hash).
-_LINE_TYPES: Final = (
-    (208, "Mobile"),
-    (232, "FixedLine"),
-    (246, "Voip"),
-    (251, "TollFree"),
-    (256, "Unknown"),
-)
 _PORTED_BELOW: Final = 38  # about 15 % of numbers are ported
 _TEMPORARY_BELOW: Final = 8  # about 3 % are disposable
 
 
-def lookup_body(phone_number: str, *, cnam: bool) -> dict[str, Any]:
-    """Return the ``GET /lookup`` body for *phone_number*, ``caller_name`` if *cnam*."""
-    digest = hashlib.sha256(phone_number.encode()).digest()
+@functools.cache
+def line_types() -> Mapping[int, str]:
+    """``phonenumbers.PhoneNumberType`` -> the API's ``line_type`` (needs the library).
+
+    A personal number (a follow-me number, such as the UK's 070) has no value
+    of its own in the API's enum: it is ``Other``. A range shared by mobiles
+    and landlines is ``Unknown``: the plan cannot tell which the number is.
+    """
+    from phonenumbers import PhoneNumberType  # noqa: PLC0415 - optional
+
+    return MappingProxyType(
+        {
+            PhoneNumberType.FIXED_LINE: "FixedLine",
+            PhoneNumberType.MOBILE: "Mobile",
+            PhoneNumberType.FIXED_LINE_OR_MOBILE: "Unknown",
+            PhoneNumberType.TOLL_FREE: "TollFree",
+            PhoneNumberType.PREMIUM_RATE: "PremiumRate",
+            PhoneNumberType.SHARED_COST: "SharedCost",
+            PhoneNumberType.VOIP: "Voip",
+            PhoneNumberType.PERSONAL_NUMBER: "Other",
+            PhoneNumberType.PAGER: "Pager",
+            PhoneNumberType.UAN: "UniversalAccess",
+            PhoneNumberType.VOICEMAIL: "VoiceMail",
+            PhoneNumberType.UNKNOWN: "Unknown",
+        }
+    )
+
+
+def _from_calling_code(phone_number: str) -> tuple[str, str, str | None]:
+    """(country, line type, carrier) from the calling code alone."""
     digits = phone_number[1:]
-    country, mcc = next(
-        (CALLING_CODES[digits[:n]] for n in (3, 2, 1) if digits[:n] in CALLING_CODES),
-        UNKNOWN_COUNTRY,
+    country = next(
+        (
+            CALLING_CODES[digits[:n]][0]
+            for n in (3, 2, 1)
+            if digits[:n] in CALLING_CODES
+        ),
+        NON_GEOGRAPHIC,
     )
-    carriers = CARRIERS.get(country) or (
-        (f"{country} Mobile", mcc, "01"),
-        (f"{country} Telecom", mcc, "02"),
-        (f"{country} Wireless", mcc, "03"),
+    return country, "Unknown", None
+
+
+def _from_numbering_plan(phone_number: str) -> tuple[str, str, str | None]:
+    """(country, line type, carrier) from the plans of ``phonenumbers``."""
+    import phonenumbers  # noqa: PLC0415 - optional
+    from phonenumbers import carrier  # noqa: PLC0415 - optional
+
+    number = phonenumbers.parse(phone_number)
+    region = phonenumbers.region_code_for_number(
+        number
+    ) or phonenumbers.region_code_for_country_code(number.country_code or 0)
+    country = region if region.isalpha() and region != "ZZ" else NON_GEOGRAPHIC
+    line_type = line_types().get(phonenumbers.number_type(number), "Unknown")
+    name = carrier.name_for_number(number, "en")
+    return country, line_type, name or None
+
+
+def lookup_body(phone_number: str, *, cnam: bool) -> dict[str, Any]:
+    """Return the ``GET /lookup`` body for *phone_number*, ``caller_name`` if *cnam*.
+
+    *phone_number* is one `valid_phone` took (E.164, possible).
+    """
+    digest = hashlib.sha256(phone_number.encode()).digest()
+    country, line_type, carrier = (
+        _from_numbering_plan(phone_number)
+        if available()
+        else _from_calling_code(phone_number)
     )
-    carrier, carrier_mcc, mnc = carriers[digest[0] % len(carriers)]
-    line_type = next(t for limit, t in _LINE_TYPES if digest[1] < limit)
-    body: dict[str, Any] = {
-        "phone_number": phone_number,
-        "country_code": country,
-        "carrier": carrier,
-        "mcc": carrier_mcc,
-        "mnc": mnc,
-        "line_type": line_type,
-        "number_ported": digest[2] < _PORTED_BELOW,
-        "temporary_phone_number": digest[3] < _TEMPORARY_BELOW,
-    }
+    body: dict[str, Any] = {"phone_number": phone_number, "country_code": country}
+    if carrier is not None:
+        body["carrier"] = carrier
+        mcc, mnc = NETWORK_CODES.get((country, carrier), (_HOME_MCC.get(country), None))
+        if mcc is not None:
+            body["mcc"] = mcc
+        if mnc is not None:
+            body["mnc"] = mnc
+    body["line_type"] = line_type
+    body["number_ported"] = digest[2] < _PORTED_BELOW
+    body["temporary_phone_number"] = digest[3] < _TEMPORARY_BELOW
     if cnam:
         first = CNAM_FIRST_NAMES[digest[4] % len(CNAM_FIRST_NAMES)]
         last = CNAM_LAST_NAMES[digest[5] % len(CNAM_LAST_NAMES)]

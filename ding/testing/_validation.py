@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from ding._schema._phone import impossible_reason
 from ding.testing._values import Reply
 
 if TYPE_CHECKING:
@@ -159,7 +160,20 @@ def valid_customer(value: str, settings: FakeSettings) -> str:
 
 
 def valid_phone(value: str) -> str:
-    if not _E164.fullmatch(value):
+    """Return *value* if the API would take it as a phone number.
+
+    The contract (../shared/ding-api/CONTRACT.md, §2.2 and §6) says what
+    ``invalid_phone_number`` means: "not a valid E.164 number", the shape
+    ``+`` and 1 to 15 digits. E.164 also assigns the country codes and, per
+    country, the lengths of its numbers, so with ``phonenumbers`` installed
+    a number no plan allows (``+999123``: no such country code; ``+33612``:
+    too short for France) is refused too. A number of possible length in
+    an existing country code that no plan lists yet is taken: nothing in
+    the contract says the API refuses it, and a fake stricter than the API
+    would fail code that works (and change with each ``phonenumbers``
+    release). The SDK refuses exactly the same numbers before sending.
+    """
+    if not _E164.fullmatch(value) or impossible_reason(value) is not None:
         raise ApiError("invalid_phone_number", f"{value} is not a valid phone number")
     return value
 

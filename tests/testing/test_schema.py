@@ -551,7 +551,14 @@ async def test_feedback_outcomes(probe: Probe) -> None:
 
 @pytest.mark.parametrize(
     "number",
-    [PHONE, "+33612345678", "+442071838750", "+8613800138000", "+999123456789", "+12"],
+    [
+        PHONE,
+        "+33612345678",
+        "+442071838750",
+        "+8613800138000",
+        "+80012345678",
+        "+447700900123",
+    ],
 )
 async def test_lookups_with_and_without_cnam(probe: Probe, number: str) -> None:
     status, plain = await probe.lookup(number)
@@ -570,6 +577,8 @@ async def test_lookup_errors(probe: Probe) -> None:
         (probe.lookup(PHONE, customer="not-a-uuid"), "account_invalid"),
         (probe.lookup("14155550123"), "invalid_phone_number"),
         (probe.lookup(""), "invalid_phone_number"),
+        (probe.lookup("+999123456789"), "invalid_phone_number"),  # no such country code
+        (probe.lookup("+12"), "invalid_phone_number"),
     ]:
         status, error = await call
         assert (status, error["code"]) == (400, code)

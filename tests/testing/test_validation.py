@@ -136,9 +136,31 @@ def test_invalid_phone_message_matches_the_docs(fake: FakeState) -> None:
     assert create(fake, "+0").body["message"] == "+0 is not a valid phone number"
 
 
-@pytest.mark.parametrize("phone", ["+12", "+123456789012345", "+15005550000"])
+@pytest.mark.parametrize("phone", ["+431234", "+431234567890123", "+15005550000"])
 def test_create_accepts_e164_edges(fake: FakeState, phone: str) -> None:
+    # The shortest and the longest numbers E.164 and Austria's plan allow.
     assert create(fake, phone).status == 200
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "+12",  # too short for the +1 zone
+        "+1234567890",  # 9 digits after +1
+        "+123456789012345",  # too long for it
+        "+33612",  # too short for France
+        "+999123",  # no such country code
+        "+4930123456789012",  # 16 digits: longer than E.164 allows
+    ],
+)
+def test_create_refuses_numbers_no_plan_allows(fake: FakeState, phone: str) -> None:
+    # E.164-shaped, but no numbering plan has such a number (the library's
+    # plans, installed with the test dependencies): the API's
+    # invalid_phone_number, and nothing sent.
+    reply = create(fake, phone)
+    assert_error(reply, "invalid_phone_number")
+    assert reply.body["message"] == f"{phone} is not a valid phone number"
+    assert len(fake.outbox) == 0
 
 
 @pytest.mark.parametrize(
