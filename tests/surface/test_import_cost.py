@@ -22,7 +22,8 @@ ROOT = str(Path(ding.__file__).resolve().parents[1])
 #: background event loop, the model namespaces kept for old import paths
 #: (but ``ding.shared``), the fake server, the error for a package directory
 #: shared with ding-api-client, the optional aiohttp transport, the ``ding``
-#: command, and the event loops themselves. (Not click, which the command
+#: command, the optional phone number library (loaded on the first number),
+#: and the event loops themselves. (Not click, which the command
 #: uses: ``import httpx`` imports it wherever it is installed, looking for
 #: the optional dependencies of httpx's own command line.)
 NOT_IMPORTED = (
@@ -39,6 +40,7 @@ NOT_IMPORTED = (
     "ding._transport._aiohttp",
     "aiohttp",
     "ding._cli._main",
+    "phonenumbers",
     "asyncio",
     "trio",
 )
@@ -207,4 +209,21 @@ def test_threads_racing_for_the_first_model_all_see_it() -> None:
         assert failed == [], failed
         assert len(set(seen)) == 1 and len(seen) == 16
         """
+    )
+
+
+def test_phonenumbers_loads_on_the_first_number_only() -> None:
+    loaded = modules_after(
+        """
+        import sys
+        import ding
+        client = ding.AsyncDing(api_key="k")
+        assert "phonenumbers" not in sys.modules
+        assert ding.normalize_phone_number("+33 6 12 34 56 78") == "+33612345678"
+        """
+    )
+    assert "phonenumbers" in loaded
+    # A client given a default_region checks it against the library's regions.
+    assert "phonenumbers" in modules_after(
+        "import ding\nding.AsyncDing(api_key='k', default_region='FR')"
     )

@@ -2,7 +2,10 @@
 
 The code below is the document's, character for character, except that the
 client also gets ``server_url`` pointing at the local stub. Each example runs
-on `ding.Ding` as written and on `ding.AsyncDing` with the call awaited.
+on `ding.Ding` as written and on `ding.AsyncDing` with the call awaited, as
+the SDK installed without its ``phonenumbers`` extra runs it: with the
+extra, the document's number, +1234567890, is refused before sending, since
+no number of the +1 zone is that short (the last test).
 """
 
 from __future__ import annotations
@@ -12,8 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+import ding
+from ding._schema import _phone
+
 if TYPE_CHECKING:
     from tests._stub import StubDing
+
+
+@pytest.fixture
+def without_phonenumbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Numbers are sent as given, as where ``phonenumbers`` is not installed."""
+    monkeypatch.setattr(_phone, "available", lambda: False)
+
 
 POST_AUTHENTICATION = """\
 import ding
@@ -106,6 +119,7 @@ def awaited(source: str) -> str:
     return "async def example():\n" + body
 
 
+@pytest.mark.usefixtures("without_phonenumbers")
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_sync_example_runs_as_written(
     name: str, tcp_stub: tuple[StubDing, str]
@@ -123,6 +137,7 @@ def test_sync_example_runs_as_written(
 
 
 @pytest.mark.anyio
+@pytest.mark.usefixtures("without_phonenumbers")
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 async def test_async_example_runs_awaited(
     name: str, tcp_stub: tuple[StubDing, str]
@@ -136,3 +151,16 @@ async def test_async_example_runs_awaited(
     assert getattr(res, field) is not None
     assert getattr(res, field).authentication_uuid is not None
     await client.aclose()
+
+
+def test_with_phonenumbers_the_documents_number_is_refused_before_sending(
+    tcp_stub: tuple[StubDing, str],
+) -> None:
+    stub, url = tcp_stub
+    namespace: dict[str, Any] = {}
+    source = pointed_at(POST_AUTHENTICATION, url)
+    with pytest.raises(ding.InvalidPhoneNumberError) as caught:
+        exec(compile(source, "<seed post_authentication>", "exec"), namespace)  # noqa: S102
+    assert caught.value.reason == "too_short"
+    assert stub.requests == []
+    namespace["s"].close()
