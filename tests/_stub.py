@@ -98,7 +98,7 @@ def canned(method: str, path: str, query: str, body: dict[str, Any]) -> Reply:  
             200,
             {
                 "uuid": path.rsplit("/", 1)[1],
-                "phone_number": "+1234567890",
+                "phone_number": "+14155550123",
                 "created_at": TIMESTAMP,
                 "signals": {"device_type": "IOS", "is_returning_user": False},
                 "events": [

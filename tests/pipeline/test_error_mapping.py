@@ -59,9 +59,11 @@ async def secret_client(connect: Connect) -> ding.AsyncDing:
 
 
 async def test_400_error_response(client: ding.AsyncDing, stub: StubDing) -> None:
+    # The stub answers as the API would for "+0" (which, with phonenumbers
+    # installed, the SDK itself refuses before sending: a possible number here).
     stub.script.append(json_reply(400, error_body("invalid_phone_number")))
     with pytest.raises(errors.ErrorResponse) as info:
-        await client.otp.create_authentication(phone_number="+0")
+        await client.otp.create_authentication(phone_number="+14155550123")
     err = info.value
     assert err.code == errors.Code.INVALID_PHONE_NUMBER
     assert err.message == "+0 is not a valid phone number"
@@ -106,7 +108,7 @@ async def test_403_forbidden_is_an_sdk_error_in_seed_form(
 ) -> None:
     stub.script.append(json_reply(403, {"message": "Forbidden"}))
     with pytest.raises(errors.SDKError) as info:
-        await client.otp.create_authentication(phone_number="+1234567890")
+        await client.otp.create_authentication(phone_number="+14155550123")
     err = info.value
     assert isinstance(err, ding.AuthenticationError)
     assert err.status_code == 403
@@ -203,7 +205,7 @@ async def test_malformed_json_keeps_the_cause(
 async def test_connection_error(client: ding.AsyncDing, stub: StubDing) -> None:
     stub.script.append(httpx.ConnectError("connection refused"))
     with pytest.raises(ding.APIConnectionError) as info:
-        await client.otp.create_authentication(phone_number="+1234567890")
+        await client.otp.create_authentication(phone_number="+14155550123")
     assert str(info.value) == (
         "POST /v1/authentication: cannot connect to stub.test:443: "
         "ConnectError: connection refused"

@@ -73,11 +73,11 @@ BAD_CALLS: list[tuple[str, Call]] = [
     ("surrogate path", lambda c: c.otp.get_authentication_status("\ud800")),
     ("surrogate lookup", lambda c: c.lookup.lookup("\udcff")),
     ("non-str path", lambda c: c.otp.get_authentication_status(bad(42))),
-    ("type_ int", lambda c: c.lookup.lookup("+1234567890", type_=bad(5))),
-    ("type_ list of int", lambda c: c.lookup.lookup("+1234567890", type_=bad([5]))),
+    ("type_ int", lambda c: c.lookup.lookup("+14155550123", type_=bad(5))),
+    ("type_ list of int", lambda c: c.lookup.lookup("+14155550123", type_=bad([5]))),
     (
         "post_lookup str",
-        lambda c: c.lookup.post_lookup(CUSTOMER_UUID, bad("+1234567890")),
+        lambda c: c.lookup.post_lookup(CUSTOMER_UUID, bad("+14155550123")),
     ),
     ("post_lookup empty", lambda c: c.lookup.post_lookup(CUSTOMER_UUID, {})),
     (
@@ -96,7 +96,7 @@ BAD_CALLS: list[tuple[str, Call]] = [
         "timeout object",
         lambda c: c.otp.retry(authentication_uuid=AUTH_UUID, timeout=bad(object())),
     ),
-    ("customer uuid with newline", lambda c: c.lookup.lookup("+1234567890", "a\nb")),
+    ("customer uuid with newline", lambda c: c.lookup.lookup("+14155550123", "a\nb")),
 ]
 
 

@@ -42,7 +42,7 @@ async def test_connect_error_is_retried_for_posts(
     retrying: ding.AsyncDing, stub: StubDing
 ) -> None:
     stub.script.extend([httpx.ConnectError("refused"), httpx.ConnectTimeout("slow")])
-    res = await retrying.otp.create_authentication(phone_number="+1234567890")
+    res = await retrying.otp.create_authentication(phone_number="+14155550123")
     assert res.status_code == 200
     assert len(stub.requests) == 3
 
@@ -87,7 +87,7 @@ async def test_post_that_may_have_arrived_is_not_retried(
     stub.script.append(failure)
     with pytest.raises(ding.DingError) as info:
         await retrying.otp.create_authentication(
-            phone_number="+1234567890", timeout=SHORT
+            phone_number="+14155550123", timeout=SHORT
         )
     assert len(stub.requests) == 1
     if failure is STALL:
@@ -112,7 +112,7 @@ async def test_get_is_retried_on_transient_failures(
     failure: Wire | tuple[int, dict[str, str], bytes],
 ) -> None:
     stub.script.append(failure)
-    res = await retrying.lookup.lookup("+1234567890", timeout=SHORT)
+    res = await retrying.lookup.lookup("+14155550123", timeout=SHORT)
     assert res.status_code == 200
     assert len(stub.requests) == 2
 
@@ -159,7 +159,7 @@ async def test_max_retries_zero_disables(connect: Connect, stub: StubDing) -> No
     client = connect(api_key="k", max_retries=0)
     stub.script.append(DROP)
     with pytest.raises(ding.APIConnectionError):
-        await client.lookup.lookup("+1234567890")
+        await client.lookup.lookup("+14155550123")
     assert len(stub.requests) == 1
 
 
@@ -170,7 +170,7 @@ async def test_total_elapsed_bound(connect: Connect, stub: StubDing) -> None:
     client = connect(api_key="k", retry_config=config, max_retries=9)
     stub.script.extend([DROP] * 3)
     with pytest.raises(ding.APIConnectionError):
-        await client.lookup.lookup("+1234567890")
+        await client.lookup.lookup("+14155550123")
     # The first wait (~0.15-0.2 s) already exceeds max_elapsed_time (0.1 s).
     assert len(stub.requests) == 1
 
@@ -277,7 +277,7 @@ async def test_a_pool_timeout_is_never_retried(
     async def call() -> object:
         if operation == "get":
             return await retrying.otp.get_authentication_status(AUTH_UUID)
-        return await retrying.otp.create_authentication(phone_number="+1234567890")
+        return await retrying.otp.create_authentication(phone_number="+14155550123")
 
     with pytest.raises(ding.APITimeoutError, match="pool timeout"):
         await call()
@@ -328,10 +328,10 @@ async def test_a_get_retries_5xx_answers_and_no_status_past_them(
 ) -> None:
     stub.script.append((status, {"content-type": "text/plain"}, b"odd"))
     if retried:
-        await retrying.lookup.lookup("+1234567890")
+        await retrying.lookup.lookup("+14155550123")
     else:
         with pytest.raises(ding.SDKError):
-            await retrying.lookup.lookup("+1234567890")
+            await retrying.lookup.lookup("+14155550123")
     assert len(stub.requests) == (2 if retried else 1)
 
 
@@ -361,7 +361,7 @@ async def test_a_backoff_of_zeros_retries_at_once(
     )
     client = connect(api_key="k", max_retries=2, retry_config=config)
     stub.script.extend([DROP, DROP])
-    res = await client.lookup.lookup("+1234567890")
+    res = await client.lookup.lookup("+14155550123")
     assert res.status_code == 200
     assert len(stub.requests) == 3
 

@@ -28,14 +28,14 @@ def test_every_operation(
     sync_client: ding.Ding, tcp_stub: tuple[StubDing, str]
 ) -> None:
     stub, _ = tcp_stub
-    created = sync_client.otp.create_authentication(phone_number="+1234567890")
+    created = sync_client.otp.create_authentication(phone_number="+14155550123")
     assert isinstance(created, operations.CreateAuthenticationResponse)
     assert created.create_authentication_response is not None
     assert created.create_authentication_response.status == shared.Status.PENDING
     assert stub.last.headers["x-api-key"] == "test-key"
 
     seed = sync_client.otp.post_authentication(
-        shared.CreateAuthenticationRequest(phone_number="+1234567890"),
+        shared.CreateAuthenticationRequest(phone_number="+14155550123"),
     )
     assert seed.create_authentication_response == created.create_authentication_response
 
@@ -65,16 +65,16 @@ def test_every_operation(
     assert len(status.authentication_status_response.events) == 4
 
     feedback = sync_client.otp.feedback(
-        phone_number="+1234567890", status="not_onboarded"
+        phone_number="+14155550123", status="not_onboarded"
     )
     assert feedback.feedback_response is not None
 
-    lookup = sync_client.lookup.lookup("+1234567890", CUSTOMER_UUID, ["cnam"])
+    lookup = sync_client.lookup.lookup("+14155550123", CUSTOMER_UUID, ["cnam"])
     assert lookup.lookup_response is not None
     assert lookup.lookup_response.caller_name == "JOHN DOE"
     seed_lookup = sync_client.lookup.post_lookup(
         CUSTOMER_UUID,
-        shared.LookupRequest(phone_number="+1234567890"),
+        shared.LookupRequest(phone_number="+14155550123"),
     )
     assert seed_lookup.lookup_response is not None
     assert seed_lookup.lookup_response.carrier == "AT&T"
@@ -259,7 +259,7 @@ def test_interrupt_cancels_the_request() -> None:
     timer.start()
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        client.otp.create_authentication(phone_number="+1234567890")
+        client.otp.create_authentication(phone_number="+14155550123")
     assert time.monotonic() - started < 5
     assert finished == ["cancelled"]
     client.close()
