@@ -148,6 +148,10 @@ class Problem(Exception):  # noqa: N818 - an HTTP answer, not a failure of the a
 
 def problem_for(exc: ding.DingError) -> Problem:
     """Return the HTTP answer for an exception the SDK raised."""
+    if isinstance(exc, ding.InvalidPhoneNumberError):
+        # With ding[phonenumbers]: a number that cannot exist, refused before
+        # it was sent. The message says why, without the number.
+        return Problem(HTTPStatus.BAD_REQUEST, "invalid_phone_number", str(exc))
     if isinstance(exc, ding.ErrorResponse) and exc.code in NUMBER_REFUSED:
         return Problem(
             HTTPStatus.BAD_REQUEST,

@@ -61,8 +61,11 @@ def send_code(client: ding.Ding, phone_number: str) -> Outcome:
 
     try:
         sent = client.otp.create_authentication(phone_number=phone_number)
-    except ding.ErrorResponse as exc:  # a 400 with Ding's reason: do not retry
-        return outcome("refused", str(exc.code))
+    except (ding.ErrorResponse, ding.InvalidPhoneNumberError) as exc:
+        # Ding's 400 with its reason, or (with ding[phonenumbers]) a number
+        # that cannot exist, never sent: do not retry.
+        why = exc.reason if isinstance(exc, ding.InvalidPhoneNumberError) else exc.code
+        return outcome("refused", str(why))
     except ding.RateLimitError:
         return outcome("rate_limited", "Ding's rate limit (HTTP 429)")
     except ding.DingError as exc:  # unreachable, 5xx, a broken answer: retry later
