@@ -19,7 +19,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import httpx
 import pytest
@@ -480,3 +480,143 @@ def test_the_console_script_is_declared() -> None:
     text = (SOURCE / "pyproject.toml").read_text("utf-8")
     scripts = text.split("[project.scripts]", 1)[1].split("\n[", 1)[0]
     assert 'ding = "ding._cli._main:main"' in scripts
+
+
+def _long_options(help_text: str) -> set[str]:
+    return set(re.findall(r"^ +(?:-\w, )?(--[a-z-]+)", help_text, re.MULTILINE))
+
+
+def test_ding_fake_is_a_click_command_with_the_options_of_python_m_ding_testing() -> (
+    None
+):
+    clicked = run("fake", "--help", env=clean_env())
+    assert clicked.returncode == ExitCode.OK, clicked.stderr
+    assert clicked.stdout.startswith("Usage: ding fake [OPTIONS]\n")
+    assert "\nOptions:\n" in clicked.stdout
+    assert "usage:" not in clicked.stdout  # argparse's spelling
+    argparsed = subprocess.run(
+        [sys.executable, "-m", "ding.testing", "--help"],
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert argparsed.returncode == 0, argparsed.stderr
+    options = _long_options(clicked.stdout)
+    assert options == _long_options(argparsed.stdout)
+    assert {"--port", "--strict", "--api-key", "--idle-timeout", "--quiet"} <= options
+
+
+def test_a_bad_option_of_ding_fake_is_a_usage_error() -> None:
+    port, announce = run_all(
+        [("fake", "--port", "99999"), ("fake", "--announce-idle-timeout")],
+        clean_env(),
+    )
+    assert port.returncode == ExitCode.USAGE, port.stderr
+    assert "Usage: ding fake" in port.stderr
+    assert "'--port'" in port.stderr
+    assert announce.returncode == ExitCode.USAGE, announce.stderr
+    assert "--announce-idle-timeout needs --idle-timeout" in announce.stderr
+
+
+#: The keys of the object every error is, with --json.
+ERROR_KEYS = {"type", "message", "exit_status", "code", "http_status", "doc_url"}
+
+
+def _json_error(result: subprocess.CompletedProcess[str]) -> dict[str, object]:
+    """The one JSON error *result* printed on stderr, checked for its shape."""
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    shown = json.loads(line)
+    assert isinstance(shown, dict)
+    assert list(cast("dict[str, object]", shown)) == ["error"]
+    error = cast("dict[str, object]", shown)["error"]
+    assert isinstance(error, dict)
+    error = cast("dict[str, object]", error)
+    assert set(error) == ERROR_KEYS
+    assert error["exit_status"] == result.returncode
+    return error
+
+
+def test_with_json_errors_are_json_objects(env: dict[str, str]) -> None:
+    no_key = {k: v for k, v in env.items() if k != "DING_API_KEY"}
+    wrong_key = ("--api-key", WRONG_KEY)
+    unreachable = (
+        "--base-url",
+        f"http://127.0.0.1:{closed_port()}/v1",
+        "--max-retries",
+        "0",
+    )
+    results = [
+        run("status", "--auth-uuid", "x", "--json", env=no_key),
+        *run_all(
+            [
+                ("send", "--phone-number", "+14155550109", "--json", "--bogus"),
+                ("send", "--phone-number", "+15005550003", "--json"),  # blocked
+                ("lookup", "--json", "--phone-number", "+14155550109", *wrong_key),
+                ("status", "--json", "--auth-uuid", "x", *unreachable),
+                ("send", "--json", "--phone-number", "--api-key", FLAG_KEY),
+            ],
+            env,
+        ),
+    ]
+    errors = [_json_error(result) for result in results]
+    assert [(e["type"], e["exit_status"]) for e in errors] == [
+        ("usage", ExitCode.USAGE),
+        ("usage", ExitCode.USAGE),
+        ("api_error", ExitCode.API_ERROR),
+        ("api_error", ExitCode.API_ERROR),
+        ("unavailable", ExitCode.UNAVAILABLE),
+        ("usage", ExitCode.USAGE),
+    ]
+    no_key_error, bogus, blocked, refused, unavailable, stray = errors
+    assert "no API key" in str(no_key_error["message"])
+    assert "--bogus" in str(bogus["message"])
+    assert (blocked["code"], blocked["http_status"]) == ("blocked_number", 400)
+    assert str(blocked["doc_url"]).startswith("https://")
+    assert refused["http_status"] == 403
+    assert "cannot connect" in str(unavailable["message"])
+    assert (unavailable["code"], unavailable["http_status"]) == (None, None)
+    # The key given where click quotes it: hidden in the JSON too.
+    assert "[redacted]" in str(stray["message"])
+
+
+def test_without_json_errors_stay_text(env: dict[str, str]) -> None:
+    # Standard output is not a terminal (JSON answers), but errors are text
+    # unless --json asks.
+    blocked = run("send", "--phone-number", "+15005550003", env=env)
+    assert blocked.returncode == ExitCode.API_ERROR
+    assert blocked.stderr.startswith("Error: the API refused the request")
+
+
+def test_verbose_shows_each_request_and_its_time(
+    env: dict[str, str], base_url: str, pending: str
+) -> None:
+    status, lookup = run_all(
+        [
+            ("status", "--auth-uuid", pending, "--verbose"),
+            ("lookup", "--phone-number", "+14155550110", "-v"),
+        ],
+        env,
+    )
+    assert status.returncode == ExitCode.OK, status.stderr
+    assert json.loads(status.stdout)["uuid"] == pending  # the answer as usual
+    masked = re.escape(pending[:4]) + "…"
+    lines = status.stderr.splitlines()
+    assert lines[0] == f"ding: GET {base_url}/authentication/{pending[:4]}…"
+    assert re.fullmatch(
+        rf"ding: GET /v1/authentication/{masked} 200 attempt 1 \d+\.\d ms", lines[1]
+    ), lines
+    assert re.fullmatch(r"ding: \d+\.\d ms in all", lines[-1]), lines
+    assert pending not in status.stderr
+    # A phone number in the URL is masked as the SDK's log masks it.
+    assert lookup.returncode == ExitCode.OK, lookup.stderr
+    assert "+14155550110" not in lookup.stderr
+    assert f"ding: GET {base_url}/lookup/+*********10" in lookup.stderr.splitlines()
+
+
+def test_without_verbose_a_success_is_silent(env: dict[str, str], pending: str) -> None:
+    result = run("status", "--auth-uuid", pending, env=env)
+    assert result.returncode == ExitCode.OK
+    assert result.stderr == ""

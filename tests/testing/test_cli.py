@@ -147,6 +147,8 @@ def test_port_in_use_is_a_clear_error() -> None:
         ["--idle-timeout", "nan"],
         ["--idle-timeout", "inf"],
         ["--announce-idle-timeout"],
+        ["--port", "99999"],
+        ["--port", "-1"],
     ],
 )
 def test_bad_options_are_usage_errors(options: list[str]) -> None:
