@@ -61,6 +61,9 @@ _GREEN: Final = "tests/runtimes/test_under_green_threads.py::"
 _TRANSPORT: Final = "tests/transport/test_own_pool.py::"
 _STRUCTURE: Final = "tests/policy/test_layers.py::"
 _GENERATE: Final = "tests/sync/test_generated_code.py::"
+_PHONE: Final = "tests/client/test_phone_numbers.py::"
+_NO_PHONE: Final = "tests/client/test_without_phonenumbers.py::"
+_LOOKUP: Final = "tests/testing/test_lookup.py::"
 
 # Pinned by more than one page.
 _RETRIES_ARE_SAFE: Final = (
@@ -493,6 +496,11 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "tests/config/test_server_url.py::test_a_fragment_is_refused",
             f"{_CLIENT}test_closed_client_refuses_calls",
         ),
+        "**`InvalidPhoneNumberError`**, a `UsageError`": (
+            f"{_PHONE}test_a_number_that_cannot_exist_is_refused_with_its_reason",
+            f"{_PHONE}test_async_operations_send_nothing_for_an_impossible_number",
+            f"{_PHONE}test_sync_operations_send_nothing_for_an_impossible_number",
+        ),
         "no usable HTTP answer": (
             f"{_ERRORS}test_connection_error",
             f"{_ERRORS}test_dropped_connection",
@@ -529,6 +537,44 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "tests/foundation/test_error_tree.py::test_seed_except_pattern_takes_the_same_branch_sync",
         ),
     },
+    "docs/phone-numbers.md": {
+        "Ding's API takes phone numbers in E.164": (
+            f"{_PHONE}test_normalize_phone_number",
+            "tests/testing/test_validation.py::test_create_rejects_non_e164_numbers",
+        ),
+        "every phone number an operation takes is sent in E.164": (
+            f"{_PHONE}test_async_operations_send_e164",
+            f"{_PHONE}test_sync_operations_send_e164",
+            f"{_PHONE}test_the_callers_request_object_is_left_as_it_is",
+        ),
+        "| `too_long` | has too many, or more than the 15 digits of E.164": (
+            f"{_PHONE}test_a_number_that_cannot_exist_is_refused_with_its_reason",
+        ),
+        "| `no_country_code` | is national, and the client has no `default_region`": (
+            f"{_PHONE}test_a_number_that_cannot_exist_is_refused_with_its_reason",
+            f"{_PHONE}test_async_operations_send_nothing_for_an_impossible_number",
+            f"{_PHONE}test_sync_operations_send_nothing_for_an_impossible_number",
+        ),
+        "The message says why in words and never holds the number": (
+            f"{_PHONE}test_a_number_that_cannot_exist_is_refused_with_its_reason",
+        ),
+        "Only what no numbering plan allows is refused": (
+            f"{_PHONE}test_normalize_phone_number",
+            f"{_PHONE}test_a_number_that_cannot_exist_is_refused_with_its_reason",
+        ),
+        "Numbers are sent as given, as before": (
+            f"{_NO_PHONE}test_numbers_are_sent_as_given_and_the_fake_still_answers",
+        ),
+        "`import ding` never imports the library": (
+            "tests/surface/test_import_cost.py::test_import_ding_leaves_the_sync_client_and_extras_alone",
+            "tests/surface/test_import_cost.py::test_phonenumbers_loads_on_the_first_number_only",
+            f"{_NO_PHONE}test_the_helper_and_default_region_say_to_install_the_extra",
+        ),
+        "invents nothing without it": (
+            f"{_NO_PHONE}test_numbers_are_sent_as_given_and_the_fake_still_answers",
+            f"{_LOOKUP}test_lookup_agrees_with_the_numbering_plans",
+        ),
+    },
     "docs/guides/migration.md": {
         "Ding's official Python SDK went through two families of generated code": (
             "tests/schema/test_models.py::test_seed_import_paths",
@@ -558,6 +604,11 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "tests/schema/test_models.py::test_every_model_is_frozen_kw_only_and_documented",
             "tests/schema/test_converter.py::test_unknown_enum_value_kept_as_str",
             f"{_DEAD}test_the_defaults_are_documented_numbers",
+        ),
+        "are sent in E.164, and one that cannot exist": (
+            "tests/surface/test_seed_examples.py::test_with_phonenumbers_the_documents_number_is_refused_before_sending",
+            "tests/surface/test_seed_examples.py::test_sync_example_runs_as_written",
+            f"{_NO_PHONE}test_numbers_are_sent_as_given_and_the_fake_still_answers",
         ),
     },
     "docs/guides/webhooks.md": {
@@ -912,6 +963,17 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             f"{_FAKE_STATE}test_open_mode_accepts_any_key",
             f"{_FAKE_STATE}test_strict_mode_accepts_only_listed_customers",
         ),
+        "A phone number is `invalid_phone_number` unless it is E.164": (
+            "tests/testing/test_validation.py::test_create_rejects_non_e164_numbers",
+            "tests/testing/test_validation.py::test_create_accepts_e164_edges",
+        ),
+        "a number no numbering plan allows is `invalid_phone_number` too": (
+            "tests/testing/test_validation.py::test_create_refuses_numbers_no_plan_allows",
+            f"{_LOOKUP}test_a_number_that_cannot_exist_is_an_invalid_phone_number",
+        ),
+        "A number of a possible length that the plans do not list is taken": (
+            f"{_LOOKUP}test_a_possible_number_the_plans_do_not_list_is_looked_up",
+        ),
         "They are special only for `POST /authentication`": (
             f"{_FAKE_STATE}test_reserved_numbers_are_ordinary_for_lookup_and_feedback",
         ),
@@ -952,6 +1014,21 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "In open mode authentications are not scoped to a customer": (
             f"{_FAKE_STATE}test_open_mode_does_not_scope_authentications",
             f"{_FAKE_STATE}test_feedback_is_per_customer_and_number",
+        ),
+        "| `country_code` | the region whose plan holds the number": (
+            f"{_LOOKUP}test_lookup_agrees_with_the_numbering_plans",
+            f"{_NO_PHONE}test_numbers_are_sent_as_given_and_the_fake_still_answers",
+        ),
+        "| `mcc`, `mnc` | the library has neither": (
+            f"{_LOOKUP}test_the_issues_examples_and_their_networks",
+            f"{_LOOKUP}test_every_network_code_is_a_carrier_the_library_names",
+        ),
+        "| `number_ported`, `temporary_phone_number`, `caller_name`": (
+            f"{_LOOKUP}test_lookup_is_deterministic_and_only_the_sourceless_fields_vary",
+        ),
+        "The same number always gets the same answer": (
+            f"{_LOOKUP}test_lookup_is_deterministic_and_only_the_sourceless_fields_vary",
+            f"{_LOOKUP}test_a_number_that_cannot_exist_is_an_invalid_phone_number",
         ),
         "Every payload has `id` (a UUID, one per event)": (
             f"{_FAKE_HOOKS}test_events_are_delivered_with_the_documented_shape",
