@@ -46,6 +46,7 @@ _RETRY: Final = "tests/pipeline/test_retry.py::"
 _MEM: Final = "tests/transport/test_response_size.py::"
 _MATRIX: Final = "tests/transport/test_network_faults.py::"
 _CLI: Final = "tests/cli/test_command.py::"
+_TERMINAL: Final = "tests/cli/test_terminal.py::"
 _TEL: Final = "tests/pipeline/test_telemetry.py::"
 _HOOKS: Final = "tests/surface/test_webhooks.py::"
 _FAKE_INT: Final = "tests/testing/test_integration.py::"
@@ -942,6 +943,24 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         ),
         "The key never shows, neither in the output nor in an error": (
             f"{_CLI}test_the_key_is_never_shown",
+        ),
+        "No line is longer than the width, for a width of 20 columns or more": (
+            f"{_TERMINAL}test_a_table_fits_the_terminal",
+        ),
+        "no row is wrapped: each stays on one line": (
+            f"{_TERMINAL}test_a_table_into_a_pipe_keeps_its_rows_whole",
+        ),
+        "and no header is shown: never the key": (
+            f"{_CLI}test_verbose_shows_each_request_and_its_time",
+        ),
+        "it exits 2 on a bad option or value (`--port 99999`) and 130 on Ctrl-C": (
+            f"{_CLI}test_a_bad_option_of_ding_fake_is_a_usage_error",
+            f"{_TERMINAL}test_ctrl_c_stops_the_fake_with_130",
+            f"{_TERMINAL}test_sigterm_stops_the_fake_with_0",
+        ),
+        "an error is instead one line of JSON on standard error": (
+            f"{_CLI}test_with_json_errors_are_json_objects",
+            f"{_TERMINAL}test_ctrl_c_while_the_api_answers_exits_130",
         ),
     },
     "docs/fake.md": {

@@ -185,7 +185,7 @@ def test_the_help_shows_its_example_as_written(env: dict[str, str]) -> None:
     assert lines[start + 1 : start + 6] == [f"    {line}" for line in EXAMPLE]
 
 
-@pytest.mark.parametrize("columns", [80, 40, 24])
+@pytest.mark.parametrize("columns", [80, 40, 20])
 def test_a_table_fits_the_terminal(
     env: dict[str, str], delivered: str, columns: int
 ) -> None:
@@ -238,6 +238,16 @@ def test_ctrl_c_stops_the_fake_with_130(env: dict[str, str]) -> None:
     terminal.type_ctrl_c()
     status, _, err = terminal.finish()
     assert status == ExitCode.INTERRUPTED, err
+
+
+def test_sigterm_stops_the_fake_with_0(env: dict[str, str]) -> None:
+    import signal  # noqa: PLC0415 - POSIX only
+
+    terminal = Terminal("fake", "--port", "0", env=env, columns=80)
+    terminal.read_until("/v1")
+    terminal.process.send_signal(signal.SIGTERM)
+    status, _, err = terminal.finish()
+    assert status == ExitCode.OK, err
 
 
 @pytest.mark.parametrize("command", list(API_COMMANDS))
