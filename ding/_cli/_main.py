@@ -4,11 +4,14 @@ Installed as a console script (``ding = "ding._cli._main:main"``) and runnable
 as ``python -m ding``. Each API command makes one call through `ding.AsyncDing`
 and prints the API's JSON answer: as JSON when standard output is not a
 terminal (or with ``--json``), as an aligned table on a terminal (or with
-``--table``). ``ding fake`` serves `ding.testing` in the foreground, as
-``python -m ding.testing`` does.
+``--table``) that fits its width (`_table_width`). ``ding fake`` serves
+`ding.testing` in the foreground, as ``python -m ding.testing`` does
+(`ding._cli._fake`, imported only for it).
 
 Built on click; ``import ding`` does not import this module. The exit
-status is one of `ExitCode`; the API key is never printed, whatever fails
+status is one of `ExitCode`; an error is a `Failure`, shown as text or, with
+``--json``, as one JSON object on standard error; ``--verbose`` shows each
+request on standard error. The API key is never printed, whatever fails
 (see `Printer`).
 """
 
