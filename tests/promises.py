@@ -946,6 +946,8 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         ),
         "No line is longer than the width, for a width of 20 columns or more": (
             f"{_TERMINAL}test_a_table_fits_the_terminal",
+            "tests/cli/test_render.py::test_no_line_is_longer_than_the_width",
+            "tests/cli/test_render.py::test_a_narrower_width_is_taken_for_the_least",
         ),
         "no row is wrapped: each stays on one line": (
             f"{_TERMINAL}test_a_table_into_a_pipe_keeps_its_rows_whole",
