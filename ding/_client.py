@@ -44,6 +44,7 @@ from ding._errors import UsageError
 from ding._lazy import lazy_module
 from ding._pipeline._retry import RetryConfig, RetryPolicy
 from ding._pipeline._send import Pipeline
+from ding._pipeline._telemetry import Telemetry
 from ding._schema._phone import check_default_region, to_e164
 from ding._schema._validate import check_field_types, path_segment
 from ding._transport._pool import Pool
@@ -51,6 +52,8 @@ from ding._transport._pool import Pool
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
     from typing_extensions import Self
 
     from ding._schema import _models
@@ -176,6 +179,12 @@ class AsyncDing:
             the ``phonenumbers`` library (``pip install 'ding[phonenumbers]'``),
             with which every number is sent in E.164 and one that cannot
             exist raises `ding.InvalidPhoneNumberError` before sending.
+        tracer_provider: The OpenTelemetry tracer provider of this client's
+            spans (default: the global one). Spans and metrics need
+            ``opentelemetry-api`` (``pip install 'ding[otel]'``); see the
+            tracing guide.
+        meter_provider: The OpenTelemetry meter provider of this client's
+            metrics (default: the global one).
 
     Raises:
         UsageError: No API key was given or found, or a setting is invalid
@@ -203,6 +212,8 @@ class AsyncDing:
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT,
         default_region: str | None = None,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
     ) -> None:
         key = resolve_api_key(api_key)
         if not isinstance(cast("object", client), httpx.AsyncClient | None):
@@ -244,6 +255,7 @@ class AsyncDing:
                 default_headers=merge_headers(headers, default_headers),
                 pool=Pool(injected=client),
                 default_region=check_default_region(default_region),
+                telemetry=Telemetry.create(tracer_provider, meter_provider),
             ),
         )
 
@@ -527,6 +539,7 @@ class AsyncOtp:
             "/authentication",
             req,
             _models.CreateAuthenticationResponse,
+            operation="otp.create_authentication",
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -594,6 +607,7 @@ class AsyncOtp:
             "/check",
             req,
             _models.CreateCheckResponse,
+            operation="otp.check",
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -654,6 +668,7 @@ class AsyncOtp:
             "/retry",
             req,
             _models.RetryAuthenticationResponse,
+            operation="otp.retry",
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -691,6 +706,8 @@ class AsyncOtp:
             "GET",
             f"/authentication/{segment}",
             _models.AuthenticationStatusResponse,
+            operation="otp.get_authentication_status",
+            template="/authentication/{auth_uuid}",
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -753,6 +770,7 @@ class AsyncOtp:
             "/authentication/feedback",
             req,
             _models.FeedbackResponse,
+            operation="otp.feedback",
             timeout=timeout,
             extra_headers=extra_headers,
         )
@@ -821,6 +839,8 @@ class AsyncLookup:
             "GET",
             f"/lookup/{segment}",
             _models.LookupResponse,
+            operation="lookup.lookup",
+            template="/lookup/{phone_number}",
             params=params,
             headers={"customer-uuid": customer},
             timeout=timeout,

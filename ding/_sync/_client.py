@@ -31,6 +31,8 @@ from ding._sync import _portal
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
     from typing_extensions import Self
 
     from ding._schema._models import (
@@ -103,6 +105,12 @@ class Ding:
             the ``phonenumbers`` library (``pip install 'ding[phonenumbers]'``),
             with which every number is sent in E.164 and one that cannot
             exist raises `ding.InvalidPhoneNumberError` before sending.
+        tracer_provider: The OpenTelemetry tracer provider of this client's
+            spans (default: the global one). Spans and metrics need
+            ``opentelemetry-api`` (``pip install 'ding[otel]'``); see the
+            tracing guide.
+        meter_provider: The OpenTelemetry meter provider of this client's
+            metrics (default: the global one).
 
     Raises:
         UsageError: No API key was given or found, or a setting is invalid
@@ -131,6 +139,8 @@ class Ding:
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT,
         default_region: str | None = None,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
     ) -> None:
         self._bind(
             AsyncDing(
@@ -148,6 +158,8 @@ class Ding:
                 max_response_size=max_response_size,
                 total_timeout=total_timeout,
                 default_region=default_region,
+                tracer_provider=tracer_provider,
+                meter_provider=meter_provider,
             )
         )
 

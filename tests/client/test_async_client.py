@@ -327,6 +327,7 @@ async def test_unserialisable_field_is_a_usage_error(client: ding.AsyncDing) -> 
             "/authentication",
             shared.CreateAuthenticationRequest(phone_number=object()),  # type: ignore[arg-type]
             components.CreateAuthenticationResponse,
+            operation="otp.create_authentication",
             timeout=ding.NOT_GIVEN,
             extra_headers=None,
         )
@@ -538,6 +539,7 @@ async def test_a_body_the_encoder_refuses_names_the_request_type(
             "/authentication",
             shared.CreateAuthenticationRequest(phone_number=object()),  # type: ignore[arg-type]
             components.CreateAuthenticationResponse,
+            operation="otp.create_authentication",
             timeout=ding.NOT_GIVEN,
             extra_headers=None,
         )
