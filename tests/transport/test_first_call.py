@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 CHILD = """
 import importlib.abc, json, sys, threading
 
-WATCHED = {"aiohttp", "ding._transport._aiohttp", "ding._transport._httpcore", "ding._schema._models"}
+WATCHED = {"aiohttp", "ding._transport._aiohttp", "ding._transport._httpcore", "ding._schema._models", "phonenumbers"}
 where = {}
 
 class Recorder(importlib.abc.MetaPathFinder):
@@ -88,13 +88,14 @@ def test_the_first_call_imports_its_transport_off_the_loop(
     where = first_call(url, runner, "own")
     assert where[module] is False
     assert where["ding._schema._models"] is False
+    assert where["phonenumbers"] is False
     if runner == "asyncio":
         assert where["aiohttp"] is False
 
 
 def test_an_injected_client_needs_no_transport_of_the_sdk(url: str) -> None:
     where = first_call(url, "asyncio", "injected")
-    assert where == {"ding._schema._models": False}
+    assert where == {"ding._schema._models": False, "phonenumbers": False}
 
 
 # The sync clients' loop serves only the SDK's calls, which would wait for
@@ -102,7 +103,7 @@ def test_an_injected_client_needs_no_transport_of_the_sdk(url: str) -> None:
 SYNC_CHILD = """
 import importlib.abc, json, sys, threading
 
-WATCHED = {"aiohttp", "ding._transport._aiohttp", "ding._schema._models"}
+WATCHED = {"aiohttp", "ding._transport._aiohttp", "ding._schema._models", "phonenumbers"}
 where = {}
 
 class Recorder(importlib.abc.MetaPathFinder):
@@ -126,7 +127,7 @@ def test_the_sync_clients_loop_prepares_in_place(url: str) -> None:
     assert result.returncode == 0, result.stderr
     where: dict[str, str] = json.loads(result.stdout)
     assert where == dict.fromkeys(
-        ("aiohttp", "ding._transport._aiohttp", "ding._schema._models"),
+        ("aiohttp", "ding._transport._aiohttp", "ding._schema._models", "phonenumbers"),
         "ding-portal",
     )
 
