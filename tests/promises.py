@@ -113,6 +113,12 @@ _REDIRECTS: Final = (
 
 PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "README.md": {
+        "no span or metric holds the key, a phone number or a code": (
+            f"{_TEL}test_no_span_or_metric_holds_the_key_the_number_the_code_or_a_body",
+            "tests/client/test_phone_numbers.py::test_normalize_phone_number",
+            "tests/client/test_phone_numbers.py::test_async_operations_send_e164",
+            "tests/client/test_phone_numbers.py::test_async_operations_send_nothing_for_an_impossible_number",
+        ),
         "each hostile case the SDK was fixed for is pinned by a test": (
             f"{_MEM}test_a_compression_bomb_stops_at_the_bound",
             f"{_MATRIX}test_sync_a_compression_bomb_stops_at_the_bound",
