@@ -342,21 +342,29 @@ def _verbose_log(printer: Printer, *, enabled: bool) -> Generator[None]:
     """With *enabled*, show the SDK's INFO lines: one per attempt, with its time.
 
     Each is the attempt's method, masked path, status (or the error) and
-    milliseconds (`ding._pipeline._log`); the key is never in them.
+    milliseconds (`ding._pipeline._log`); the key is never in them. Shown
+    once: the handlers ``DING_LOG`` (or anything else) attached stand aside
+    meanwhile.
     """
     if not enabled:
         yield
         return
     handler = _ToPrinter(printer)
-    before = _sdk_logger.level
+    before = (_sdk_logger.level, _sdk_logger.propagate, list(_sdk_logger.handlers))
+    for other in before[2]:
+        _sdk_logger.removeHandler(other)
     _sdk_logger.addHandler(handler)
+    _sdk_logger.propagate = False
     if not _sdk_logger.isEnabledFor(logging.INFO):
         _sdk_logger.setLevel(logging.INFO)
     try:
         yield
     finally:
         _sdk_logger.removeHandler(handler)
-        _sdk_logger.setLevel(before)
+        _sdk_logger.setLevel(before[0])
+        _sdk_logger.propagate = before[1]
+        for other in before[2]:
+            _sdk_logger.addHandler(other)
 
 
 def _table_width() -> int | None:

@@ -616,6 +616,17 @@ def test_verbose_shows_each_request_and_its_time(
     assert f"ding: GET {base_url}/lookup/+*********10" in lookup.stderr.splitlines()
 
 
+def test_verbose_with_ding_log_shows_each_line_once(
+    env: dict[str, str], pending: str
+) -> None:
+    result = run(
+        "status", "--auth-uuid", pending, "--verbose", env={**env, "DING_LOG": "info"}
+    )
+    assert result.returncode == ExitCode.OK, result.stderr
+    attempts = [line for line in result.stderr.splitlines() if "attempt 1" in line]
+    assert len(attempts) == 1, result.stderr
+
+
 def test_without_verbose_a_success_is_silent(env: dict[str, str], pending: str) -> None:
     result = run("status", "--auth-uuid", pending, env=env)
     assert result.returncode == ExitCode.OK
