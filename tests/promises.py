@@ -575,6 +575,7 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "`import ding` never imports the library": (
             "tests/surface/test_import_cost.py::test_import_ding_leaves_the_sync_client_and_extras_alone",
             "tests/surface/test_import_cost.py::test_phonenumbers_loads_on_the_first_number_only",
+            "tests/transport/test_first_call.py::test_the_first_call_imports_its_transport_off_the_loop",
             f"{_NO_PHONE}test_the_helper_and_default_region_say_to_install_the_extra",
         ),
         "invents nothing without it": (
