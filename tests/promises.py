@@ -925,8 +925,14 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             f"{_TEL}test_no_span_or_metric_holds_the_key_the_number_the_code_or_a_body",
             f"{_TEL}test_the_sdk_pool_traces_a_retried_call",
         ),
+        "It does so even when it records nothing itself": (
+            f"{_TEL}test_instrumentations_given_a_provider_of_their_own_stay_aside_too",
+            f"{_TEL}test_httpx_and_aiohttp_instrumentations_add_no_duplicate_spans",
+            f"{_TEL}test_without_the_suppression_the_instrumentations_would_duplicate",
+        ),
         "The SDK adds no trace header to its requests either": (
             f"{_TEL}test_a_traced_request_is_the_request_sent_without_tracing",
+            f"{_TEL}test_instrumentations_given_a_provider_of_their_own_stay_aside_too",
         ),
     },
     "docs/cli.md": {

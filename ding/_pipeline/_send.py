@@ -348,9 +348,12 @@ class Pipeline:
         """
         if _logger.isEnabledFor(logging.INFO):
             sending = logged(sending, request, retry + 1, exchange)
-        if self.telemetry is not None and self.telemetry.active():
-            sending = self.telemetry.attempt(
-                sending, request, template, retry, exchange
+        telemetry = self.telemetry
+        if telemetry is not None:
+            sending = (
+                telemetry.attempt(sending, request, template, retry, exchange)
+                if telemetry.active()
+                else telemetry.unrecorded(sending)
             )
         return sending
 

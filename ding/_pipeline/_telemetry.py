@@ -96,8 +96,8 @@ def _api_installed() -> bool:
 
 
 def _disabled() -> bool:
-    names = os.environ.get(DISABLE_VARIABLE, "")
-    return "ding" in {name.strip() for name in names.split(",")}
+    names = {name.strip() for name in os.environ.get(DISABLE_VARIABLE, "").split(",")}
+    return "ding" in names or "*" in names
 
 
 class Telemetry:
@@ -193,6 +193,22 @@ class Telemetry:
             return None
         return cls(tracer_provider, meter_provider)
 
+    async def unrecorded(self, sending: Awaitable[httpx.Response]) -> httpx.Response:
+        """Await one attempt that is not recorded, the instrumentations aside.
+
+        An application may hand providers to OpenTelemetry's httpx or
+        aiohttp instrumentation alone: they would then trace the SDK's
+        request (the lookup's number in its URL) and send it a trace header.
+        """
+        if self._suppress_http is None:
+            return await sending
+        context = self._context
+        token = context.attach(context.set_value(self._suppress_http, value=True))
+        try:
+            return await sending
+        finally:
+            context.detach(token)
+
     def active(self) -> bool:
         """Whether a call is recorded: a provider was given, or one is set.
 
@@ -267,14 +283,14 @@ class Telemetry:
             "url.template": template,
         }
         _add_server(attributes, request.url)
-        if retry:
-            attributes["http.request.resend_count"] = retry
         started = time.perf_counter()
         span = self._tracer.start_span(
             f"{request.method} {template}",
             kind=trace.SpanKind.CLIENT,
             attributes=attributes,
         )
+        if retry:  # the span's alone: each retry is no series of its own
+            span.set_attribute("http.request.resend_count", retry)
         current = trace.set_span_in_context(span)
         if self._suppress_http is not None:
             current = context.set_value(
@@ -296,6 +312,7 @@ class Telemetry:
             version = response.http_version.removeprefix("HTTP/")
             if version:
                 span.set_attribute("network.protocol.version", version)
+                attributes["network.protocol.version"] = version
             if status >= 400:  # noqa: PLR2004 - the conventions' client errors
                 span.set_attribute("error.type", str(status))
                 span.set_status(trace.StatusCode.ERROR)

@@ -164,6 +164,9 @@ def _check_request_durations(captured: Captured) -> None:
     for point in points:
         assert point["count"] == 1
         assert point["attributes"]["url.template"] == "/lookup/{phone_number}"
+        assert point["attributes"]["network.protocol.version"] == "1.1"
+        # The conventions' metric attributes: a retry is no series of its own.
+        assert "http.request.resend_count" not in point["attributes"]
         assert 0 < point["sum"] < 10
 
 
@@ -391,10 +394,14 @@ async def test_the_variable_that_disables_instrumentations_disables_these(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     del anyio_backend  # both
-    monkeypatch.setenv(DISABLE_VARIABLE, "requests, ding")
+    for names in ("requests, ding", " ding ", "*"):
+        monkeypatch.setenv(DISABLE_VARIABLE, names)
+        async with fake.async_client(**_settings(captured)) as client:
+            assert client._pipeline.telemetry is None
+            await client.lookup.lookup(NUMBER)
+    monkeypatch.setenv(DISABLE_VARIABLE, "requests, dingo")
     async with fake.async_client(**_settings(captured)) as client:
-        assert client._pipeline.telemetry is None
-        await client.lookup.lookup(NUMBER)
+        assert client._pipeline.telemetry is not None
     assert captured.spans() == []
 
 
@@ -435,9 +442,10 @@ GLOBAL_SETUP = """
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)
     reader = InMemoryMetricReader()
-    metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
+    if "--not-global" not in sys.argv:
+        trace.set_tracer_provider(provider)
+        metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
 """
 
 
@@ -512,11 +520,14 @@ INSTRUMENTED = (
 
     import ding._pipeline._telemetry as telemetry
 
-    if sys.argv[1:] == ["--no-suppression"]:  # the check, broken on purpose
+    if "--no-suppression" in sys.argv:  # the check, broken on purpose
         telemetry.Telemetry._suppress_http = property(lambda self: None, lambda self, v: None)
 
-    HTTPXClientInstrumentor().instrument()
-    AioHttpClientInstrumentor().instrument()
+    # With --not-global, only the instrumentations get the provider: the
+    # SDK records nothing, and must still keep them aside.
+    given = {"tracer_provider": provider} if "--not-global" in sys.argv else {}
+    HTTPXClientInstrumentor().instrument(**given)
+    AioHttpClientInstrumentor().instrument(**given)
 
     async def main(url):
         async with ding.AsyncDing(server_url=url, **settings) as client:
@@ -558,6 +569,15 @@ def test_httpx_and_aiohttp_instrumentations_add_no_duplicate_spans() -> None:
     assert len(ours) >= 4
     # The instrumentations are on: the app's own httpx calls are traced.
     assert theirs == [["GET", "CLIENT", "opentelemetry.instrumentation.httpx"]] * 2
+
+
+def test_instrumentations_given_a_provider_of_their_own_stay_aside_too() -> None:
+    # No global provider: the SDK records nothing, and the instrumentations
+    # must not trace its requests (the lookup's number is in their URL)
+    # nor send Ding a trace header.
+    spans = _client_spans(["--not-global"])
+    assert [span for span in spans if span[2] == "ding"] == []
+    assert spans == [["GET", "CLIENT", "opentelemetry.instrumentation.httpx"]] * 2
 
 
 def test_without_the_suppression_the_instrumentations_would_duplicate() -> None:
