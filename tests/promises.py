@@ -470,6 +470,10 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         ),
     },
     "docs/guides/errors.md": {
+        "a lookup's phone number masked to its last two digits": (
+            "tests/pipeline/test_log_lines.py::test_an_error_message_masks_the_lookups_number",
+            "tests/pipeline/test_log_lines.py::test_request_line",
+        ),
         "Everything the SDK raises derives from `ding.DingError`": (
             f"{_ERRORS}test_any_answer_is_an_envelope_or_a_ding_error",
             f"{_ERRORS}test_any_answer_on_each_transport",

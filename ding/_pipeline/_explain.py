@@ -16,6 +16,7 @@ import httpx
 
 from ding._config import ENV_API_KEY
 from ding._errors import APIConnectionError, APITimeoutError, SDKError
+from ding._pipeline._log import request_line
 
 if TYPE_CHECKING:
     from ding._config import Secret
@@ -97,14 +98,14 @@ def connection_error(exc: Exception, request: httpx.Request) -> APIConnectionErr
     """Map a failed send (no usable answer) to `APIConnectionError` or a timeout."""
     if isinstance(exc, httpx.LocalProtocolError):
         return APIConnectionError(
-            f"{request.method} {request.url.path}: the request could not be sent "
+            f"{request_line(request)}: the request could not be sent "
             "(invalid HTTP); check the headers and the server URL",
             request=request,
         )
     if isinstance(exc, httpx.TimeoutException):
         kind = type(exc).__name__.removesuffix("Timeout").lower() or "request"
         return APITimeoutError(
-            f"{request.method} {request.url.path}: {kind} timeout",
+            f"{request_line(request)}: {kind} timeout",
             request=request,
         )
     what = next(
@@ -112,7 +113,7 @@ def connection_error(exc: Exception, request: httpx.Request) -> APIConnectionErr
         "the connection to {where} failed",
     )
     return APIConnectionError(
-        f"{request.method} {request.url.path}: "
+        f"{request_line(request)}: "
         f"{what.format(where=_where(request.url))}: {_detail(exc)}",
         request=request,
     )

@@ -25,6 +25,7 @@ from ding._errors import (
     ServerError,
     shorten,
 )
+from ding._pipeline._log import request_line
 from ding._schema._converter import decode_error_body, is_json
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ def _redirect_error(response: httpx.Response) -> RedirectError:
         else "a redirect without a Location"
     )
     return RedirectError(
-        f"{request.method} {request.url.path}: the server answered "
+        f"{request_line(request)}: the server answered "
         f"{response.status_code} with {where}; the SDK does not follow "
         "redirects, since the request carries the API key. If the API moved, "
         "set server_url to its new address",

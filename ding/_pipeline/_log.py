@@ -28,7 +28,15 @@ if TYPE_CHECKING:
 
     from ding._transport._reuse import Exchange
 
-__all__ = ["ENV_LOG", "log_attempt", "logged", "logger", "mask", "setup_from_env"]
+__all__ = [
+    "ENV_LOG",
+    "log_attempt",
+    "logged",
+    "logger",
+    "mask",
+    "request_line",
+    "setup_from_env",
+]
 
 ENV_LOG: Final = "DING_LOG"
 logger: Final = logging.getLogger("ding")
@@ -38,8 +46,11 @@ _UUID: Final = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
 # A phone number in a path: digits, maybe after a (percent-encoded) plus and
-# with separators; anything of six digits or more is masked.
-_PHONE: Final = re.compile(r"(?:\+|%2[bB])?\d(?:[\d\-.()]|%20){4,}\d")
+# with separators (a space too: a number sent as typed, without the
+# phonenumbers extra); anything of six digits or more is masked.
+_PHONE: Final = re.compile(r"(?:\+|%2[bB])?\d(?:[\d\-.() ]|%20){4,}\d")
+# The one path that holds a phone number: the lookup's.
+_LOOKUP: Final = "/lookup/"
 
 
 def setup_from_env() -> None:
@@ -63,6 +74,19 @@ def _mask_phone(match: re.Match[str]) -> str:
         text = text[3:]
     digits = [c for c in text if c.isdigit()]
     return "+" + "*" * (len(digits) - 2) + "".join(digits[-2:])
+
+
+def request_line(request: httpx.Request) -> str:
+    """Return the method and path of *request*, for an error message.
+
+    A lookup's phone number is masked as in the log (`mask`); an
+    authentication UUID is kept, for the support request it may go into.
+    """
+    path = request.url.path
+    head, lookup, number = path.partition(_LOOKUP)
+    if lookup and number:
+        path = head + lookup + _PHONE.sub(_mask_phone, number)
+    return f"{request.method} {path}"
 
 
 def mask(text: str) -> str:

@@ -42,7 +42,7 @@ from ding._errors import (
 from ding._pipeline._deadline import asyncio_timeout, attempt_bound
 from ding._pipeline._explain import add_hint, connection_error
 from ding._pipeline._failures import error_from_response
-from ding._pipeline._log import logged
+from ding._pipeline._log import logged, request_line
 from ding._schema._converter import DecodeError, decode_response, encode_request
 from ding._transport._body import ACCEPT_ENCODING
 from ding._transport._pool import Lane, Pool
@@ -293,8 +293,7 @@ class Pipeline:
                 # httpx and anyio raise RuntimeError for a client used after
                 # close or across event loops.
                 raise APIConnectionError(
-                    f"{request.method} {request.url.path}: the HTTP client "
-                    f"cannot send: {exc}",
+                    f"{request_line(request)}: the HTTP client cannot send: {exc}",
                     request=request,
                 ) from exc
             else:
@@ -399,7 +398,7 @@ class Pipeline:
 
     def _total_timeout_error(self, request: httpx.Request) -> APITimeoutError:
         return APITimeoutError(
-            f"{request.method} {request.url.path}: total timeout: the call took "
+            f"{request_line(request)}: total timeout: the call took "
             f"longer than total_timeout ({self.total_timeout:g} s), retries included",
             request=request,
         )

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 import ding
-from ding._pipeline._log import mask
+from ding._pipeline._log import mask, request_line
 from ding.testing import DEFAULT_CUSTOMER_UUID, FakeDing, Fault
 from ding.utils import BackoffStrategy, RetryConfig
 from tests._stub import AUTH_UUID, CUSTOMER_UUID, json_reply
@@ -145,12 +145,46 @@ async def test_no_line_when_off(
         (f"/v1/lookup/{CUSTOMER_UUID}/{PHONE}", "/v1/lookup/2859…/+*********23"),
         ("/v1/lookup/c/%2B14155550123", "/v1/lookup/c/+*********23"),
         ("/v1/lookup/c/33612345678", "/v1/lookup/c/+*********78"),
+        # As typed, sent as it is without the phonenumbers extra.
+        ("/v1/lookup/+33 6 12 34 56 78", "/v1/lookup/+*********78"),
+        ("/v1/lookup/+1 (415) 555-0123", "/v1/lookup/+*********23"),
         (f"/v1/authentication/{AUTH_UUID.upper()}", "/v1/authentication/B96E…"),
         ("/v1/check", "/v1/check"),
     ],
 )
 def test_mask(text: str, masked: str) -> None:
     assert mask(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://h/v1/lookup/%2B33612345678?type=cnam", "GET /v1/lookup/+*********78"),
+        ("https://h/v1/lookup/+33 6 12 34 56 78", "GET /v1/lookup/+*********78"),
+        # The UUID stays: an error message may go into a support request.
+        (
+            f"https://h/v1/authentication/{AUTH_UUID}",
+            f"GET /v1/authentication/{AUTH_UUID}",
+        ),
+    ],
+)
+def test_request_line(url: str, shown: str) -> None:
+    assert request_line(httpx.Request("GET", url)) == shown
+
+
+@pytest.mark.in_process_only(
+    reason="scripts an httpx connect error, which only a transport can raise"
+)
+async def test_an_error_message_masks_the_lookups_number(
+    connect: Connect, stub: StubDing
+) -> None:
+    client = connect(api_key=KEY, max_retries=0)
+    stub.script.append(httpx.ConnectError("refused"))
+    with pytest.raises(ding.APIConnectionError) as failed:
+        await client.lookup.lookup(PHONE)
+    for shown in (str(failed.value), repr(failed.value)):
+        assert "GET /v1/lookup/+*********23: " in shown
+        assert PHONE[1:] not in shown
 
 
 @pytest.mark.in_process_only(
