@@ -553,6 +553,9 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             f"{_PHONE}test_normalize_phone_number",
             "tests/testing/test_validation.py::test_create_rejects_non_e164_numbers",
         ),
+        "Spaces, dashes, dots and parentheses go": (
+            f"{_PHONE}test_normalize_phone_number",
+        ),
         "every phone number an operation takes is sent in E.164": (
             f"{_PHONE}test_async_operations_send_e164",
             f"{_PHONE}test_sync_operations_send_e164",

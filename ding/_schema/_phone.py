@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
+import unicodedata
 from typing import Final
 
 from ding._errors import InvalidPhoneNumberError, UsageError
@@ -44,6 +45,36 @@ _TYPED: Final = re.compile(r"\(?\+?[0-9 .()\-]+")
 _PUNCTUATION: Final = re.compile(r"[ .()\-]")
 #: The most digits an E.164 number has, its country code included.
 _E164_DIGITS: Final = 15
+#: What other characters people paste or type for those: dashes and the
+#: minus sign, and the fullwidth forms of CJK input methods.
+_LOOKALIKES: Final = str.maketrans(
+    {
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d", "-"),
+        "\uff0b": "+",
+        "\uff08": "(",
+        "\uff09": ")",
+        "\uff0e": ".",
+    }
+)
+
+
+def _plain(text: str) -> str:
+    """Return *text* with the characters people type for ``_TYPED``'s.
+
+    Any space (a no-break or a thin space, as French typography and copied
+    numbers have) is a space, any decimal digit (fullwidth, Arabic-Indic)
+    its ASCII digit, a dash a ``-``; invisible formatting characters (a
+    zero-width space, a direction mark) go.
+    """
+    out: list[str] = []
+    for char in text.translate(_LOOKALIKES):
+        if char.isdecimal():
+            out.append(str(unicodedata.decimal(char)))
+        elif char.isspace():
+            out.append(" ")
+        elif unicodedata.category(char) != "Cf":
+            out.append(char)
+    return "".join(out)
 
 
 @functools.cache
@@ -87,8 +118,8 @@ def _possible_e164(number: str, region: str | None) -> str:
     """
     import phonenumbers  # noqa: PLC0415 - optional, imported on first use
 
-    text = number.strip()
-    digits = sum(c.isdigit() for c in text)
+    text = _plain(number).strip()
+    digits = sum(c in "0123456789" for c in text)
     if not digits or not _TYPED.fullmatch(text):
         raise _why("not_a_number", digits)
     if region is None and _PUNCTUATION.sub("", text).startswith("00"):
