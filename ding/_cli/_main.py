@@ -186,6 +186,8 @@ class Settings:
         max_retries: Retries of a failure that is safe to retry.
         output: ``"json"``, ``"table"``, or None to choose by the terminal.
         verbose: Whether to show each request and its timing on standard error.
+        default_region: ``--default-region``: the country a national phone
+            number is read in, or None.
     """
 
     api_key: str | None
@@ -195,6 +197,7 @@ class Settings:
     max_retries: int
     output: str | None
     verbose: bool = False
+    default_region: str | None = None
 
     def as_json(self) -> bool:
         """Whether to print JSON: asked for, or standard output is no terminal."""
@@ -241,6 +244,12 @@ def _api_options(command: _F) -> _F:
             help="Retries of a failure that is safe to retry.",
         ),
         click.option(
+            "--default-region",
+            metavar="CC",
+            help="The country a national phone number is read in, such as FR "
+            "for 06 12 34 56 78 (needs the phonenumbers extra).",
+        ),
+        click.option(
             "--json",
             "output",
             flag_value="json",
@@ -268,6 +277,7 @@ def _api_options(command: _F) -> _F:
         base_url: str | None,
         timeout: float,
         max_retries: int,
+        default_region: str | None,
         output: str | None,
         verbose: bool,
         **kwargs: object,
@@ -280,6 +290,7 @@ def _api_options(command: _F) -> _F:
             max_retries=max_retries,
             output=output,
             verbose=verbose,
+            default_region=default_region,
         )
         return command(settings, *args, **kwargs)
 
@@ -428,6 +439,7 @@ def _run(settings: Settings, call: _Call, *, needs_customer: bool = True) -> int
                 timeout=DEFAULT_TIMEOUT,
                 total_timeout=settings.timeout,
                 max_retries=settings.max_retries,
+                default_region=settings.default_region,
             ) as client,
         ):
             return await call(client)

@@ -539,6 +539,21 @@ def _json_error(result: subprocess.CompletedProcess[str]) -> dict[str, object]:
     return error
 
 
+def test_a_national_number_is_read_in_the_default_region(env: dict[str, str]) -> None:
+    national, without = run_all(
+        [
+            ("lookup", "--phone-number", "06 12 34 56 78", "--default-region", "FR"),
+            ("lookup", "--phone-number", "06 12 34 56 78"),
+        ],
+        env,
+    )
+    assert national.returncode == ExitCode.OK, national.stderr
+    assert json.loads(national.stdout)["phone_number"] == "+33612345678"
+    assert without.returncode == ExitCode.USAGE
+    assert "no country code" in without.stderr
+    assert "06 12 34 56 78" not in without.stderr
+
+
 def test_with_json_errors_are_json_objects(env: dict[str, str]) -> None:
     no_key = {k: v for k, v in env.items() if k != "DING_API_KEY"}
     wrong_key = ("--api-key", WRONG_KEY)
