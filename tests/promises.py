@@ -943,6 +943,9 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         ),
     },
     "docs/cli.md": {
+        "`--default-region FR` reads a national one": (
+            f"{_CLI}test_a_national_number_is_read_in_the_default_region",
+        ),
         "`--timeout` bounds the whole call, retries included (60 s)": (
             f"{_CLI}test_the_timeout_is_60_s_and_max_retries_2_by_default",
         ),
