@@ -466,12 +466,14 @@ def test_the_global_providers_are_picked_up_by_clients_made_before_them() -> Non
     """
     )
     found = json.loads(out)
-    assert sorted(found["spans"]) == [
+    # A set: on a loaded machine an attempt may fail and be retried (two
+    # spans of one name); what matters here is that each client reported.
+    assert set(found["spans"]) == {
         "GET /lookup/{phone_number}",
         "POST /authentication",
         "ding.lookup.lookup",
         "ding.otp.create_authentication",
-    ]
+    }
     assert "http.client.request.duration" in found["metrics"]
     assert "ding.otp.sends" in found["metrics"]
 
