@@ -989,9 +989,6 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         ),
     },
     "docs/fake.md": {
-        "A `FakeDing` loads the plans and the carriers when it is made": (
-            "tests/testing/test_lookup.py::test_a_fake_loads_the_carriers_when_it_is_made",
-        ),
         "Every operation takes the parsed body as it came (any JSON value)": (
             "tests/testing/test_validation.py::test_any_json_body_gets_a_well_formed_answer",
             "tests/testing/test_schema.py::test_malformed_requests_get_error_responses",

@@ -10,7 +10,6 @@ from ding._client import AsyncDing
 from ding._sync._client import Ding
 from ding.testing._app import FakeApp, FakeTransport
 from ding.testing._faults import FaultPlan
-from ding.testing._lookup import prepare as prepare_lookups
 from ding.testing._server_thread import ServerThread
 from ding.testing._state import FakeState
 from ding.testing._webhooks import WebhookDeliverer
@@ -78,7 +77,6 @@ class FakeDing(FakeState):
         )
         self.faults = FaultPlan()
         self.app = FakeApp(self, self.faults)
-        prepare_lookups()
 
     @property
     def handled_requests(self) -> int:

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -52,7 +51,6 @@ __all__ = [
     "NON_GEOGRAPHIC",
     "line_types",
     "lookup_body",
-    "prepare",
 ]
 
 # ITU calling code (digits after "+") -> (ISO 3166-1 alpha-2, home MCC), for
@@ -397,19 +395,6 @@ def _from_numbering_plan(phone_number: str) -> tuple[str, str, str | None]:
     line_type = line_types().get(phonenumbers.number_type(number), "Unknown")
     name = carrier.name_for_number(number, "en")
     return country, line_type, name or None
-
-
-def prepare() -> None:
-    """Load the numbering plans and the carriers now, if the library is installed.
-
-    The carriers are megabytes of tables: loaded by the first lookup, they
-    made it take some 0.2 s more here, and 13 s under coverage's tracer on
-    Python 3.12, long enough for a client's attempt to time out. A fake
-    loads them when it is made instead, before any request is timed.
-    """
-    if available():
-        importlib.import_module("phonenumbers.carrier")
-        line_types()
 
 
 def lookup_body(phone_number: str, *, cnam: bool) -> dict[str, Any]:

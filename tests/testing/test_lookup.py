@@ -16,7 +16,6 @@ from phonenumbers import PhoneNumberType, carrier
 
 from ding.testing._lookup import NETWORK_CODES, lookup_body
 from ding.testing._state import FakeState
-from tests._child import run_script
 from tests.testing._state_helpers import (
     CUSTOMER,
     OTHER_CUSTOMER,
@@ -204,19 +203,3 @@ def test_lookup_errors(fake: FakeState) -> None:
     assert_error(reply, "invalid_phone_number")
     assert reply.body["message"] == "+0 is not a valid phone number"
     assert_error(fake.lookup("33612345678", CUSTOMER, []), "invalid_phone_number")
-
-
-def test_a_fake_loads_the_carriers_when_it_is_made() -> None:
-    # Loaded by the first lookup instead, they made that request slow
-    # enough (13 s under coverage on Python 3.12) for a client to time out.
-    result = run_script(
-        """
-import sys
-from ding.testing import FakeDing
-before = "phonenumbers.carrier" in sys.modules
-FakeDing()
-print(before, "phonenumbers.carrier" in sys.modules)
-"""
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "True"]
