@@ -3,9 +3,11 @@
 With ``opentelemetry-api`` installed (``pip install 'ding[otel]'``), each
 operation is one INTERNAL span (``ding.otp.check``) and each HTTP attempt
 under it one CLIENT span (``POST /check``) with the attributes of the HTTP
-client semantic conventions. Without it, `Telemetry.create` returns None
-once per process and the pipeline takes the path it always took: nothing
-is imported per call, and nothing else is imported at all.
+client semantic conventions. Without it, the import is tried once per
+process, `Telemetry.create` returns None for every client, and the
+pipeline takes the path it always took. Until a provider is set, a call
+records nothing (`Telemetry.active`) and only keeps the HTTP
+instrumentations aside (`Telemetry.unrecorded`).
 
 The spans sit above the transport, so they are the same on aiohttp, on
 httpx (trio, or an injected client) and through the sync client, whose
@@ -26,8 +28,8 @@ define it; ``ding.client.operation.duration`` per operation, retries
 included; ``ding.otp.sends`` (codes asked for by ``create_authentication``
 and ``retry``) and ``ding.otp.checks``, each by the status Ding answered.
 
-``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` listing ``ding`` turns all of it
-off, as it does for OpenTelemetry's own instrumentations.
+``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` listing ``ding`` (or ``*``) turns
+all of it off, as it does for OpenTelemetry's own instrumentations.
 """
 
 from __future__ import annotations
