@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
     import httpx
     from opentelemetry.metrics import Counter, Histogram, MeterProvider
-    from opentelemetry.trace import Tracer, TracerProvider
+    from opentelemetry.trace import Span, Tracer, TracerProvider
     from opentelemetry.util.types import AttributeValue
 
     from ding._transport._reuse import Exchange
@@ -243,10 +243,7 @@ class Telemetry:
         try:
             response, body = await call
         except BaseException as exc:
-            error = _error_type(exc)
-            span.set_attribute("error.type", error)
-            span.set_status(trace.StatusCode.ERROR, type(exc).__name__)
-            attributes["error.type"] = error
+            self._failed(span, exc, attributes)
             raise
         else:
             status = _text(getattr(body, "status", None))
@@ -265,6 +262,18 @@ class Telemetry:
             self._context.detach(token)
             span.end()
             self._operation_duration.record(time.perf_counter() - started, attributes)
+
+    def _failed(
+        self,
+        span: Span,
+        exc: BaseException,
+        attributes: dict[str, AttributeValue],
+    ) -> None:
+        """Mark *span* and the metric's *attributes* with what *exc* was."""
+        error = _error_type(exc)
+        span.set_attribute("error.type", error)
+        span.set_status(self._trace.StatusCode.ERROR, type(exc).__name__)
+        attributes["error.type"] = error
 
     async def attempt(
         self,
@@ -302,10 +311,7 @@ class Telemetry:
         try:
             response = await sending
         except BaseException as exc:
-            error = _error_type(exc)
-            span.set_attribute("error.type", error)
-            span.set_status(trace.StatusCode.ERROR, type(exc).__name__)
-            attributes["error.type"] = error
+            self._failed(span, exc, attributes)
             raise
         else:
             status = response.status_code
