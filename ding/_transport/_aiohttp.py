@@ -67,18 +67,20 @@ _TRANSLATIONS: Final[
 )
 
 
-def _translate(exc: Exception, request: httpx.Request) -> httpx.RequestError:
+def _translate(exc: Exception) -> httpx.RequestError:
     """Return the httpx exception with the meaning of an aiohttp one.
 
     The caller raises it outside its ``except`` block, so that it chains
     nothing: the aiohttp exception, and the frames it went through, hold
     aiohttp's copy of the request, whose headers include the API key, and a
-    traceback that shows locals would print them.
+    traceback that shows locals would print them. As with httpx's own
+    transports, the exception is given no request: the client, or
+    `send_once` on the direct path, attaches it.
     """
     if not isinstance(exc, aiohttp.ClientError):
         # aiohttp refused to write the request (a ValueError); the message
         # may quote a header, so it is not kept.
-        return httpx.LocalProtocolError("invalid request", request=request)
+        return httpx.LocalProtocolError("invalid request")
     cls = next(
         (to for frm, to in _TRANSLATIONS if isinstance(exc, frm)),
         httpx.RemoteProtocolError,
@@ -93,7 +95,7 @@ def _translate(exc: Exception, request: httpx.Request) -> httpx.RequestError:
         message = exc.message
     else:
         message = str(exc)
-    return cls(message or type(exc).__name__, request=request)
+    return cls(message or type(exc).__name__)
 
 
 def _header_items(headers: httpx.Headers) -> list[tuple[str, str]]:
@@ -185,11 +187,8 @@ class _Connector(aiohttp.TCPConnector):
 class _Body(httpx.AsyncByteStream):
     """The response body, streamed from aiohttp (still compressed)."""
 
-    def __init__(
-        self, response: aiohttp.ClientResponse, request: httpx.Request
-    ) -> None:
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
         self._response: aiohttp.ClientResponse | None = response
-        self._request = request
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         if self._response is None:
@@ -199,7 +198,7 @@ class _Body(httpx.AsyncByteStream):
             try:
                 chunk = await content.read(_CHUNK)
             except aiohttp.ClientError as exc:
-                error = _translate(exc, self._request)
+                error = _translate(exc)
             else:
                 if not chunk:
                     return
@@ -216,32 +215,27 @@ class _Body(httpx.AsyncByteStream):
 
 
 def _response(
-    response: aiohttp.ClientResponse,
-    request: httpx.Request,
-    stream: httpx.AsyncByteStream,
+    response: aiohttp.ClientResponse, stream: httpx.AsyncByteStream
 ) -> httpx.Response:
+    # Without its request, as httpx's own transports return one: the client
+    # (or `send_once`, for the direct path) sets it. No "http_version"
+    # extension either: httpx's default, HTTP/1.1, is all aiohttp speaks.
     return httpx.Response(
         status_code=response.status,
         headers=response.raw_headers,
         stream=stream,
-        request=request,
-        extensions={
-            "http_version": b"HTTP/1.1",
-            "reason_phrase": (response.reason or "").encode(),
-        },
+        extensions={"reason_phrase": (response.reason or "").encode()},
     )
 
 
-def _loaded(
-    response: aiohttp.ClientResponse, request: httpx.Request, body: bytes
-) -> httpx.Response:
+def _loaded(response: aiohttp.ClientResponse, body: bytes) -> httpx.Response:
     """Return the httpx response of an answer whose whole body is read.
 
     It is left as ``Response.aread()`` leaves one (``content`` set, the
     stream consumed and closed), without going through httpx's chain of
     async iterators; the body is not encoded, so there is nothing to decode.
     """
-    result = _response(response, request, httpx.ByteStream(body))
+    result = _response(response, httpx.ByteStream(body))
     result._content = body  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - what aread() sets
     result._num_bytes_downloaded = len(body)  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - likewise
     result.is_stream_consumed = True
@@ -311,7 +305,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 ),
             )
         except (aiohttp.ClientError, ValueError) as exc:
-            error = _translate(exc, request)
+            error = _translate(exc)
         else:
             exchange = CURRENT.get()
             if exchange is not None:
@@ -324,15 +318,15 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             ):
                 # Streamed: the pipeline decodes it and reads no more than its
                 # bound (ding._transport._body), as with httpx's own transport.
-                return _response(response, request, _Body(response, request))
+                return _response(response, _Body(response))
             try:
                 # Read here, in one go: the connection is back in the pool
                 # when this returns, or closed if the read failed.
                 body = await response.read()
             except aiohttp.ClientError as exc:
-                error = _translate(exc, request)
+                error = _translate(exc)
             else:
-                return _loaded(response, request, body)
+                return _loaded(response, body)
         raise error
 
     async def aclose(self) -> None:

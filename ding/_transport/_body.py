@@ -27,35 +27,48 @@ ACCEPT_ENCODING: Final = "gzip, deflate"
 
 
 class _Inflate:
-    """A gzip or deflate decoder that never produces more than asked."""
+    """A gzip or deflate decoder that never produces more than asked.
+
+    ``deflate`` is the zlib format (RFC 9110), but some servers send the raw
+    format without its two-byte zlib header: which one a body is, is read
+    from its first two bytes, however the body is split on the way.
+    """
 
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
-        self._gzip = encoding in {"gzip", "x-gzip"}
-        self._zlib = zlib.decompressobj(
-            zlib.MAX_WBITS | 16 if self._gzip else zlib.MAX_WBITS
-        )
-        self._started = False
+        gzip = encoding in {"gzip", "x-gzip"}
+        self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16 if gzip else zlib.MAX_WBITS)
+        # The first bytes of a deflate body, until there are two to look at.
+        self._head: bytes | None = None if gzip else b""
 
     def take(self, data: bytes, room: int) -> bytes:
         """Decode *data*, returning at most *room* bytes (room >= 1).
 
+        zlib stops short of *room* only once all of *data* is decoded: the
+        input it leaves (``unconsumed_tail``) is never needed, as the caller
+        stops at its bound.
+
         Raises:
             zlib.error: The data is not valid for the encoding.
         """
-        try:
-            out = self._zlib.decompress(data, room)
-        except zlib.error:
-            if self._gzip or self._started:
-                raise
-            # Some servers send raw deflate without the zlib wrapper.
-            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
-            out = self._zlib.decompress(data, room)
-        self._started = True
-        # Output held back by the bound, while there is room for it.
-        while len(out) < room and self._zlib.unconsumed_tail:
-            out += self._zlib.decompress(self._zlib.unconsumed_tail, room - len(out))
-        return out
+        if self._head is not None:
+            data = self._head + data
+            if len(data) < _ZLIB_HEADER:
+                self._head = data
+                return b""
+            self._head = None
+            if not _zlib_header(data):
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+        return self._zlib.decompress(data, room)
+
+
+#: The size of the zlib format's header (RFC 1950).
+_ZLIB_HEADER: Final = 2
+
+
+def _zlib_header(data: bytes) -> bool:
+    """Whether *data* starts with a zlib header: method 8, check bits right."""
+    return data[0] & 0x0F == zlib.DEFLATED and (data[0] << 8 | data[1]) % 31 == 0
 
 
 async def read_bounded(response: httpx.Response, limit: int) -> bool:

@@ -514,8 +514,12 @@ async def send_once(
     started = time.perf_counter()
     try:
         if direct is not None:
-            response = await direct.handle_async_request(request)
-            response.request = request  # as the client would
+            try:
+                response = await direct.handle_async_request(request)
+            except httpx.RequestError as exc:
+                exc.request = request  # as the client would
+                raise
+            response.request = request  # likewise
         else:
             # Never follow a redirect, whatever the injected client says:
             # the request carries the key (a 3xx becomes RedirectError).

@@ -76,7 +76,15 @@ ANSWERS = {
     # Promises 100 bytes, sends 10, closes.
     "half": b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
     b"content-length: 100\r\n\r\n0123456789",
+    # Chunked (so read as it streams in), closed in the middle of a chunk.
+    "chunked-half": b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+    b"transfer-encoding: chunked\r\n\r\n64\r\n0123456789",
+    # The ok answer with a reason phrase of the server's own, then with none.
+    "reason": OK.replace(b" 200 OK\r\n", b" 200 Fine by me\r\n", 1),
+    "no-reason": OK.replace(b" 200 OK\r\n", b" 200 \r\n", 1),
 }
+# The answers after which the server waits for the next request.
+KEPT_OPEN = frozenset({"ok", "chunked", "gzip", "cookie", "reason", "no-reason"})
 
 
 class RawServer:
@@ -127,7 +135,7 @@ class RawServer:
                     )
                     return
                 conn.sendall(ANSWERS[self.behaviour])
-                if self.behaviour not in {"ok", "chunked", "gzip", "cookie"}:
+                if self.behaviour not in KEPT_OPEN:
                     return
 
 
@@ -398,7 +406,23 @@ async def test_the_answer_is_read_as_httpx_reads_it(behaviour: str) -> None:
         assert server.requests == 2
 
 
-@pytest.mark.parametrize("behaviour", ["drop", "garbage", "half"])
+@pytest.mark.parametrize("behaviour", ["reason", "no-reason"])
+async def test_the_reason_phrase_is_the_servers(behaviour: str) -> None:
+    # raw_response shows the status line as the server wrote it, whichever
+    # transport read it: its own reason phrase, or none.
+    with raw_server(behaviour) as server:
+        async with make_client(server.url) as client:
+            res = await client.otp.create_authentication(phone_number="+14155550123")
+    assert res.raw_response is not None
+    phrase = "Fine by me" if behaviour == "reason" else ""
+    assert res.raw_response.reason_phrase == phrase
+    assert res.raw_response.http_version == "HTTP/1.1"
+
+
+BROKEN_ANSWERS = ["drop", "garbage", "half", "chunked-half"]
+
+
+@pytest.mark.parametrize("behaviour", BROKEN_ANSWERS)
 async def test_a_post_that_may_have_arrived_is_not_retried(behaviour: str) -> None:
     with raw_server(behaviour) as server:
         async with make_client(server.url, max_retries=3) as client:
@@ -406,12 +430,16 @@ async def test_a_post_that_may_have_arrived_is_not_retried(behaviour: str) -> No
                 await client.otp.create_authentication(phone_number="+14155550123")
         assert server.requests == 1
     assert not isinstance(info.value, ding.APITimeoutError)
-    assert isinstance(info.value.__cause__, httpx.TransportError)
-    assert not isinstance(info.value.__cause__, httpx.ConnectError)
+    cause = info.value.__cause__
+    assert isinstance(cause, httpx.TransportError)
+    assert not isinstance(cause, httpx.ConnectError)
+    # httpx's contract: a transport's error carries the request it failed on.
+    assert info.value.request is not None
+    assert cause.request.url == info.value.request.url
     assert_no_key(info)
 
 
-@pytest.mark.parametrize("behaviour", ["drop", "garbage", "half"])
+@pytest.mark.parametrize("behaviour", BROKEN_ANSWERS)
 async def test_a_get_is_retried_after_a_broken_answer(behaviour: str) -> None:
     with raw_server(behaviour) as server:
         async with make_client(server.url, max_retries=2) as client:
