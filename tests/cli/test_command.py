@@ -1,32 +1,56 @@
-"""The ``ding`` command, end to end: every run is a subprocess, against ``ding fake``.
+"""The ``ding`` command, end to end, against ``ding fake``.
 
-One ``ding fake`` serves the module, in strict mode: it accepts only the two
-keys below, so a success proves the key given by ``DING_API_KEY`` or by
-``--api-key`` reached it. Tests read the code the fake "sent" from its
-outbox endpoint (``GET /_fake/outbox/last``), as a test of an app in
-another process would. Every run goes through `run`, which fails the test
-if the API key shows in its output or a traceback does.
+Most runs are in this process: `run` calls `ding._cli._main.main`, as the
+console script does, with the environment it is given as ``os.environ``
+for the call and standard output and error captured in memory, which are
+not terminals, as pipes are not. They are fast, and mutation testing sees
+them: mutmut switches its mutants on inside the pytest process, which a
+command in a process of its own would not have. After each, `run` checks
+that ``main`` left nothing behind for the next: the loggers' handlers and
+levels, the standard streams, the signal handlers, click's context, the
+threads.
+
+A few runs stay processes of their own (``run(..., process=True)``, a pty,
+a signal), where what is promised is about a process: the installed script
+and ``python -m ding`` (a send then a check through the script, and the
+exit status reaching the shell), a terminal, Ctrl-C, and ``DING_LOG``, read
+once when ``ding`` is imported. pyproject.toml's ``[tool.mutmut]``
+deselects them.
+
+One ``ding fake`` serves the module, in a process of its own and in strict
+mode: it accepts only the two keys below, so a success proves the key given
+by ``DING_API_KEY`` or by ``--api-key`` reached it. Tests read the code the
+fake "sent" from its outbox endpoint (``GET /_fake/outbox/last``), as a
+test of an app in another process would. Every run goes through `run`,
+which fails the test if the API key shows in its output or a traceback
+does.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import logging
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
+from unittest import mock
 
+import click
 import httpx
 import pytest
 
 import ding
 from ding._cli._main import ExitCode, main
 from ding.testing import DEFAULT_CUSTOMER_UUID
+from ding.testing.__main__ import main as python_m_ding_testing
 from tests._listen import read_head
 
 if TYPE_CHECKING:
@@ -48,39 +72,102 @@ TERMINAL_CONTROL = "\x1b[2J"
 COMMANDS = ("send", "check", "retry", "status", "feedback", "lookup", "fake")
 
 
+#: Where the installed ``ding`` script is, if it is.
+SCRIPT = Path(sys.executable).with_name("ding.exe" if os.name == "nt" else "ding")
+#: The other way to start the command.
+PYTHON_M_DING = [sys.executable, "-m", "ding"]
+
+
 def cli_command() -> list[str]:
     """The installed ``ding`` script next to this interpreter, else ``python -m ding``."""
-    script = Path(sys.executable).with_name("ding.exe" if os.name == "nt" else "ding")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "ding"]
+    return [str(SCRIPT)] if SCRIPT.exists() else PYTHON_M_DING
 
 
 CLI = cli_command()
 
 
 def clean_env(**variables: str) -> dict[str, str]:
-    """This environment without DING_* or proxy variables, plus *variables*."""
+    """This environment without DING_*, proxy or size variables, plus *variables*.
+
+    Without ``COLUMNS`` and ``LINES``: a table's width is the test's to set.
+    """
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith("DING_") and not name.lower().endswith("_proxy")
+        if not name.startswith("DING_")
+        and not name.lower().endswith("_proxy")
+        and name not in {"COLUMNS", "LINES"}
     }
     env["PYTHONPATH"] = str(ROOT)
     env.update(variables)
     return env
 
 
-def run(
-    *args: str, env: Mapping[str, str], timeout: float = 30
+def _process_state() -> tuple[object, ...]:
+    """What a run of `main` in this process could leave behind for the next.
+
+    The loggers' handlers, filters and levels (``--verbose`` lends the
+    "ding" logger a handler, ``ding fake`` the "ding.testing" one), the
+    standard streams, the signal handlers (``ding fake`` catches SIGINT and
+    SIGTERM), click's context and the threads.
+    """
+    sdk, fake, root = (logging.getLogger(name) for name in ("ding", "ding.testing", ""))
+    return (
+        *((log.level, log.propagate, log.disabled) for log in (sdk, fake, root)),
+        *(tuple(log.handlers) for log in (sdk, fake, root)),
+        *(tuple(log.filters) for log in (sdk, fake, root)),
+        sys.stdout,
+        sys.stderr,
+        signal.getsignal(signal.SIGINT),
+        signal.getsignal(signal.SIGTERM),
+        click.get_current_context(silent=True),
+        frozenset(threading.enumerate()),
+    )
+
+
+def _in_this_process(
+    args: Sequence[str], env: Mapping[str, str]
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``ding *args``; fail if a key or a traceback shows in its output."""
-    result = subprocess.run(  # noqa: S603 - our own command
-        [*CLI, *args],
+    """``main(args)`` with *env* as the environment and the output captured.
+
+    An exception out of `main` fails the test, as a traceback would.
+    """
+    before = _process_state()
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        mock.patch.dict(os.environ, env, clear=True),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        status = main(list(args))
+    assert _process_state() == before, f"ding {' '.join(args)} left state behind"
+    return subprocess.CompletedProcess(
+        ["ding", *args], status, out.getvalue(), err.getvalue()
+    )
+
+
+def _in_a_process(
+    command: Sequence[str],
+    args: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    timeout: float = 30,
+) -> subprocess.CompletedProcess[str]:
+    """``command *args`` in a process of its own, *env* its environment."""
+    return subprocess.run(  # noqa: S603 - our own command
+        [*command, *args],
         env=dict(env),
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
+
+
+def _checked(
+    args: Sequence[str], result: subprocess.CompletedProcess[str]
+) -> subprocess.CompletedProcess[str]:
+    """*result*, once no key and no traceback shows in its output."""
     shown = result.stdout + result.stderr
     for secret in SECRETS:
         assert secret not in shown, f"the key shows in the output of {args}"
@@ -88,16 +175,28 @@ def run(
     return result
 
 
+def run(
+    *args: str, env: Mapping[str, str], process: bool = False, timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    """Run ``ding *args``; fail if a key or a traceback shows in its output.
+
+    In this process, unless *process*: then the installed script runs, in a
+    process of its own (for at most *timeout* seconds).
+    """
+    if process:
+        return _checked(args, _in_a_process(CLI, args, env, timeout=timeout))
+    return _checked(args, _in_this_process(args, env))
+
+
 def run_all(
     runs: Sequence[Sequence[str]], env: Mapping[str, str]
 ) -> list[subprocess.CompletedProcess[str]]:
-    """Run several ``ding`` commands at once; their results in the same order."""
+    """Run several ``ding`` commands in this process, one after another.
 
-    def one(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
-        return run(*args, env=env)
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return list(pool.map(one, runs))
+    Not at once: the standard streams and the environment are the process's.
+    Their results, in the same order.
+    """
+    return [run(*args, env=env) for args in runs]
 
 
 @pytest.fixture(scope="module")
@@ -183,18 +282,25 @@ def closed_port() -> int:
     return port
 
 
+@pytest.mark.parametrize(
+    ("process", "phone"),
+    [(False, "+14155550100"), (True, "+14155550112")],
+    ids=["in_this_process", "by_the_installed_script"],
+)
 def test_send_then_check_the_code_the_fake_sent(
-    env: dict[str, str], base_url: str
+    env: dict[str, str], base_url: str, process: bool, phone: str
 ) -> None:
-    # Standard output is a pipe here: JSON without asking for it.
-    sent = run("send", "--phone-number", "+14155550100", env=env)
+    # Standard output is not a terminal here: JSON without asking for it.
+    sent = run("send", "--phone-number", phone, env=env, process=process)
     assert sent.returncode == ExitCode.OK, sent.stderr
     answer = json.loads(sent.stdout)
     assert answer["status"] == "pending"
-    code = sent_code(base_url, "+14155550100")
+    code = sent_code(base_url, phone)
 
     checked = run(
-        "check", "--auth-uuid", answer["authentication_uuid"], "--code", code, env=env
+        *("check", "--auth-uuid", answer["authentication_uuid"], "--code", code),
+        env=env,
+        process=process,
     )
     assert checked.returncode == ExitCode.OK, checked.stderr
     assert json.loads(checked.stdout) == {
@@ -482,6 +588,25 @@ def test_the_console_script_is_declared() -> None:
     assert 'ding = "ding._cli._main:main"' in scripts
 
 
+@pytest.mark.parametrize("start", ["script", "python_m_ding"])
+def test_the_script_and_python_m_ding_run_the_command(
+    start: str, env: dict[str, str]
+) -> None:
+    # Either way, in a process of its own, the exit status of main is the
+    # process's.
+    if start == "script" and not SCRIPT.exists():
+        pytest.skip("no ding script next to this interpreter")
+    command = [str(SCRIPT)] if start == "script" else PYTHON_M_DING
+    no_key = {k: v for k, v in env.items() if k != "DING_API_KEY"}
+    version = _checked(["--version"], _in_a_process(command, ["--version"], env))
+    usage_args = ["status", "--auth-uuid", "x"]
+    usage = _checked(usage_args, _in_a_process(command, usage_args, no_key))
+    assert version.returncode == ExitCode.OK, version.stderr
+    assert version.stdout == f"ding, version {ding.__version__}\n"
+    assert usage.returncode == ExitCode.USAGE
+    assert "no API key" in usage.stderr
+
+
 def _long_options(help_text: str) -> set[str]:
     return set(re.findall(r"^ +(?:-\w, )?(--[a-z-]+)", help_text, re.MULTILINE))
 
@@ -494,17 +619,12 @@ def test_ding_fake_is_a_click_command_with_the_options_of_python_m_ding_testing(
     assert clicked.stdout.startswith("Usage: ding fake [OPTIONS]\n")
     assert "\nOptions:\n" in clicked.stdout
     assert "usage:" not in clicked.stdout  # argparse's spelling
-    argparsed = subprocess.run(
-        [sys.executable, "-m", "ding.testing", "--help"],
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    assert argparsed.returncode == 0, argparsed.stderr
+    argparsed = io.StringIO()
+    with contextlib.redirect_stdout(argparsed), pytest.raises(SystemExit) as exited:
+        python_m_ding_testing(["--help"])
+    assert exited.value.code == 0
     options = _long_options(clicked.stdout)
-    assert options == _long_options(argparsed.stdout)
+    assert options == _long_options(argparsed.getvalue())
     assert {"--port", "--strict", "--api-key", "--idle-timeout", "--quiet"} <= options
 
 
@@ -634,8 +754,11 @@ def test_verbose_shows_each_request_and_its_time(
 def test_verbose_with_ding_log_shows_each_line_once(
     env: dict[str, str], pending: str
 ) -> None:
+    # In a process of its own: DING_LOG is read when ding is imported.
     result = run(
-        "status", "--auth-uuid", pending, "--verbose", env={**env, "DING_LOG": "info"}
+        *("status", "--auth-uuid", pending, "--verbose"),
+        env={**env, "DING_LOG": "info"},
+        process=True,
     )
     assert result.returncode == ExitCode.OK, result.stderr
     attempts = [line for line in result.stderr.splitlines() if "attempt 1" in line]
@@ -646,3 +769,210 @@ def test_without_verbose_a_success_is_silent(env: dict[str, str], pending: str) 
     result = run("status", "--auth-uuid", pending, env=env)
     assert result.returncode == ExitCode.OK
     assert result.stderr == ""
+
+
+def test_a_key_given_as_api_key_equals_key_is_hidden_too(base_url: str) -> None:
+    # The other spelling of the option: `run` fails the test if FLAG_KEY shows.
+    flag = f"--api-key={FLAG_KEY}"
+    by_flag_env = clean_env(
+        DING_CUSTOMER_UUID=DEFAULT_CUSTOMER_UUID, DING_BASE_URL=base_url
+    )
+    auth_uuid = send("+14155550111", by_flag_env, flag, "--correlation-id", FLAG_KEY)
+    echoed, stray = run_all(
+        [
+            ("status", "--auth-uuid", auth_uuid, flag),
+            ("status", "--auth-uuid", auth_uuid, flag, FLAG_KEY),
+        ],
+        by_flag_env,
+    )
+    assert echoed.returncode == ExitCode.OK, echoed.stderr
+    assert json.loads(echoed.stdout)["correlation_id"] == "[redacted]"
+    assert stray.returncode == ExitCode.USAGE
+    assert "unexpected extra argument ([redacted])" in stray.stderr
+
+
+def test_a_key_that_contains_the_other_is_hidden_whole(env: dict[str, str]) -> None:
+    # DING_API_KEY is KEY; the key given, and quoted by click, is longer.
+    longer = f"{KEY}_rotated"
+    result = run("status", "--auth-uuid", "x", "--api-key", longer, longer, env=env)
+    assert result.returncode == ExitCode.USAGE
+    assert "unexpected extra argument ([redacted])" in result.stderr
+    assert "_rotated" not in result.stderr
+
+
+def test_keys_of_8_characters_or_more_are_hidden_shorter_ones_are_not(
+    env: dict[str, str],
+) -> None:
+    # Hiding every match of a short key would garble the output, and no
+    # real key is that short: from 8 characters on, a key is hidden.
+    eight, seven = "k8k8k8k8", "k7k7k7k"
+    hidden, shown = run_all(
+        [
+            ("status", "--auth-uuid", "x", "--api-key", eight, eight),
+            ("status", "--auth-uuid", "x", "--api-key", seven, seven),
+        ],
+        env,
+    )
+    assert "unexpected extra argument ([redacted])" in hidden.stderr
+    assert eight not in hidden.stderr
+    assert f"unexpected extra argument ({seven})" in shown.stderr
+
+
+#: What a Ctrl-C or a bug raises while the call runs; the exit status, the
+#: text error, and what the JSON error's message says.
+RAISED: dict[str, tuple[BaseException, ExitCode, str, str]] = {
+    "interrupted": (
+        KeyboardInterrupt(),
+        ExitCode.INTERRUPTED,
+        "Interrupted.\n",
+        "interrupted (Ctrl-C)",
+    ),
+    "a_bug": (
+        RuntimeError(f"lost {KEY}"),
+        ExitCode.FAILED,
+        (
+            "Error: unexpected RuntimeError: lost [redacted]\n"
+            "This is a bug in ding; please report it.\n"
+        ),
+        "unexpected RuntimeError: lost [redacted]; this is a bug in ding",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", RAISED)
+def test_an_interrupt_and_a_bug_are_errors_as_the_others_are(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    # What a Ctrl-C or a bug raises while the call runs: its exit status and
+    # one message, as text or as JSON, and never the key (a bug's message
+    # may hold anything).
+    raised, status, text, message = RAISED[case]
+
+    def client(**_: object) -> ding.AsyncDing:
+        raise raised
+
+    monkeypatch.setattr(ding, "AsyncDing", client)
+    as_text, as_json = run_all(
+        [("status", "--auth-uuid", "x"), ("status", "--auth-uuid", "x", "--json")],
+        env,
+    )
+    assert (as_text.returncode, as_text.stdout) == (status, "")
+    # (After a Ctrl-C, click's blank line first: it ends the terminal's ^C.)
+    assert as_text.stderr.lstrip("\n") == text
+    assert (as_json.returncode, as_json.stdout) == (status, "")
+    [line] = as_json.stderr.strip().splitlines()
+    error = json.loads(line)["error"]
+    assert set(error) == ERROR_KEYS
+    assert (error["type"], error["exit_status"]) == (status.name.lower(), status)
+    assert (error["code"], error["http_status"], error["doc_url"]) == (None,) * 3
+    assert message in error["message"]
+
+
+def test_ding_fake_exits_1_when_it_cannot_listen() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = run("fake", "--port", port, "--quiet", env=clean_env())
+    assert result.returncode == ExitCode.FAILED
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"Error: cannot serve on 127.0.0.1:{port}: ")
+
+
+def test_json_after_a_double_dash_is_an_argument(env: dict[str, str]) -> None:
+    # After `--`, --json is a stray argument, not the option: a text error.
+    # Before it, anywhere, it makes the error JSON, even after a bad option.
+    after_dash, after_bad_option = run_all(
+        [
+            ("send", "--phone-number", "+14155550113", "--", "--json"),
+            ("send", "--bogus", "--phone-number", "+14155550113", "--json"),
+        ],
+        env,
+    )
+    assert after_dash.returncode == ExitCode.USAGE
+    assert after_dash.stderr.startswith("Usage: ding send")
+    assert "unexpected extra argument (--json)" in after_dash.stderr
+    bogus = _json_error(after_bad_option)
+    assert (bogus["type"], bogus["exit_status"]) == ("usage", ExitCode.USAGE)
+    assert "--bogus" in str(bogus["message"])
+
+
+def test_columns_is_the_width_a_table_fits(env: dict[str, str], pending: str) -> None:
+    # COLUMNS, a positive number, is the width to fit, terminal or not.
+    # Without it (or not a width), a table into a pipe keeps each row whole.
+    widths = ["30", "0", "-1", "wide", None]
+    results = [
+        run(
+            *("status", "--auth-uuid", pending, "--table"),
+            env=env if columns is None else {**env, "COLUMNS": columns},
+        )
+        for columns in widths
+    ]
+    fitted, *whole = results
+    assert fitted.returncode == ExitCode.OK, fitted.stderr
+    lines = fitted.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 30, fitted.stdout
+    assert pending not in fitted.stdout  # wrapped, at 30
+    for columns, result in zip(widths[1:], whole, strict=True):
+        assert result.returncode == ExitCode.OK, (columns, result.stderr)
+        first = result.stdout.splitlines()[0]
+        assert re.fullmatch(rf"uuid +{pending}", first), (columns, first)
+
+
+def test_verbose_shows_each_attempt_and_the_time_of_a_failed_call(
+    env: dict[str, str],
+) -> None:
+    closed = f"http://127.0.0.1:{closed_port()}/v1"
+    result = run(
+        *("status", "--auth-uuid", "x", "--base-url", closed, "--max-retries", "1"),
+        "--verbose",
+        env=env,
+    )
+    assert result.returncode == ExitCode.UNAVAILABLE
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    request = f"ding: GET {closed}/authentication/x"
+    assert lines[0] == lines[2] == request, lines
+    for attempt, line in enumerate((lines[1], lines[3]), start=1):
+        assert re.fullmatch(
+            rf"ding: GET /v1/authentication/x \w+ attempt {attempt} \d+\.\d ms", line
+        ), lines
+    # The time of the whole call, then the error.
+    assert re.fullmatch(r"ding: \d+\.\d ms in all", lines[4]), lines
+    assert lines[5].startswith("Error: no usable answer: "), lines
+    assert len(lines) == 6, lines
+
+
+class _Kept(logging.Handler):
+    """Keeps the messages of the records it handles."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_verbose_lines_show_once_beside_a_handler_of_the_sdk_logger(
+    env: dict[str, str], pending: str
+) -> None:
+    # In this process, what DING_LOG (or an app) does: a handler on the
+    # "ding" logger. It stands aside while --verbose shows the lines, and
+    # is back after.
+    sdk = logging.getLogger("ding")
+    level = sdk.level
+    kept = _Kept()
+    sdk.addHandler(kept)
+    sdk.setLevel(logging.INFO)
+    try:
+        result = run("status", "--auth-uuid", pending, "--verbose", env=env)
+        assert result.returncode == ExitCode.OK, result.stderr
+        attempts = [line for line in result.stderr.splitlines() if "attempt 1" in line]
+        assert len(attempts) == 1, result.stderr
+        assert kept.messages == []
+        sdk.info("after")
+        assert kept.messages == ["after"]
+    finally:
+        sdk.removeHandler(kept)
+        sdk.setLevel(level)
