@@ -129,8 +129,17 @@ class Printer:
         return status
 
     def _write(self, stream: TextIO, text: str) -> None:
-        stream.write(self.redact(text) + "\n")
-        stream.flush()
+        try:
+            stream.write(self.redact(text) + "\n")
+            stream.flush()
+        except BrokenPipeError:
+            # Not an OSError on the way out: click would take one for its
+            # own broken pipe and exit 1.
+            raise ReaderGone from None
+
+
+class ReaderGone(Exception):  # noqa: N818 - it names the condition
+    """The reader of standard output (or error) went away: ``ding ... | head -1``."""
 
 
 #: The exit statuses, by value.
@@ -789,7 +798,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 text="Interrupted.",
             )
         )
-    except BrokenPipeError:
+    except ReaderGone:
         # The reader went away (`ding status ... | head -1`): not an error.
         _silence_stdout()
         return ExitCode.OK

@@ -976,3 +976,25 @@ def test_verbose_lines_show_once_beside_a_handler_of_the_sdk_logger(
     finally:
         sdk.removeHandler(kept)
         sdk.setLevel(level)
+
+
+class _ClosedPipe(io.StringIO):
+    """Standard output whose reader went away (``ding ... | head -0``)."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_reader_that_goes_away_is_not_an_error(
+    env: dict[str, str], pending: str
+) -> None:
+    # The answer was printed for a reader that has stopped reading: exit 0,
+    # silently, as other commands piped into `head` do.
+    err = io.StringIO()
+    with (
+        mock.patch.dict(os.environ, env, clear=True),
+        contextlib.redirect_stdout(_ClosedPipe()),
+        contextlib.redirect_stderr(err),
+    ):
+        status = main(["status", "--auth-uuid", pending])
+    assert (status, err.getvalue()) == (ExitCode.OK, "")
