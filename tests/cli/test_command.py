@@ -981,7 +981,7 @@ def test_verbose_lines_show_once_beside_a_handler_of_the_sdk_logger(
 class _ClosedPipe(io.StringIO):
     """Standard output whose reader went away (``ding ... | head -0``)."""
 
-    def write(self, text: str) -> int:
+    def write(self, text: str) -> int:  # noqa: ARG002 - nothing is written
         raise BrokenPipeError(32, "Broken pipe")
 
 
