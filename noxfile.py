@@ -333,9 +333,10 @@ def mutants_sample(session: nox.Session) -> None:
     work = Path(session.create_tmp()) / "mutants-sample"
     shutil.rmtree(work, ignore_errors=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    # The docs too: the fault matrix checks that the reliability page names
-    # tests that exist.
-    for folder in ("ding", "tests", "docs"):
+    # The docs and scripts too: the fault matrix checks that the reliability
+    # page names tests that exist, and a test of unclosed clients runs the
+    # soak script.
+    for folder in ("ding", "tests", "docs", "scripts"):
         shutil.copytree(ROOT / folder, work / folder, ignore=ignore)
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     kept, table, rest = pyproject.partition("\n[tool.mutmut]\n")
@@ -355,7 +356,7 @@ def mutants_sample(session: nox.Session) -> None:
             )
         },
         "only_mutate": list(SAMPLE_MODULES),
-        "also_copy": ["docs/"],
+        "also_copy": ["docs/", "scripts/"],
         "pytest_add_cli_args": settings["pytest_add_cli_args"],
         "pytest_add_cli_args_test_selection": list(SAMPLE_TESTS),
     }
