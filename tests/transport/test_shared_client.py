@@ -180,6 +180,8 @@ async def test_the_pool_timeout_bounds_the_wait_in_line() -> None:
     with pytest.raises(httpx.PoolTimeout) as info:
         await queue.wait(request)
     assert info.value.request is request
+    # The words a traceback shows under the SDK's "pool timeout".
+    assert str(info.value) == "timed out waiting for a free connection in the pool"
     assert queue.waiting == 0
     queue.give()
     assert queue.take()

@@ -1,24 +1,43 @@
 """A client nobody closed goes quietly: no ResourceWarning, no file descriptor left.
 
-Each case runs in a fresh interpreter under ``PYTHONDEVMODE=1 -W error`` (every
+Most cases run in a fresh interpreter under ``PYTHONDEVMODE=1 -W error`` (every
 warning an error, asyncio's debug mode on) against the TCP stub: the
 script counts its open file descriptors after a warm-up call made by a
 client it closed, leaves a client unclosed in the way the case says, and
-prints the count again once the collector has run.
+prints the count again once the collector has run. The cases at the end
+run in this process, against a server that notes when the client hangs up
+each connection: they tell when the connections are closed, not only that
+they are by the end.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import gc
+import json
 import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+import anyio
 import pytest
+import trio
+
+import ding
+from tests._listen import listening
+from tests._stub import AUTH_UUID, CUSTOMER_UUID, canned
 
 if TYPE_CHECKING:
+    import socket
+    from collections.abc import Generator
+
     from tests._stub import StubDing
 
 ROOT: Final = str(Path(__file__).resolve().parents[2])
@@ -201,3 +220,204 @@ def test_a_short_soak_run_leaves_nothing_over() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "round 2: 200 calls" in result.stdout, result.stdout
+
+
+def _answer() -> bytes:
+    status, headers, body = canned("GET", f"/authentication/{AUTH_UUID}", "", {})
+    head = [f"HTTP/1.1 {status} OK", f"content-length: {len(body)}"]
+    head += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+ANSWER: Final = _answer()
+
+
+@contextlib.contextmanager
+def hang_ups() -> Generator[tuple[str, list[threading.Event]]]:
+    """A server answering every GET; yields its URL and, per connection, an
+    event set when the client closes that connection."""
+    closed: list[threading.Event] = []
+
+    def handle(conn: socket.socket, _stop: threading.Event) -> None:
+        gone = threading.Event()
+        closed.append(gone)
+        data: bytes = b""
+        with conn, contextlib.suppress(OSError):
+            while True:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    gone.set()
+                    return
+                data += chunk
+                while b"\r\n\r\n" in data:  # a GET: a head, no body
+                    data = data[data.index(b"\r\n\r\n") + 4 :]
+                    conn.sendall(ANSWER)
+
+    with listening(handle) as origin:
+        yield f"{origin}/v1", closed
+
+
+def make_client(url: str) -> ding.AsyncDing:
+    return ding.AsyncDing(api_key="k", server_url=url, customer_uuid=CUSTOMER_UUID)
+
+
+async def call(client: ding.AsyncDing) -> None:
+    await client.otp.get_authentication_status(AUTH_UUID)
+
+
+def all_set(events: list[threading.Event], seconds: float = 2.0) -> bool:
+    """Whether every event is set within *seconds* (the server's threads set them).
+
+    Well before the 4 s after which the pool would close an idle connection
+    of its own accord.
+    """
+    deadline = time.monotonic() + seconds
+    return bool(events) and all(
+        e.wait(max(0.0, deadline - time.monotonic())) for e in events
+    )
+
+
+@contextlib.contextmanager
+def no_resource_warning() -> Generator[None]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+        gc.collect()
+    unclosed = [w for w in caught if issubclass(w.category, ResourceWarning)]
+    assert not unclosed, [str(w.message) for w in unclosed]
+
+
+@pytest.mark.anyio
+async def test_a_client_collected_while_its_loop_runs_closes_its_connections_then() -> (
+    None
+):
+    # Not when the loop ends: a long-running loop would keep the sockets.
+    with hang_ups() as (url, closed), no_resource_warning():
+        client = make_client(url)
+        await call(client)
+        assert closed
+        del client
+        gc.collect()
+        with anyio.fail_after(2):
+            while not all(e.is_set() for e in closed):  # noqa: ASYNC110 - set by the server's threads
+                await anyio.sleep(0.01)
+
+
+def test_a_client_collected_in_the_last_step_of_asyncio_run_is_closed() -> None:
+    # The collector runs as the main coroutine ends: whatever closes the
+    # connections must not be a task that asyncio.run() cancels before it
+    # starts.
+    with hang_ups() as (url, closed), no_resource_warning():
+
+        async def main() -> None:
+            client = make_client(url)
+            await call(client)
+            del client
+            gc.collect()
+
+        asyncio.run(main())
+        assert all_set(closed)
+
+
+def test_a_client_collected_in_another_thread_is_closed_on_its_loop() -> None:
+    # The loop runs in a thread of its own, in debug mode (as under
+    # `python -X dev`), which raises when a transport is touched from any
+    # other thread; the collector runs here. The connections are closed on
+    # the loop, promptly, while it runs on.
+    loop = asyncio.new_event_loop()
+    loop.set_debug(True)
+    thread = threading.Thread(target=loop.run_forever)
+    thread.start()
+    try:
+        with hang_ups() as (url, closed), no_resource_warning():
+            client = make_client(url)
+            asyncio.run_coroutine_threadsafe(call(client), loop).result(10)
+            assert closed
+            del client
+            gc.collect()
+            assert all_set(closed)
+            assert loop.is_running()
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+def test_a_client_collected_between_two_runs_of_its_loop_is_closed_by_the_next() -> (
+    None
+):
+    # A loop run by hand: the client is dropped while the loop is idle, and
+    # the loop's next run, however short, closes its connections.
+    with hang_ups() as (url, closed), no_resource_warning():
+        loop = asyncio.new_event_loop()
+        client = make_client(url)
+        loop.run_until_complete(call(client))
+        assert closed
+        del client
+        gc.collect()
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+        assert all_set(closed)
+
+
+@pytest.mark.parametrize("runner", ["asyncio", "trio"])
+def test_a_client_that_outlives_its_loop_is_closed_quietly_as_the_loop_ends(
+    runner: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The client is still held when asyncio.run() or trio.run() returns:
+    # its connections are closed then, and nothing is reported, not even
+    # an exception ignored in a finalizer.
+    ignored: list[str] = []
+
+    def hook(what: sys.UnraisableHookArgs) -> None:
+        ignored.append(repr(what.exc_value))
+
+    monkeypatch.setattr(sys, "unraisablehook", hook)
+    with hang_ups() as (url, closed), no_resource_warning():
+        client = make_client(url)
+        if runner == "asyncio":
+            asyncio.run(call(client))
+        else:
+            trio.run(call, client)
+        assert all_set(closed)
+        del client
+        gc.collect()
+    assert ignored == []
+
+
+def test_a_child_forked_while_trio_runs_leaves_the_parents_client_alone() -> None:
+    # The child drops the client its parent is using: it neither closes the
+    # parent's connections nor warns about what it leaves (trio warns about
+    # an async generator collected unfinished), and the parent calls on.
+    with hang_ups() as (url, closed):
+
+        async def main() -> list[str]:
+            client = make_client(url)
+            await call(client)
+            read, write = os.pipe()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # fork, threads
+                pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child reports through the pipe
+                try:
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always")
+                        del client
+                        gc.collect()
+                    os.write(
+                        write, json.dumps([str(w.message) for w in caught]).encode()
+                    )
+                finally:
+                    os._exit(0)
+            os.close(write)
+            os.waitpid(pid, 0)  # noqa: ASYNC222 - the child exits at once
+            with os.fdopen(read, "rb") as report:
+                said: list[str] = json.loads(report.read() or b"null")
+            assert not any(e.is_set() for e in closed)
+            await call(client)
+            await client.aclose()
+            return said
+
+        said = trio.run(main)
+    assert said == []
