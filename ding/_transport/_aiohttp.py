@@ -95,7 +95,7 @@ def _translate(exc: Exception) -> httpx.RequestError:
         message = exc.message
     else:
         message = str(exc)
-    return cls(message or type(exc).__name__)
+    return cls(message)
 
 
 def _header_items(headers: httpx.Headers) -> list[tuple[str, str]]:
@@ -232,14 +232,14 @@ def _loaded(response: aiohttp.ClientResponse, body: bytes) -> httpx.Response:
     """Return the httpx response of an answer whose whole body is read.
 
     It is left as ``Response.aread()`` leaves one (``content`` set, the
-    stream consumed and closed), without going through httpx's chain of
-    async iterators; the body is not encoded, so there is nothing to decode.
+    stream consumed; `send_once` closes it), without going through httpx's
+    chain of async iterators; the body is not encoded, so there is nothing
+    to decode.
     """
     result = _response(response, httpx.ByteStream(body))
     result._content = body  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - what aread() sets
     result._num_bytes_downloaded = len(body)  # noqa: SLF001  # pyright: ignore[reportPrivateUsage] - likewise
     result.is_stream_consumed = True
-    result.is_closed = True
     return result
 
 

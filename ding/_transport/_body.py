@@ -166,10 +166,9 @@ def unread_body_dropped(response: httpx.Response) -> httpx.Response:
         headers = httpx.Headers(response.headers)
         for name in ("content-encoding", "content-length", "transfer-encoding"):
             headers.pop(name, None)
-        return httpx.Response(
+        return httpx.Response(  # no content: an empty body, read
             response.status_code,
             headers=headers,
-            content=b"",
             request=response.request,
             extensions=response.extensions,
         )

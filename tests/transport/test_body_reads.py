@@ -148,6 +148,33 @@ async def test_bytes_after_a_broken_check_are_not_decoded_as_a_new_body() -> Non
         await read_bounded(response, 1000)
 
 
+def stored(data: bytes, first: int) -> bytes:
+    """*data* as raw deflate in stored blocks, the first byte of it *first*.
+
+    A non-final stored block, then an empty final one. The first byte's
+    bits after the block type are padding, which a decoder ignores.
+    """
+    size = len(data).to_bytes(2, "little")
+    check = (len(data) ^ 0xFFFF).to_bytes(2, "little")
+    return bytes([first]) + size + check + data + b"\x01\x00\x00\xff\xff"
+
+
+# Raw deflate that half passes the zlib header's check: the checksum of
+# its first two bytes (0x00, 31), or the method in the first's low bits.
+HALF_ZLIB = {
+    "checksum": stored(b'{"status": "valid", "x": "abcd"}'[:31], 0x00),
+    "method": stored(b'{"status": "valid"}', 0x08),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HALF_ZLIB))
+async def test_raw_deflate_is_read_whatever_its_first_bits(case: str) -> None:
+    body = HALF_ZLIB[case]
+    response, _ = answer("raw deflate", [body])
+    assert await read_bounded(response, 1000) is False
+    assert response.content == zlib.decompress(body, -zlib.MAX_WBITS)
+
+
 async def test_an_encoding_the_sdk_did_not_ask_for_is_refused_unread() -> None:
     response, stream = answer("br", [b"\x0b\x02\x80{}\x03"])
     with pytest.raises(httpx.DecodingError, match="unsupported Content-Encoding 'br'"):
@@ -186,6 +213,20 @@ async def test_an_answer_whose_body_httpx_dropped_keeps_all_but_its_body() -> No
     assert "transfer-encoding" not in copy.headers
     assert copy.headers.get("content-length", "0") == "0"
     assert await read_bounded(copy, 1000) is False
+
+
+async def test_a_dropped_answer_without_body_headers_loses_nothing_more() -> None:
+    request = httpx.Request("GET", URL)
+    dropped = httpx.Response(
+        502, headers={"x-trace": "t1"}, stream=Pieces([b"lost"]), request=request
+    )
+    await dropped.aclose()
+    copy = unread_body_dropped(dropped)
+    assert (copy.status_code, copy.headers["x-trace"], copy.content) == (
+        502,
+        "t1",
+        b"",
+    )
 
 
 async def test_an_answer_read_before_it_was_dropped_is_itself() -> None:

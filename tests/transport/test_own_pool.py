@@ -10,6 +10,7 @@ fixtures of conftest.py, against a stub that answers well or as scripted.)
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gzip
 import importlib.metadata
@@ -29,7 +30,7 @@ import pytest
 import ding
 from ding._config import shared_ssl_context
 from ding._pipeline._send import _wire_headers
-from ding._transport._aiohttp import AiohttpTransport, _header_items
+from ding._transport._aiohttp import AiohttpTransport, _Handler, _header_items
 from ding._transport._httpcore import HttpcoreTransport
 from tests._stub import CUSTOMER_UUID, StubDing
 from tests.conftest import pytest_generate_tests
@@ -437,6 +438,45 @@ async def test_a_post_that_may_have_arrived_is_not_retried(behaviour: str) -> No
     assert info.value.request is not None
     assert cause.request.url == info.value.request.url
     assert_no_key(info)
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "said"),
+    [
+        ("drop", "Server disconnected without sending a response"),
+        ("garbage", "(?i)status line"),
+        ("half", "complete"),
+        ("chunked-half", "complete"),
+    ],
+)
+async def test_a_broken_answer_says_what_broke(behaviour: str, said: str) -> None:
+    # In the transport's own words, the same for a closed connection.
+    with raw_server(behaviour) as server:
+        async with make_client(server.url, max_retries=0) as client:
+            with pytest.raises(ding.APIConnectionError, match=said):
+                await client.otp.create_authentication(phone_number="+14155550123")
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_the_asyncio_transport_tracks_what_the_reuse_rules_read() -> None:
+    # `ding._transport._reuse.Tracked`: the bytes a connection received, and
+    # whether its peer closed or reset it (not when it is new, nor when it
+    # was closed from this side). A POST is sent again only on that word.
+    loop = asyncio.get_running_loop()
+    fresh = _Handler(loop)
+    assert (fresh.received, fresh.requests, fresh.peer_closed) == (0, 0, False)
+    fresh.data_received(b"HTTP/1.1")
+    fresh.data_received(b" 200")
+    assert fresh.received == 12
+    ours = _Handler(loop)
+    ours.connection_lost(None)
+    assert ours.peer_closed is False
+    ended = _Handler(loop)
+    ended.eof_received()
+    assert ended.peer_closed is True
+    reset = _Handler(loop)
+    reset.connection_lost(ConnectionResetError())
+    assert reset.peer_closed is True
 
 
 @pytest.mark.parametrize("behaviour", BROKEN_ANSWERS)
