@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import hmac
 import importlib.util
 import json
+import string
 import sys
 import threading
 import time
@@ -17,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ding import DingError, webhooks
+from ding import DingError, UsageError, webhooks
 from ding.models.shared import Capability, DeliveryStatusStatus
 from ding.testing import FakeDing
 from ding.webhooks import (
@@ -33,6 +35,7 @@ from ding.webhooks import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,6 +154,7 @@ def test_every_event_the_fake_sends_parses_to_its_type() -> None:
             "2023-05-09T14:09:31.123456789+0200",
             dt.datetime(2023, 5, 9, 12, 9, 31, 123456, tzinfo=UTC),
         ),
+        (" 2023-05-09T12:09:31+0000\n", dt.datetime(2023, 5, 9, 12, 9, 31, tzinfo=UTC)),
     ],
 )
 def test_timestamps_are_read_leniently(text: str, expected: dt.datetime) -> None:
@@ -188,6 +192,42 @@ def test_missing_fields_are_none() -> None:
     assert event == DeliveryStatusEvent()
 
 
+@pytest.mark.parametrize("kind", [AttemptEvent, DeliveryStatusEvent])
+def test_an_event_about_an_attempt_names_the_attempt(
+    kind: type[AttemptEvent | DeliveryStatusEvent],
+) -> None:
+    name = "attempt" if kind is AttemptEvent else "delivery_status"
+    event = parse_event(
+        {"type": name, "attempt_uuid": "at-7", "attempt_number": 2, "auth_uuid": "a"}
+    )
+    assert isinstance(event, kind)
+    assert event.attempt_uuid == "at-7"
+    assert event.attempt_number == 2
+
+
+def test_a_price_may_lack_its_amount_or_its_currency() -> None:
+    event = parse_event({"type": "authentication", "price": {"currency": "EUR"}})
+    assert isinstance(event, AuthenticationEvent)
+    assert event.price == Price(amount=None, currency="EUR")
+    event = parse_event({"type": "attempt", "price": {"amount": 1}})
+    assert isinstance(event, AttemptEvent)
+    assert event.price == Price(amount=1.0, currency=None)
+    assert event.price is not None
+    assert isinstance(event.price.amount, float)
+
+
+@pytest.mark.parametrize("buffer", [bytes, bytearray, memoryview])
+def test_the_raw_body_may_come_in_any_bytes_buffer(
+    buffer: Callable[[bytes], bytes | bytearray | memoryview],
+) -> None:
+    # Frameworks hand the body over as bytes, a bytearray or a memoryview.
+    body = json.dumps(DOCUMENTED).encode()
+    event = parse_event(buffer(body))  # type: ignore[arg-type]
+    assert event == parse_event(body)
+    with pytest.raises(WebhookError, match="not JSON"):
+        parse_event(buffer(b"{"))  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("body", "names"),
     [
@@ -215,6 +255,43 @@ def test_a_body_that_is_not_an_event_raises_webhook_error(
         parse_event(body)
     assert isinstance(excinfo.value, DingError)
     assert excinfo.value.__cause__ is None
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"not json", "the webhook body is not JSON"),
+        (b"[1, 2]", "the webhook body is not a JSON object"),
+        (b'{"type": null}', "the event has no string 'type' field"),
+        (b'{"type": "attempt", "id": 7}', "the event's 'id' field is not a string"),
+        (
+            b'{"type": "attempt", "price": {"amount": "0.009"}}',
+            "the event's 'amount' field is not a number",
+        ),
+        (
+            b'{"type": "attempt", "attempt_number": "1"}',
+            "the event's 'attempt_number' field is not an integer",
+        ),
+        (
+            b'{"type": "attempt", "attempt_number": 1.5}',
+            "the event's 'attempt_number' field is not an integer",
+        ),
+        (
+            b'{"type": "authentication", "price": 0.009}',
+            "the event's 'price' field is not an object",
+        ),
+        (
+            b'{"type": "authentication", "time": "yesterday"}',
+            "the event's 'time' field is not a timestamp",
+        ),
+    ],
+)
+def test_a_webhook_error_says_what_is_wrong(body: bytes, message: str) -> None:
+    # What a receiver logs, or answers with its 400: the field and what it
+    # should have been, never the value that came.
+    with pytest.raises(WebhookError) as excinfo:
+        parse_event(body)
+    assert str(excinfo.value) == message
 
 
 _JSON = st.recursive(
@@ -268,6 +345,15 @@ def test_callback_url_adds_the_token_and_token_of_reads_it_back() -> None:
 
 def test_a_repeated_token_parameter_is_no_token() -> None:
     assert webhooks.token_of("/hook?ding_token=guess&ding_token=s3cr3t") is None
+    # An empty copy is a copy too: a forger must not make the other one count.
+    assert webhooks.token_of("/hook?ding_token=&ding_token=s3cr3t") is None
+    assert webhooks.token_of("/hook?ding_token=s3cr3t&ding_token=") is None
+
+
+def test_callback_url_keeps_the_query_it_was_given() -> None:
+    url = webhooks.callback_url("https://example.com/hook?debug=&site=eu", "s3cr3t")
+    assert url == "https://example.com/hook?debug=&site=eu&ding_token=s3cr3t"
+    assert webhooks.token_of(url) == "s3cr3t"
 
 
 @pytest.mark.parametrize(
@@ -285,10 +371,37 @@ def test_callback_url_refuses_what_cannot_work(url: str, token: str) -> None:
         webhooks.callback_url(url, token)
 
 
+@pytest.mark.parametrize(
+    ("url", "token", "message"),
+    [
+        ("https://example.com/x", "", "the webhook token is empty"),
+        ("/relative", "t", "callback_url needs an absolute http(s) URL"),
+        ("ftp://example.com/x", "t", "callback_url needs an absolute http(s) URL"),
+        (
+            "https://example.com/x#frag",
+            "t",
+            "callback_url takes no fragment (it never reaches the server)",
+        ),
+        (
+            "https://example.com/x?ding_token=old",
+            "t",
+            "the URL already has a 'ding_token' query parameter",
+        ),
+    ],
+)
+def test_callback_url_says_why_it_refuses(url: str, token: str, message: str) -> None:
+    with pytest.raises(UsageError) as excinfo:
+        webhooks.callback_url(url, token)
+    assert str(excinfo.value) == message
+
+
 def test_new_tokens_are_long_and_distinct() -> None:
     tokens = {webhooks.new_token() for _ in range(100)}
     assert len(tokens) == 100
-    assert all(len(token) >= 43 for token in tokens)
+    # As documented: 43 URL-safe characters (32 random bytes), nothing to escape.
+    assert {len(token) for token in tokens} == {43}
+    alphabet = set(string.ascii_letters + string.digits + "-_")
+    assert all(set(token) <= alphabet for token in tokens)
 
 
 def test_verify_token_accepts_only_the_exact_secret() -> None:
@@ -348,6 +461,57 @@ def test_events_without_an_id_are_told_apart_by_content() -> None:
     assert not dedup.first_time(parse_event({"n": 2, "type": "other"}))
 
 
+def test_events_without_an_id_from_different_authentications_are_apart() -> None:
+    dedup = Deduplicator()
+    first = {"type": "attempt", "attempt_number": 1, "time": "2023-05-09T12:09:31Z"}
+    assert dedup.first_time(parse_event({**first, "auth_uuid": "a"}))
+    assert dedup.first_time(parse_event({**first, "auth_uuid": "b"}))
+    later = {**first, "auth_uuid": "b", "time": "2023-05-09T12:09:32Z"}
+    assert dedup.first_time(parse_event(later))
+    assert not dedup.first_time(parse_event({**first, "auth_uuid": "b"}))
+    # Each kind, with and without a time, is keyed without error.
+    for kind in ("authentication", "attempt", "delivery_status", "other"):
+        event = parse_event({"type": kind, "auth_uuid": "c", "time": first["time"]})
+        assert dedup.first_time(event)
+        assert not dedup.first_time(event)
+
+
+def test_an_unknown_event_decoded_with_decimals_is_deduplicated() -> None:
+    # parse_event takes JSON decoded by the framework, which may give
+    # Decimal numbers (json.loads(parse_float=Decimal), simplejson, DRF).
+    body = '{"type": "balance_update", "amount": -0.009, "auth_uuid": "a"}'
+    event = parse_event(json.loads(body, parse_float=decimal.Decimal))
+    dedup = Deduplicator()
+    assert dedup.first_time(event)
+    again = parse_event(json.loads(body, parse_float=decimal.Decimal))
+    assert not dedup.first_time(again)
+
+
+def test_keys_are_the_same_from_one_version_to_the_next() -> None:
+    # A shared store outlives a deploy, and workers on several hosts run
+    # old and new versions side by side during one: a key that changed
+    # would let a re-send of an event already handled through again.
+    key = Deduplicator.key
+    assert key(parse_event(DOCUMENTED)) == f"id:{EVENT_ID}"
+    envelope = {"auth_uuid": "a-1", "time": "2023-05-09T12:09:31+0000"}
+    attempt = {**envelope, "attempt_uuid": "at-1", "attempt_number": 1}
+    assert key(parse_event({"type": "authentication", **envelope})) == (
+        'content:["AuthenticationEvent", "a-1", "2023-05-09 12:09:31+00:00"]'
+    )
+    assert key(parse_event({"type": "attempt", **attempt})) == (
+        'content:["AttemptEvent", "a-1", "2023-05-09 12:09:31+00:00", "at-1", 1]'
+    )
+    assert key(
+        parse_event({"type": "delivery_status", **attempt, "status": "delivered"})
+    ) == (
+        'content:["DeliveryStatusEvent", "a-1", "2023-05-09 12:09:31+00:00",'
+        ' "at-1", 1, "delivered"]'
+    )
+    assert key(parse_event({"type": "other", "n": 1})) == (
+        'content:["UnknownWebhookEvent", null, null, "{\\"n\\": 1, \\"type\\": \\"other\\"}"]'
+    )
+
+
 def test_keys_expire_after_the_ttl() -> None:
     clock = Clock()
     dedup = Deduplicator(InMemorySeenStore(clock=clock), ttl=60)
@@ -357,6 +521,21 @@ def test_keys_expire_after_the_ttl() -> None:
     assert not dedup.first_time(event)
     clock.now += 2
     assert dedup.first_time(event)
+
+
+def test_a_key_is_kept_for_exactly_its_ttl() -> None:
+    clock = Clock()
+    store = InMemorySeenStore(clock=clock)
+    assert store.add("a", 60)
+    clock.now += 30
+    assert store.add("b", 60)
+    clock.now += 29.5
+    assert not store.add("a", 60)
+    clock.now += 0.5  # 60 s after "a" was recorded: forgotten
+    assert store.add("a", 60)
+    clock.now += 30  # 60 s after "b" was recorded
+    assert store.add("c", 60)
+    assert len(store) == 2  # "b" is gone, not only ignored
 
 
 def test_the_default_ttl_covers_dings_two_weeks_of_resends() -> None:
@@ -370,6 +549,31 @@ def test_the_in_memory_store_is_bounded_dropping_the_oldest() -> None:
     assert len(store) == 3
     assert store.add("a", 60)  # forgotten: the oldest went first
     assert not store.add("d", 60)
+
+
+def test_a_key_recorded_again_counts_as_the_newest() -> None:
+    clock = Clock()
+    store = InMemorySeenStore(max_entries=2, clock=clock)
+    assert store.add("a", 10)
+    clock.now += 5
+    assert store.add("b", 10)
+    clock.now += 6  # "a" has expired; "b" has not
+    assert store.add("a", 10)  # recorded again, after "b"
+    assert store.add("c", 10)  # one too many: "b", now the oldest, goes
+    assert not store.add("a", 10)
+    assert not store.add("c", 10)
+    assert store.add("b", 10)
+
+
+def test_the_in_memory_store_keeps_at_least_one_key() -> None:
+    store = InMemorySeenStore(max_entries=1)
+    assert store.add("a", 60)
+    assert not store.add("a", 60)
+    assert store.add("b", 60)
+    assert store.add("a", 60)  # one key kept: the newest
+    with pytest.raises(UsageError) as excinfo:
+        InMemorySeenStore(max_entries=0)
+    assert str(excinfo.value) == "max_entries must be at least 1"
 
 
 def test_the_in_memory_store_is_thread_safe() -> None:
