@@ -967,6 +967,11 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "The key never shows, neither in the output nor in an error": (
             f"{_CLI}test_the_key_is_never_shown",
         ),
+        "(for any key of 8 characters or more)": (
+            f"{_CLI}test_keys_of_8_characters_or_more_are_hidden_shorter_ones_are_not",
+            f"{_CLI}test_a_key_given_as_api_key_equals_key_is_hidden_too",
+            f"{_CLI}test_a_key_that_contains_the_other_is_hidden_whole",
+        ),
         "No line is longer than the width, for a width of 20 columns or more": (
             f"{_TERMINAL}test_a_table_fits_the_terminal",
             "tests/cli/test_render.py::test_no_line_is_longer_than_the_width",
@@ -1081,6 +1086,7 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "POSTs it until the receiver answers 200 (5 attempts": (
             f"{_FAKE_HOOKS}test_events_are_resent_until_acknowledged_with_the_same_id",
             f"{_FAKE_HOOKS}test_resending_is_bounded",
+            f"{_FAKE_HOOKS}test_by_default_five_attempts_with_the_wait_doubling_from_a_fifth_of_a_second",
         ),
         "`redeliver(delivery)` sends one again with the same payload": (
             f"{_HOOKS}test_the_example_receiver_authenticates_parses_and_deduplicates",

@@ -132,13 +132,16 @@ async def _read(
     chunks: list[bytes] = []
     size = 0
     async for raw in raws:
-        try:
-            data = raw if inflate is None else inflate.take(raw, limit - size + 1)
-        except zlib.error as exc:
-            raise httpx.DecodingError(
-                f"the body is not valid {inflate.encoding if inflate else ''}: {exc}",
-                request=request,
-            ) from None
+        if inflate is None:
+            data = raw
+        else:
+            try:
+                # One byte past the bound at most: enough to tell it was longer.
+                data = inflate.take(raw, limit - size + 1)
+            except zlib.error as exc:
+                raise httpx.DecodingError(
+                    f"the body is not valid {inflate.encoding}: {exc}", request=request
+                ) from None
         size += len(data)
         chunks.append(data)
         if size > limit:

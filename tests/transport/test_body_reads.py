@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import tracemalloc
 import zlib
 from typing import TYPE_CHECKING
 
@@ -114,6 +115,54 @@ async def test_any_split_of_any_encoding_reads_the_decoded_body_to_the_bound(
     assert response.content == body[:limit]
     assert longer is (len(body) > limit)
     assert stream.closed
+    await assert_left_as_read(response)
+
+
+async def assert_left_as_read(response: httpx.Response) -> None:
+    """*response* is as `Response.aread` leaves one: closed, its stream spent."""
+    assert response.is_closed
+    assert response.is_stream_consumed
+    assert await response.aread() == response.content
+    with pytest.raises(httpx.StreamConsumed):
+        async for _ in response.aiter_raw():
+            pass
+
+
+@pytest.mark.parametrize(("limit", "longer"), [(100, False), (99, True)])
+async def test_a_body_the_transport_read_is_held_to_the_bound_too(
+    limit: int, longer: bool
+) -> None:
+    # The transport's fast path reads a short body whole, before the bound
+    # is known: it is cut here, exactly at the bound.
+    response = httpx.Response(200, content=b"x" * 100)
+    assert await read_bounded(response, limit) is longer
+    assert response.content == b"x" * limit
+    await assert_left_as_read(response)
+
+
+async def test_an_empty_content_encoding_is_no_encoding() -> None:
+    response, _ = answer("", [b'{"status": "valid"}'])
+    assert await read_bounded(response, 1000) is False
+    assert response.content == b'{"status": "valid"}'
+
+
+async def test_a_body_split_anywhere_is_decoded_no_further_than_the_bound() -> None:
+    # The first piece decodes to the bound exactly; the second would inflate
+    # to 64 MiB: one byte more is all it takes to know the body is longer.
+    limit = 4 << 20
+    compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    first = compressor.compress(bytes(limit)) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    second = compressor.compress(bytes(64 << 20)) + compressor.flush()
+    response, _ = answer("gzip", [first, second])
+    tracemalloc.start()
+    try:
+        assert await read_bounded(response, limit) is True
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert response.content == bytes(limit)
+    # The bound's bytes, joined and cut once each: about three times it.
+    assert peak < 4 * limit
 
 
 async def test_a_declared_length_over_the_bound_is_not_read_at_all() -> None:
@@ -133,9 +182,11 @@ async def test_a_declared_length_at_the_bound_is_read() -> None:
 async def test_a_gzip_label_on_what_is_not_gzip_is_not_decoded(encoding: str) -> None:
     # Raw deflate is tolerated only where the label says deflate.
     response, stream = answer(encoding, [deflate(b'{"a": 1}', -zlib.MAX_WBITS)])
-    with pytest.raises(httpx.DecodingError, match=f"not valid {encoding}:"):
+    with pytest.raises(httpx.DecodingError, match=f"not valid {encoding}:") as info:
         await read_bounded(response, 1000)
     assert stream.closed
+    # httpx's contract: the error carries the request whose answer it is.
+    assert info.value.request is response.request
 
 
 async def test_bytes_after_a_broken_check_are_not_decoded_as_a_new_body() -> None:
@@ -177,9 +228,12 @@ async def test_raw_deflate_is_read_whatever_its_first_bits(case: str) -> None:
 
 async def test_an_encoding_the_sdk_did_not_ask_for_is_refused_unread() -> None:
     response, stream = answer("br", [b"\x0b\x02\x80{}\x03"])
-    with pytest.raises(httpx.DecodingError, match="unsupported Content-Encoding 'br'"):
+    with pytest.raises(
+        httpx.DecodingError, match="unsupported Content-Encoding 'br'"
+    ) as info:
         await read_bounded(response, 1000)
     assert stream.closed
+    assert info.value.request is response.request
 
 
 async def test_an_answer_whose_body_httpx_dropped_keeps_all_but_its_body() -> None:
