@@ -135,6 +135,14 @@ class RawServer:
                         socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
                     )
                     return
+                if self.behaviour == "one-per-connection":
+                    # Keeps the connection open after answering, then closes
+                    # it on the next request, unanswered: what a server does
+                    # that dropped an idle connection as the request came.
+                    conn.sendall(OK)
+                    if read_request(conn, buffer)[0] is not None:
+                        self.requests += 1
+                    return
                 conn.sendall(ANSWERS[self.behaviour])
                 if self.behaviour not in KEPT_OPEN:
                     return
@@ -455,6 +463,21 @@ async def test_a_broken_answer_says_what_broke(behaviour: str, said: str) -> Non
         async with make_client(server.url, max_retries=0) as client:
             with pytest.raises(ding.APIConnectionError, match=said):
                 await client.otp.create_authentication(phone_number="+14155550123")
+
+
+async def test_a_post_lost_on_a_kept_alive_connection_goes_again_on_a_new_one() -> None:
+    # The server closed the reused connection on reading the request, before
+    # a byte of answer: nothing was done, and the one resend (not a retry)
+    # goes on a new connection, which answers.
+    with raw_server("one-per-connection") as server:
+        async with make_client(server.url, max_retries=0) as client:
+            for _ in range(2):
+                res = await client.otp.create_authentication(
+                    phone_number="+14155550123"
+                )
+                assert res.create_authentication_response is not None
+        # The first call, the second one lost, then sent again.
+        assert server.requests == 3
 
 
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
