@@ -301,15 +301,20 @@ def mutants(session: nox.Session) -> None:
 # CI's share of `mutants`: every mutant of the modules whose mistakes would
 # cost a user most, against the tests of those modules' promises, so that it
 # fits CI's time budget: the retry rules, which the docs state to the number
-# (a retried POST can send a second SMS). mutmut runs each mutant against
-# the listed tests that reach its function.
-SAMPLE_MODULES = ("ding/_pipeline/_retry.py",)
-SAMPLE_TESTS = ("tests/pipeline/test_retry.py",)
+# (a retried POST can send a second SMS), and the bounded body reads, the
+# size rule every answer goes through. mutmut runs each mutant against the
+# listed tests that reach its function.
+SAMPLE_MODULES = ("ding/_pipeline/_retry.py", "ding/_transport/_body.py")
+SAMPLE_TESTS = (
+    "tests/pipeline/test_retry.py",
+    "tests/transport/test_body_reads.py",
+    "tests/transport/test_response_size.py",
+)
 
 
 @nox.session(python=TOOLS_PYTHON, name="mutants-sample")
 def mutants_sample(session: nox.Session) -> None:
-    """Mutation-test the retry rules against their tests, as `mutants` does.
+    """Mutation-test the retry rules and the body reads.
 
     In a copy of the project under .nox/, whose `[tool.mutmut]` mutates those
     modules only and selects their tests; every mutant must be killed or
