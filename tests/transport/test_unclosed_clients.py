@@ -466,12 +466,18 @@ def test_a_child_forked_inside_asyncio_run_ends_its_copy_quietly() -> None:
                 warnings.simplefilter("ignore", DeprecationWarning)  # fork, threads
                 return os.fork()
 
+        parent = os.getpid()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            pid = asyncio.run(main())
-            if pid == 0:  # pragma: no cover - the child reports through the pipe
-                held.clear()
-                gc.collect()
+            try:
+                pid = asyncio.run(main())
+                if pid == 0:  # pragma: no cover - the child reports through the pipe
+                    held.clear()
+                    gc.collect()
+            except BaseException:
+                if os.getpid() != parent:  # pragma: no cover - never run pytest on
+                    os._exit(1)
+                raise
         if pid == 0:  # pragma: no cover - likewise
             try:
                 said = [str(w.message) for w in caught]
