@@ -218,6 +218,16 @@ def base_url() -> Iterator[str]:
     url = process.stdout.readline().strip()
     try:
         assert url.startswith("http://127.0.0.1:"), process.communicate()[1]
+        # The fake loads the carriers' tables on its first lookup: seconds,
+        # more under coverage on a busy machine. Loaded here, so that no
+        # command's own timeout runs out meanwhile.
+        warm = httpx.get(
+            f"{url}/lookup/+14155550100",
+            headers={"x-api-key": KEY, "customer-uuid": DEFAULT_CUSTOMER_UUID},
+            timeout=120,
+            trust_env=False,
+        )
+        assert warm.status_code == 200, warm.text
         yield url
     finally:
         process.send_signal(signal.SIGTERM)
