@@ -29,6 +29,7 @@ does.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import json
 import logging
@@ -39,6 +40,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from unittest import mock
@@ -197,6 +199,29 @@ def run_all(
     Their results, in the same order.
     """
     return [run(*args, env=env) for args in runs]
+
+
+#: The command's modules, which build its options when imported.
+_CLI_MODULES = ("ding._cli._main", "ding._cli._fake")
+
+
+@pytest.fixture(autouse=True)
+def fresh_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Import the command afresh for each test; `run` and `main` use this copy.
+
+    The options of ``ding`` and of ``ding fake`` are built when their
+    modules are imported. Imported once, at collection, they would be built
+    before any test runs, and mutation testing, which maps each test to the
+    code it runs, would pick no test for a change to them (mutmut would
+    credit the first test of the session). Imported here, they are built in
+    each test's own setup. The modules of before are back after the test.
+    """
+    package = importlib.import_module("ding._cli")
+    for name in _CLI_MODULES:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+        monkeypatch.delattr(package, name.rpartition(".")[2], raising=False)
+    fresh = importlib.import_module("ding._cli._main")
+    monkeypatch.setattr(sys.modules[__name__], "main", fresh.main)
 
 
 @pytest.fixture(scope="module")
@@ -1008,3 +1033,369 @@ def test_a_reader_that_goes_away_is_not_an_error(
     ):
         status = main(["status", "--auth-uuid", pending])
     assert (status, err.getvalue()) == (ExitCode.OK, "")
+
+
+def _words(text: str) -> str:
+    """*text* with each run of whitespace one space: help as click wraps it or not."""
+    return " ".join(text.split())
+
+
+#: Each option every API command shares, as its help shows it.
+SHARED_OPTIONS = (
+    (
+        "--api-key KEY Your Ding API key [default: $DING_API_KEY]. Prefer the "
+        "variable: an option lands in your shell history."
+    ),
+    "--customer-uuid UUID Your customer UUID [default: $DING_CUSTOMER_UUID].",
+    (
+        "--base-url URL The v1 API's URL, /v1 included [default: $DING_BASE_URL, "
+        "else https://api.ding.live/v1]."
+    ),
+    (
+        "--timeout SECONDS The most the call takes, retries included. "
+        "[default: 60.0; x>0]"
+    ),
+    ("--max-retries N Retries of a failure that is safe to retry. [default: 2; x>=0]"),
+    (
+        "--default-region CC The country a national phone number is read in, such "
+        "as FR for 06 12 34 56 78 (needs the phonenumbers extra)."
+    ),
+    "--json Print JSON [default when the output is not a terminal].",
+    "--table Print an aligned table [default on a terminal].",
+    ("-v, --verbose Show each request (method, URL, status, time) on standard error."),
+)
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c != "fake"])
+def test_each_api_command_documents_the_options_they_share(command: str) -> None:
+    result = run(command, "--help", env=clean_env())
+    assert result.returncode == ExitCode.OK, result.stderr
+    shown = _words(result.stdout)
+    for option in SHARED_OPTIONS:
+        assert option in shown, option
+
+
+def test_the_shared_options_reach_the_client(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built: list[dict[str, object]] = []
+
+    def client(**kwargs: object) -> ding.AsyncDing:
+        built.append(kwargs)
+        raise ding.UsageError("stop here")
+
+    monkeypatch.setattr(ding, "AsyncDing", client)
+    given = run(
+        *("status", "--auth-uuid", "x", "--api-key", FLAG_KEY),
+        *("--customer-uuid", DEFAULT_CUSTOMER_UUID),
+        *("--base-url", "http://127.0.0.1:9/v1", "--timeout", "0.5"),
+        *("--max-retries", "0", "--default-region", "FR"),
+        env=clean_env(),
+    )
+    assert given.returncode == ExitCode.USAGE
+    assert "stop here" in given.stderr
+    [kwargs] = built
+    assert {
+        name: kwargs[name]
+        for name in (
+            "api_key",
+            "customer_uuid",
+            "server_url",
+            "total_timeout",
+            "max_retries",
+            "default_region",
+        )
+    } == {
+        "api_key": FLAG_KEY,
+        "customer_uuid": DEFAULT_CUSTOMER_UUID,
+        "server_url": "http://127.0.0.1:9/v1",
+        "total_timeout": 0.5,
+        "max_retries": 0,
+        "default_region": "FR",
+    }
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--timeout", "0"),
+        ("--timeout", "-1"),
+        ("--timeout", "soon"),
+        ("--max-retries", "-1"),
+        ("--max-retries", "1.5"),
+    ],
+)
+def test_a_timeout_not_above_0_or_retries_below_0_is_a_usage_error(
+    option: str, value: str
+) -> None:
+    env = clean_env(DING_API_KEY=KEY, DING_CUSTOMER_UUID=DEFAULT_CUSTOMER_UUID)
+    result = run("status", "--auth-uuid", "x", option, value, env=env)
+    assert result.returncode == ExitCode.USAGE
+    assert f"Invalid value for '{option}'" in result.stderr
+    assert result.stdout == ""
+
+
+def test_an_api_error_shows_its_message_and_link(env: dict[str, str]) -> None:
+    as_text, as_json = run_all(
+        [
+            ("send", "--phone-number", "+15005550003"),  # blocked
+            ("send", "--phone-number", "+15005550003", "--json"),
+        ],
+        env,
+    )
+    link = "https://docs.prelude.so/verify/v1/documentation/errors#blocked_number"
+    assert as_text.stderr.splitlines() == [
+        "Error: the API refused the request (HTTP 400 blocked_number)",
+        "  The phone number is in the blocklist.",
+        f"  see {link}",
+    ]
+    # As docs/cli.md shows it: the message and the link apart.
+    error = _json_error(as_json)
+    assert error["message"] == (
+        "the API refused the request (HTTP 400 blocked_number): "
+        "The phone number is in the blocklist."
+    )
+    assert error["doc_url"] == link
+
+
+def test_an_api_error_without_a_code_names_only_its_status(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    request = httpx.Request("GET", "http://127.0.0.1:9/v1/authentication/x")
+
+    def client(**_: object) -> ding.AsyncDing:
+        raise ding.ErrorResponse(
+            code=None,
+            message=None,
+            doc_url=None,
+            raw_response=httpx.Response(409, request=request),
+        )
+
+    monkeypatch.setattr(ding, "AsyncDing", client)
+    env = clean_env(DING_API_KEY=KEY)
+    as_text, as_json = run_all(
+        [("status", "--auth-uuid", "x"), ("status", "--auth-uuid", "x", "--json")],
+        env,
+    )
+    assert as_text.returncode == ExitCode.API_ERROR
+    assert as_text.stderr == "Error: the API refused the request (HTTP 409)\n"
+    error = _json_error(as_json)
+    assert error["message"] == "the API refused the request (HTTP 409)"
+    assert (error["code"], error["http_status"], error["doc_url"]) == (None, 409, None)
+
+
+def test_columns_of_1_is_the_least_width_not_none(
+    env: dict[str, str], pending: str
+) -> None:
+    # Any positive COLUMNS is a width; below 20 columns, 20 are fitted.
+    result = run(
+        *("status", "--auth-uuid", pending, "--table"), env={**env, "COLUMNS": "1"}
+    )
+    assert result.returncode == ExitCode.OK, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) == 20, result.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX terminal (pty)")
+def test_a_terminal_gets_a_table_that_fits_its_width(
+    env: dict[str, str], pending: str
+) -> None:
+    # In this process: standard output is a terminal 30 columns wide, and
+    # no COLUMNS is set. The answer is a table fitted to the terminal.
+    import fcntl  # noqa: PLC0415 - POSIX only
+    import pty  # noqa: PLC0415 - POSIX only
+    import struct  # noqa: PLC0415 - POSIX only
+    import termios  # noqa: PLC0415 - POSIX only
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 30, 0, 0))
+    with open(terminal, "w", encoding="utf-8", closefd=True) as screen:  # noqa: PTH123 - a descriptor
+        err = io.StringIO()
+        with (
+            mock.patch.dict(os.environ, env, clear=True),
+            contextlib.redirect_stdout(screen),
+            contextlib.redirect_stderr(err),
+        ):
+            status = main(["status", "--auth-uuid", pending])
+        assert (status, err.getvalue()) == (ExitCode.OK, "")
+        output = b""
+        while chunk := _read_ready(controller):
+            output += chunk
+    os.close(controller)
+    lines = output.decode().replace("\r\n", "\n").splitlines()
+    assert lines[:2] == ["uuid", f"  {pending[:28]}"], lines
+    assert max(len(line) for line in lines) <= 30, lines
+    assert "{" not in output.decode()
+
+
+def _read_ready(descriptor: int) -> bytes:
+    """What the terminal has to read now, or b"" when nothing is left."""
+    import select  # noqa: PLC0415 - POSIX only
+
+    ready, _, _ = select.select([descriptor], [], [], 0.5)
+    return os.read(descriptor, 65536) if ready else b""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pipe")
+def test_a_pipe_whose_reader_went_away_is_not_an_error(
+    env: dict[str, str], pending: str
+) -> None:
+    # A real pipe, its reader gone (`ding status ... | head -0`): exit 0,
+    # nothing on standard error, and standard output can still be flushed
+    # and closed at exit without an error.
+    reader, writer = os.pipe()
+    os.close(reader)
+    err = io.StringIO()
+    with open(writer, "w", encoding="utf-8") as pipe:  # noqa: PTH123 - a descriptor
+        with (
+            mock.patch.dict(os.environ, env, clear=True),
+            contextlib.redirect_stdout(pipe),
+            contextlib.redirect_stderr(err),
+        ):
+            status = main(["status", "--auth-uuid", pending])
+        pipe.write("at exit\n")
+        pipe.flush()
+    assert (status, err.getvalue()) == (ExitCode.OK, "")
+
+
+def test_ding_fake_documents_each_option_of_python_m_ding_testing() -> None:
+    # The same options, their values named and explained alike; the notes
+    # and examples after them, each example a line of its own.
+    from ding.testing._program import (  # noqa: PLC0415 - the fake's program
+        DESCRIPTION,
+        EXAMPLES,
+        NOTES,
+        flag,
+        options,
+    )
+
+    top, fake = run_all([("--help",), ("fake", "--help")], clean_env())
+    assert fake.returncode == ExitCode.OK, fake.stderr
+    assert "fake Serve the fake Ding API, as python -m ding.testing." in _words(
+        top.stdout
+    )
+    shown = _words(fake.stdout)
+    assert (
+        f"{DESCRIPTION} Prints its URL first, then serves in the foreground until "
+        "Ctrl-C (exit status 130) or SIGTERM (0), as python -m ding.testing does."
+    ) in shown
+    for field, option in options():
+        value = "" if option.metavar is None else f" {option.metavar}"
+        assert f"{flag(field)}{value} {_words(option.help)}" in shown, field.name
+    paragraphs = [_words(p) for p in fake.stdout.split("\n\n")]
+    for note in NOTES:
+        assert _words(note) in paragraphs
+    lines = [line.strip() for line in fake.stdout.splitlines()]
+    examples = lines.index("Examples:")
+    assert lines[examples + 1 :] == [f"ding fake {e}" for e in EXAMPLES]
+
+
+#: Command lines of the fake, each with --quiet (no log handler to undo).
+FAKE_ARGUMENTS = [
+    ["--quiet"],
+    [
+        *("--host", "0.0.0.0", "--port", "8080", "--strict", "--quiet"),  # noqa: S104 - not bound
+        *("--api-key", "a", "--api-key", "b", "--customer-uuid", "u"),
+        *("--lifetime", "1.5", "--max-invalid-checks", "2", "--max-retries", "1"),
+        *("--retry-interval", "0", "--stateless", "--seed", "7"),
+        *("--idle-timeout", "5", "--announce-idle-timeout"),
+    ],
+]
+
+
+def test_ding_fake_reads_its_options_as_python_m_ding_testing_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Serving stops at once, as on SIGTERM: what counts is the options the
+    # fake would have served with, from either command line.
+    import ding.testing.__main__ as python_m  # noqa: PLC0415 - to stand in
+    import ding.testing._program as program  # noqa: PLC0415 - to stand in
+
+    served: list[object] = []
+
+    def serve(_fake: object, given: object) -> signal.Signals:
+        served.append(given)
+        return signal.SIGTERM
+
+    monkeypatch.setattr(program, "serve_until_signal", serve)
+    monkeypatch.setattr(python_m, "serve_until_signal", serve)
+    for arguments in FAKE_ARGUMENTS:
+        served.clear()
+        result = run("fake", *arguments, env=clean_env())
+        assert (result.returncode, result.stderr) == (ExitCode.OK, ""), arguments
+        assert python_m_ding_testing(arguments) == 0
+        by_click, by_argparse = served
+        assert by_click == by_argparse, arguments
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--port", "99999"),
+        ("--port", "http"),
+        ("--lifetime", "soon"),
+        ("--max-retries", "1.5"),
+        ("--seed", "x"),
+        ("--idle-timeout", "0"),
+    ],
+)
+def test_a_bad_value_of_ding_fake_says_what_python_m_ding_testing_says(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        python_m_ding_testing([option, value])
+    assert exited.value.code == ExitCode.USAGE
+    message = capsys.readouterr().err.strip().split(f"argument {option}: ")[1]
+    result = run("fake", option, value, env=clean_env())
+    assert result.returncode == ExitCode.USAGE
+    assert result.stderr.startswith("Usage: ding fake [OPTIONS]")
+    assert f"Error: Invalid value for '{option}': {message}" in result.stderr
+
+
+def test_json_answers_are_indented_and_keep_their_text(
+    env: dict[str, str],
+) -> None:
+    # The answer as it came, for jq and for a reader: two-space indents,
+    # and text in any script left as it is.
+    auth_uuid = send("+14155550114", env, "--correlation-id", "café №1")
+    result = run("status", "--auth-uuid", auth_uuid, env=env)
+    assert result.returncode == ExitCode.OK, result.stderr
+    body = json.loads(result.stdout)
+    assert body["correlation_id"] == "café №1"
+    assert result.stdout == json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_verbose_time_in_all_is_the_whole_call(
+    env: dict[str, str], pending: str
+) -> None:
+    # At least the attempt's own time, at most the time the test waited.
+    started = time.perf_counter()
+    result = run("status", "--auth-uuid", pending, "--verbose", env=env)
+    waited = (time.perf_counter() - started) * 1000
+    assert result.returncode == ExitCode.OK, result.stderr
+    attempt = re.search(r" attempt 1 (\d+\.\d) ms$", result.stderr, re.MULTILINE)
+    total = re.search(r"^ding: (\d+\.\d) ms in all$", result.stderr, re.MULTILINE)
+    assert attempt is not None, result.stderr
+    assert total is not None, result.stderr
+    assert float(attempt[1]) <= float(total[1]) <= waited
+
+
+def test_a_json_error_for_an_http_5xx_names_its_status(
+    env: dict[str, str], base_url: str
+) -> None:
+    root = base_url.removesuffix("/v1")
+    httpx.post(
+        f"{root}/_fake/faults",
+        json={"operation": "lookup", "fault": "server_error", "status_code": 503},
+        trust_env=False,
+    ).raise_for_status()
+    result = run(
+        *("lookup", "--phone-number", "+14155550115", "--max-retries", "0", "--json"),
+        env=env,
+    )
+    error = _json_error(result)
+    assert (error["type"], error["http_status"], error["code"]) == (
+        "unavailable",
+        503,
+        None,
+    )
