@@ -160,7 +160,17 @@ def close_now(transport: httpx.AsyncBaseTransport) -> None:
         while inner is not None and not hasattr(inner, "_network_stream"):
             inner = getattr(inner, "_connection", None)
         stream = getattr(inner, "_network_stream", None)
+        # On asyncio (anyio's stream) the socket is asyncio's, which cannot
+        # be closed from outside: its transport is aborted instead. On trio
+        # the socket itself is closed.
+        asyncio_transport = getattr(
+            getattr(stream, "_stream", None), "_transport", None
+        )
+        abort = getattr(asyncio_transport, "abort", None)
         with contextlib.suppress(Exception):
+            if abort is not None:
+                abort()
+                continue
             sock = stream.get_extra_info("socket") if stream is not None else None
             close = getattr(sock, "close", None)
             if close is not None:

@@ -36,7 +36,7 @@ from tests._stub import AUTH_UUID, CUSTOMER_UUID, canned
 
 if TYPE_CHECKING:
     import socket
-    from collections.abc import Generator
+    from collections.abc import Generator, Sequence
 
     from tests._stub import StubDing
 
@@ -277,6 +277,13 @@ def all_set(events: list[threading.Event], seconds: float = 3.0) -> bool:
     )
 
 
+async def all_closed(closed: Sequence[threading.Event]) -> None:
+    """Wait, at most 3 s, for the server to see every connection closed."""
+    with anyio.fail_after(3):
+        while not all(e.is_set() for e in closed):  # noqa: ASYNC110 - set by the server's threads
+            await anyio.sleep(0.01)
+
+
 @contextlib.contextmanager
 def no_resource_warning() -> Generator[None]:
     with warnings.catch_warnings(record=True) as caught:
@@ -298,9 +305,7 @@ async def test_a_client_collected_while_its_loop_runs_closes_its_connections_the
         assert closed
         del client
         gc.collect()
-        with anyio.fail_after(3):
-            while not all(e.is_set() for e in closed):  # noqa: ASYNC110 - set by the server's threads
-                await anyio.sleep(0.01)
+        await all_closed(closed)
 
 
 def test_a_client_collected_in_the_last_step_of_asyncio_run_is_closed() -> None:
@@ -423,15 +428,12 @@ def test_a_child_forked_while_trio_runs_leaves_the_parents_client_alone() -> Non
     assert said == []
 
 
-@pytest.mark.parametrize("anyio_backend", ["trio"])
 @pytest.mark.anyio
 async def test_a_client_collected_while_its_loop_runs_closes_its_proxy_connections(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # With HTTP_PROXY set the SDK sends through httpx's transport, whose
-    # pool holds a connection to the proxy under each forwarded one. (On
-    # asyncio the socket under httpcore's stream cannot be closed from
-    # here yet: the collector warns about it.)
+    # pool holds a connection to the proxy under each forwarded one.
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.lower(), raising=False)
@@ -447,9 +449,7 @@ async def test_a_client_collected_while_its_loop_runs_closes_its_proxy_connectio
         assert closed
         del client
         gc.collect()
-        with anyio.fail_after(3):
-            while not all(e.is_set() for e in closed):  # noqa: ASYNC110 - set by the server's threads
-                await anyio.sleep(0.01)
+        await all_closed(closed)
 
 
 def test_a_child_forked_inside_asyncio_run_ends_its_copy_quietly() -> None:
