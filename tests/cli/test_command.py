@@ -450,19 +450,29 @@ def test_usage_errors_exit_2_and_say_what_is_wrong(env: dict[str, str]) -> None:
         assert result.stdout == ""
 
 
-@pytest.mark.parametrize("command", [c for c in COMMANDS if c != "fake"])
-def test_the_timeout_is_60_s_and_max_retries_2_by_default(
-    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # In process: the client each command builds, without --timeout and
-    # --max-retries, bounds the whole call by 60 s and retries twice.
-    built: list[dict[str, object]] = []
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """The keywords of each client a command builds; none is built: the
+    command then fails with "stop here"."""
+    kept: list[dict[str, object]] = []
 
     def client(**kwargs: object) -> ding.AsyncDing:
-        built.append(kwargs)
+        kept.append(kwargs)
         raise ding.UsageError("stop here")
 
     monkeypatch.setattr(ding, "AsyncDing", client)
+    return kept
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c != "fake"])
+def test_the_timeout_is_60_s_and_max_retries_2_by_default(
+    command: str,
+    built: list[dict[str, object]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # In process: the client each command builds, without --timeout and
+    # --max-retries, bounds the whole call by 60 s and retries twice.
     monkeypatch.setenv("DING_API_KEY", KEY)
     monkeypatch.setenv("DING_CUSTOMER_UUID", DEFAULT_CUSTOMER_UUID)
     arguments = {
@@ -1075,16 +1085,7 @@ def test_each_api_command_documents_the_options_they_share(command: str) -> None
         assert option in shown, option
 
 
-def test_the_shared_options_reach_the_client(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    built: list[dict[str, object]] = []
-
-    def client(**kwargs: object) -> ding.AsyncDing:
-        built.append(kwargs)
-        raise ding.UsageError("stop here")
-
-    monkeypatch.setattr(ding, "AsyncDing", client)
+def test_the_shared_options_reach_the_client(built: list[dict[str, object]]) -> None:
     given = run(
         *("status", "--auth-uuid", "x", "--api-key", FLAG_KEY),
         *("--customer-uuid", DEFAULT_CUSTOMER_UUID),
