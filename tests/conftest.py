@@ -7,6 +7,7 @@ import json
 import math
 import os
 import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -16,8 +17,6 @@ import pytest
 from hypothesis import settings
 
 import ding
-from ding._pipeline import _send
-from ding._schema import _converter
 from tests._examples import examples
 from tests._stub import CUSTOMER_UUID, StubDing, StubServer, serve_tcp
 
@@ -43,13 +42,20 @@ if os.environ.get("MUTANT_UNDER_TEST"):
     # per process is built again for each test: mutmut maps a function to the
     # tests during which it runs, so a converter built in the first test
     # would leave its code mapped to that test alone, and its mutants would
-    # meet no other.
+    # meet no other. Every functools cache of the package's imported
+    # modules is emptied (the converter, the type checks' plans, the
+    # timeouts, the TLS context...), so that a cache added later is too.
 
     @pytest.fixture(autouse=True)
     def _build_once_per_test() -> None:
-        _converter.converter.cache_clear()
-        _converter._structure_error_body.cache_clear()
-        _send._url.cache_clear()
+        for name, module in list(sys.modules.items()):
+            if name != "ding" and not name.startswith("ding."):
+                continue
+            for value in list(vars(module).values()):
+                # What functools.cache and lru_cache return.
+                clear = getattr(value, "cache_clear", None)
+                if callable(clear) and hasattr(value, "cache_info"):
+                    clear()
 
 
 @pytest.fixture(scope="session", autouse=True)
