@@ -301,12 +301,19 @@ def mutants(session: nox.Session) -> None:
 # CI's share of `mutants`: every mutant of the modules whose mistakes would
 # cost a user most, against the tests of those modules' promises, so that it
 # fits CI's time budget: the retry rules, which the docs state to the number
-# (a retried POST can send a second SMS), and the bounded body reads, the
-# size rule every answer goes through. mutmut runs each mutant against the
-# listed tests that reach its function.
-SAMPLE_MODULES = ("ding/_pipeline/_retry.py", "ding/_transport/_body.py")
+# (a retried POST can send a second SMS), the asyncio transport, which every
+# asyncio call goes through, and the bounded body reads, the size rule every
+# answer goes through. mutmut runs each mutant against the listed tests that
+# reach its function.
+SAMPLE_MODULES = (
+    "ding/_pipeline/_retry.py",
+    "ding/_transport/_aiohttp.py",
+    "ding/_transport/_body.py",
+)
 SAMPLE_TESTS = (
     "tests/pipeline/test_retry.py",
+    "tests/transport/test_asyncio_transport.py",
+    "tests/transport/test_own_pool.py",
     "tests/transport/test_body_reads.py",
     "tests/transport/test_response_size.py",
 )
@@ -314,7 +321,7 @@ SAMPLE_TESTS = (
 
 @nox.session(python=TOOLS_PYTHON, name="mutants-sample")
 def mutants_sample(session: nox.Session) -> None:
-    """Mutation-test the retry rules and the body reads.
+    """Mutation-test the retry rules, the asyncio transport and the body reads.
 
     In a copy of the project under .nox/, whose `[tool.mutmut]` mutates those
     modules only and selects their tests; every mutant must be killed or

@@ -19,11 +19,8 @@ rules of `ding._transport._reuse`, for which each connection keeps its counts
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
 import math
-import os
 from typing import TYPE_CHECKING, Final, cast
 
 import aiohttp
@@ -35,6 +32,7 @@ from aiohttp.client_proto import ResponseHandler
 from ding._transport._reuse import CURRENT, refused
 
 if TYPE_CHECKING:
+    import asyncio
     import ssl
     from collections.abc import AsyncIterator
 
@@ -255,17 +253,15 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._ssl = ssl_context
         self._limits = limits
         self._session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._pid = os.getpid()
 
     def _open(self) -> aiohttp.ClientSession:
         connector = _Connector(
             ssl=self._ssl,
             limit=self._limits.max_connections or 0,
             limit_per_host=0,
-            keepalive_timeout=self._limits.keepalive_expiry or 0,
+            # None: an idle connection never expires, for both.
+            keepalive_timeout=self._limits.keepalive_expiry,
         )
-        self._loop = asyncio.get_running_loop()
         self._session = aiohttp.ClientSession(
             connector=connector,
             auto_decompress=False,  # httpx decodes, as with its own transport
@@ -344,21 +340,5 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         """
         session, self._session = self._session, None
         if session is not None and not session.closed:
-            with contextlib.suppress(Exception):
-                session.connector._close()  # type: ignore[union-attr]  # noqa: SLF001 - synchronous
-
-    def __del__(self) -> None:
-        # A client never closed, whose event loop has ended (asyncio.run()
-        # returned): nothing can be closed on a dead loop, but aiohttp would
-        # log "Unclosed client session" when the session is collected.
-        # Marked closed, it goes quietly, as httpx's own pool does.
-        session, loop = self._session, self._loop
-        if (
-            session is not None
-            and loop is not None
-            and loop.is_closed()
-            and self._pid == os.getpid()
-            and not session.closed
-        ):
-            with contextlib.suppress(Exception):
-                session.connector._close()  # type: ignore[union-attr]  # noqa: SLF001 - synchronous; on a closed loop it only marks the connector closed
+            # Raises nothing, and on a closed loop only marks the pool closed.
+            session.connector._close()  # type: ignore[union-attr]  # noqa: SLF001 - synchronous

@@ -37,6 +37,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -54,6 +55,7 @@ from ding._cli._main import ExitCode, main
 from ding.testing import DEFAULT_CUSTOMER_UUID
 from ding.testing.__main__ import main as python_m_ding_testing
 from tests._listen import read_head
+from tests.transport.test_own_pool import SERVER_THREAD, TLS, raw_server
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
@@ -123,7 +125,8 @@ def _process_state() -> tuple[object, ...]:
         signal.getsignal(signal.SIGINT),
         signal.getsignal(signal.SIGTERM),
         click.get_current_context(silent=True),
-        frozenset(threading.enumerate()),
+        # Not those of a scripted server a test runs beside the command.
+        frozenset(t for t in threading.enumerate() if t.name != SERVER_THREAD),
     )
 
 
@@ -1400,3 +1403,30 @@ def test_a_json_error_for_an_http_5xx_names_its_status(
         503,
         None,
     )
+
+
+@pytest.mark.parametrize("trusted", [True, False], ids=["trusted", "untrusted"])
+def test_an_https_server_is_verified_against_the_cas_httpx_would_use(
+    trusted: bool,
+) -> None:
+    # As with the SDK, SSL_CERT_FILE names the CAs to trust; a server whose
+    # certificate none of them signed is refused and never sent the key.
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(TLS / "server.pem", TLS / "server.key")
+    env = clean_env(DING_API_KEY=KEY, DING_CUSTOMER_UUID=DEFAULT_CUSTOMER_UUID)
+    env.pop("SSL_CERT_DIR", None)
+    env.pop("SSL_CERT_FILE", None)
+    if trusted:
+        env["SSL_CERT_FILE"] = str(TLS / "ca.pem")
+    with raw_server("ok", server_tls) as server:
+        sent = run(
+            *("send", "--phone-number", "+14155550123", "--json"),
+            *("--base-url", server.url, "--max-retries", "0"),
+            env=env,
+        )
+    if trusted:
+        assert sent.returncode == ExitCode.OK, sent.stderr
+    else:
+        assert sent.returncode == ExitCode.UNAVAILABLE
+        assert "certificate" in sent.stderr.lower()
+    assert server.requests == (1 if trusted else 0)

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import anyio
 import httpx
 import pytest
 
@@ -72,6 +73,9 @@ ANSWERS = {
     + str(len(GZIPPED)).encode()
     + b"\r\n\r\n"
     + GZIPPED,
+    # The ok answer, announcing that the server closes an idle connection
+    # after a second.
+    "keep-alive": OK.replace(b"\r\n", b"\r\nkeep-alive: timeout=1\r\n", 1),
     # The ok answer with a cookie.
     "cookie": OK.replace(b"\r\n", b"\r\nset-cookie: session=s1; Path=/\r\n", 1),
     # Promises 100 bytes, sends 10, closes.
@@ -85,7 +89,13 @@ ANSWERS = {
     "no-reason": OK.replace(b" 200 OK\r\n", b" 200 \r\n", 1),
 }
 # The answers after which the server waits for the next request.
-KEPT_OPEN = frozenset({"ok", "chunked", "gzip", "cookie", "reason", "no-reason"})
+KEPT_OPEN = frozenset(
+    {"ok", "chunked", "gzip", "keep-alive", "cookie", "reason", "no-reason"}
+)
+
+
+#: The name of the scripted servers' threads.
+SERVER_THREAD = "raw-server"
 
 
 class RawServer:
@@ -94,7 +104,10 @@ class RawServer:
     def __init__(self, behaviour: str, tls: ssl.SSLContext | None = None) -> None:
         self.behaviour = behaviour
         self.tls = tls
+        # What it answers, by behaviour; a test may script its own.
+        self.answers = dict(ANSWERS)
         self.requests = 0
+        self.connections = 0
         self.request_lines: list[bytes] = []
         self.heads: list[bytes] = []
         self.sock = socket.create_server(("127.0.0.1", 0))
@@ -108,7 +121,10 @@ class RawServer:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
-            threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
+            self.connections += 1
+            threading.Thread(
+                target=self.serve, args=(conn,), name=SERVER_THREAD, daemon=True
+            ).start()
 
     def serve(self, conn: socket.socket) -> None:
         with contextlib.suppress(OSError):  # a refused TLS handshake among them
@@ -135,6 +151,11 @@ class RawServer:
                         socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
                     )
                     return
+                if self.behaviour == "slow":
+                    # The ok answer, half a second late.
+                    self.stop.wait(0.5)
+                    conn.sendall(OK)
+                    continue
                 if self.behaviour == "one-per-connection":
                     # Keeps the connection open after answering, then closes
                     # it on the next request, unanswered: what a server does
@@ -143,7 +164,7 @@ class RawServer:
                     if read_request(conn, buffer)[0] is not None:
                         self.requests += 1
                     return
-                conn.sendall(ANSWERS[self.behaviour])
+                conn.sendall(self.answers[self.behaviour])
                 if self.behaviour not in KEPT_OPEN:
                     return
 
@@ -171,7 +192,7 @@ def raw_server(
     behaviour: str, tls: ssl.SSLContext | None = None
 ) -> Generator[RawServer]:
     server = RawServer(behaviour, tls)
-    threading.Thread(target=server.accept, daemon=True).start()
+    threading.Thread(target=server.accept, name=SERVER_THREAD, daemon=True).start()
     try:
         yield server
     finally:
@@ -500,6 +521,21 @@ async def test_the_asyncio_transport_tracks_what_the_reuse_rules_read() -> None:
     reset = _Handler(loop)
     reset.connection_lost(ConnectionResetError())
     assert reset.peer_closed is True
+
+
+async def test_a_connection_is_not_used_past_the_keep_alive_the_server_announced() -> (
+    None
+):
+    # "Keep-Alive: timeout=1": the server may close the connection a second
+    # after an answer. The pool sends on it for 0.75 s only
+    # (ding._transport._reuse), not its own 4 s: the first two calls share
+    # a connection, the one after a pause of a second takes a new one.
+    with raw_server("keep-alive") as server:
+        async with make_client(server.url) as client:
+            for pause in (0.0, 0.0, 1.0):
+                await anyio.sleep(pause)
+                await client.otp.create_authentication(phone_number="+14155550123")
+    assert (server.requests, server.connections) == (3, 2)
 
 
 @pytest.mark.parametrize("behaviour", BROKEN_ANSWERS)
