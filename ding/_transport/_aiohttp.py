@@ -259,8 +259,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             ssl=self._ssl,
             limit=self._limits.max_connections or 0,
             limit_per_host=0,
-            # None: an idle connection never expires, for both.
-            keepalive_timeout=self._limits.keepalive_expiry,
+            keepalive_timeout=self._limits.keepalive_expiry,  # None: never expires
         )
         self._session = aiohttp.ClientSession(
             connector=connector,

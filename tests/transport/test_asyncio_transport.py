@@ -200,6 +200,41 @@ async def test_the_pool_timeout_bounds_the_wait_for_a_free_connection() -> None:
     assert server.requests == 1
 
 
+async def test_an_answer_closed_before_its_end_closes_its_connection() -> None:
+    # The rest of its body would be read as the next answer: the connection
+    # is closed, not put back in the pool (here the body stalls after ten
+    # of its hundred bytes).
+    stalled = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n64\r\n0123456789"
+    with raw_server("ok") as server:
+        server.answers["ok"] = stalled
+        transport = asyncio_transport()
+        response = await asyncio.wait_for(
+            transport.handle_async_request(httpx.Request("GET", server.url)), 5
+        )
+        await response.aclose()
+        assert await asyncio.to_thread(server.hung_up.acquire, timeout=2)
+        await transport.aclose()
+
+
+@pytest.mark.parametrize("close", ["aclose", "close_now"])
+async def test_closing_it_closes_its_connections(close: str) -> None:
+    # Awaited (AsyncDing.aclose), or at once on the loop's thread (a client
+    # nobody closed: ding._transport._cleanup): the server sees each
+    # connection end, without waiting for the pool's idle expiry.
+    with raw_server("slow") as server:
+        transport = asyncio_transport()
+        await asyncio.gather(
+            *(send(transport, httpx.Request("GET", server.url)) for _ in range(2))
+        )
+        assert server.connections == 2
+        if close == "aclose":
+            await transport.aclose()
+        else:
+            transport.close_now()
+        for _ in range(2):
+            assert await asyncio.to_thread(server.hung_up.acquire, timeout=2)
+
+
 async def test_one_never_used_closes_quietly() -> None:
     transport = asyncio_transport()
     await transport.aclose()

@@ -108,6 +108,8 @@ class RawServer:
         self.answers = dict(ANSWERS)
         self.requests = 0
         self.connections = 0
+        # Connections the client closed (between requests).
+        self.hung_up = threading.Semaphore(0)
         self.request_lines: list[bytes] = []
         self.heads: list[bytes] = []
         self.sock = socket.create_server(("127.0.0.1", 0))
@@ -138,6 +140,7 @@ class RawServer:
             while not self.stop.is_set():
                 request, buffer = read_request(conn, buffer)
                 if request is None:
+                    self.hung_up.release()
                     return
                 self.requests += 1
                 self.request_lines.append(request.split(b"\r\n", 1)[0])
