@@ -8,12 +8,15 @@ Without it, the fake invents nothing: tests/testing/test_without_phonenumbers.py
 
 from __future__ import annotations
 
-from typing import Final
+import re
+import sys
+from typing import TYPE_CHECKING, Final
 
 import phonenumbers
 import pytest
 from phonenumbers import PhoneNumberType, carrier
 
+from ding._schema._phone import available
 from ding.testing._lookup import NETWORK_CODES, lookup_body
 from ding.testing._state import FakeState
 from tests.testing._state_helpers import (
@@ -23,6 +26,9 @@ from tests.testing._state_helpers import (
     assert_error,
     assert_lookup_body,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 #: The API's line type for each of the library's number types, written out
 #: here rather than read from the fake.
@@ -189,17 +195,59 @@ def test_lookup_cnam(fake: FakeState) -> None:
     plain = fake.lookup(PHONE, CUSTOMER, []).body
     named = fake.lookup(PHONE, CUSTOMER, ["cnam"]).body
     assert_lookup_body(named, cnam=True)
+    # A caller name as CNAM gives one: a first name and a last name, in capitals.
+    assert re.fullmatch(r"[A-Z]+ [A-Z]+", named["caller_name"])
     assert {k: v for k, v in named.items() if k != "caller_name"} == plain
     assert fake.lookup(PHONE, CUSTOMER, ["cnam", "cnam"]).body == named
     assert fake.lookup(PHONE, CUSTOMER, "cnam").body == named
 
 
 def test_lookup_errors(fake: FakeState) -> None:
-    assert_error(fake.lookup(PHONE, None, []), "bad_request")
-    assert_error(fake.lookup(PHONE, CUSTOMER, ["carrier"]), "bad_request")
+    # Each message says what is wrong.
+    reply = fake.lookup(PHONE, None, [])
+    assert_error(reply, "bad_request")
+    assert reply.body["message"] == "The header customer-uuid is required."
+    reply = fake.lookup(PHONE, CUSTOMER, ["carrier"])
+    assert_error(reply, "bad_request")
+    assert reply.body["message"] == "Unknown lookup type 'carrier'; expected 'cnam'."
     assert_error(fake.lookup(PHONE, CUSTOMER, ["cnam", ""]), "bad_request")
     assert_error(fake.lookup(PHONE, "x", []), "account_invalid")
     reply = fake.lookup("+0", CUSTOMER, [])
     assert_error(reply, "invalid_phone_number")
     assert reply.body["message"] == "+0 is not a valid phone number"
     assert_error(fake.lookup("33612345678", CUSTOMER, []), "invalid_phone_number")
+
+
+@pytest.fixture
+def without_phonenumbers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # As in an install without ding[phonenumbers]: importing it fails.
+    monkeypatch.setitem(sys.modules, "phonenumbers", None)
+    available.cache_clear()
+    yield
+    available.cache_clear()
+
+
+@pytest.mark.usefixtures("without_phonenumbers")
+@pytest.mark.parametrize(
+    ("phone", "country"),
+    [
+        ("+33612345678", "FR"),  # a calling code of two digits
+        ("+14155550123", "US"),  # of one: the whole +1 zone is US
+        ("+16135550123", "US"),
+        ("+79161234567", "RU"),
+        ("+254712345678", "KE"),  # of three
+        ("+80012345678", "XX"),  # of no country
+    ],
+)
+def test_without_phonenumbers_the_country_comes_from_the_calling_code(
+    fake: FakeState, phone: str, country: str
+) -> None:
+    # docs/fake.md: without the library, the calling code's country, an
+    # Unknown line type, and no carrier, MCC or MNC.
+    reply = fake.lookup(phone, CUSTOMER, [])
+    assert reply.status == 200
+    body = reply.body
+    assert_lookup_body(body)
+    assert body["phone_number"] == phone
+    assert (body["country_code"], body["line_type"]) == (country, "Unknown")
+    assert not {"carrier", "mcc", "mnc"} & set(body)

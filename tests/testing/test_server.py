@@ -3,27 +3,34 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
+import gc
 import json
 import logging
 import math
+import os
+import resource
 import socket
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 import anyio
+import h11
 import httpx
 import pytest
 
-from ding._errors import UsageError
+from ding._errors import DingError, UsageError
 from ding.testing import FakeDing
+from ding.testing import _server_thread as server_thread
 from ding.testing._keepalive import seconds_text
 from ding.testing._server import (
     MAX_BODY_SIZE,
     ConnectionDropped,
+    _log_request,  # pyright: ignore[reportPrivateUsage]
     serve,
 )
 from ding.testing._server_thread import ServerThread
@@ -248,6 +255,17 @@ async def test_the_request_log_cannot_be_forged_with_a_line_break(
     ]
 
 
+def test_the_request_log_gives_the_time_taken_in_ms(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The line ends with how long the request took, in milliseconds.
+    request = h11.Request(method="POST", target="/v1/check", headers=[("Host", "a")])
+    monkeypatch.setattr(time, "perf_counter", lambda: 12.5)
+    with caplog.at_level(logging.INFO, logger="ding.testing"):
+        _log_request(request, cast("Any", None), 12.25, "200")
+    assert [r.getMessage() for r in caplog.records] == ["POST /v1/check 200 250.0 ms"]
+
+
 async def test_response_without_content_length_is_chunked() -> None:
     async with running() as url, httpx.AsyncClient() as client:
         response = await client.get(url + "/stream")
@@ -256,6 +274,19 @@ async def test_response_without_content_length_is_chunked() -> None:
     assert response.headers["transfer-encoding"] == "chunked"
     assert response.text == "one,two,three"
     assert again.status_code == 200
+
+
+async def test_a_body_message_without_a_body_is_an_empty_one() -> None:
+    # ASGI: "body" defaults to b"" and "more_body" to False.
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:  # noqa: ARG001
+        await _read_body(receive)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok", "more_body": True})
+        await send({"type": "http.response.body"})
+
+    async with running(app) as url, httpx.AsyncClient() as client:
+        response = await client.get(url + "/")
+    assert response.text == "ok"
 
 
 async def test_head_response_has_no_body() -> None:
@@ -348,6 +379,45 @@ async def test_disconnect_is_reported_when_the_client_goes_away() -> None:
     ]
 
 
+async def test_a_request_pipelined_while_the_app_waits_is_answered_next() -> None:
+    # Bytes read while the app waits for http.disconnect are the next request.
+    waiting = anyio.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await _read_body(receive)
+        if scope["path"] == "/wait":
+            waiting.set()
+            with anyio.move_on_after(0.5):
+                await receive()
+        await _respond(send, 200, scope["path"].encode())
+
+    async with running(app) as url, connect(url) as stream:
+        await stream.send(b"GET /wait HTTP/1.1\r\nHost: a\r\n\r\n")
+        with anyio.fail_after(5):
+            await waiting.wait()
+        await stream.send(b"GET /next HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        raw = await read_all(stream)
+    assert raw.count(b"HTTP/1.1 200 OK\r\n") == 2
+    assert raw.endswith(b"\r\n\r\n/next")
+
+
+async def test_the_app_hears_the_disconnect_with_64_kib_pipelined() -> None:
+    # Up to 64 KiB pipelined while the app waits, the server reads on, so the
+    # client's leaving still reaches the app as http.disconnect.
+    heard = anyio.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:  # noqa: ARG001
+        await _read_body(receive)
+        assert await receive() == {"type": "http.disconnect"}
+        heard.set()
+
+    async with running(app) as url, connect(url) as stream:
+        await stream.send(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n" + b"x" * (64 << 10))
+        await stream.send_eof()
+        with anyio.fail_after(5):
+            await heard.wait()
+
+
 # --- faults and errors ----------------------------------------------------------
 
 
@@ -406,6 +476,68 @@ async def test_app_failure_before_any_byte_is_a_500(
     ] == [f"GET {path} 500", "GET / 200"]
 
 
+async def test_a_status_http_does_not_name_goes_out_with_an_empty_reason() -> None:
+    # A 5xx fault may use any code (520, as some proxies send): it is sent
+    # as it is, with no reason phrase made up for it.
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:  # noqa: ARG001
+        await _read_body(receive)
+        await _respond(send, 520, b"{}")
+
+    async with running(app) as url, httpx.AsyncClient() as client:
+        response = await client.get(url + "/")
+    assert response.status_code == 520
+    assert response.reason_phrase == ""
+
+
+async def test_an_app_misusing_the_protocol_is_told_what_it_did() -> None:
+    # send() refuses a message out of order with an error naming the misuse.
+    errors: list[str] = []
+
+    async def attempt(send: Send, message: Message) -> None:
+        try:
+            await send(message)
+        except RuntimeError as exc:
+            errors.append(str(exc))
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:  # noqa: ARG001
+        await _read_body(receive)
+        await attempt(send, {"type": "http.response.body", "body": b"early"})
+        await attempt(send, {"type": "http.response.trailers"})
+        start = {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-length", b"2")],
+        }
+        await send(start)
+        await attempt(send, start)
+        await send({"type": "http.response.body", "body": b"ok"})
+        await attempt(send, {"type": "http.response.body", "body": b"late"})
+
+    async with running(app) as url, httpx.AsyncClient() as client:
+        response = await client.get(url + "/")
+    assert response.text == "ok"
+    assert errors == [
+        "http.response.body before http.response.start",
+        "unexpected ASGI message type 'http.response.trailers'",
+        "http.response.start sent twice",
+        "http.response.body after the response completed",
+    ]
+
+
+async def test_no_500_for_a_client_that_has_gone() -> None:
+    # The 500 is for a client still there: once the app was told
+    # http.disconnect (the client shut its side), its failure answers nothing.
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:  # noqa: ARG001
+        await _read_body(receive)
+        assert await receive() == {"type": "http.disconnect"}
+        raise RuntimeError("boom")
+
+    async with running(app) as url, connect(url) as stream:
+        await stream.send(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        await stream.send_eof()
+        assert await read_all(stream) == b""
+
+
 async def test_app_failure_mid_response_closes_the_connection() -> None:
     async with running() as url, httpx.AsyncClient() as client:
         with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
@@ -423,6 +555,7 @@ async def test_oversized_body_is_a_413() -> None:
         chunked = await client.post(url + "/", content=parts())
         at_limit = await client.post(url + "/", content=b"y" * MAX_BODY_SIZE)
     assert fixed.status_code == 413
+    assert fixed.text == "Request body too large"
     assert chunked.status_code == 413
     assert at_limit.status_code == 200
     assert len(at_limit.json()["body"]) == MAX_BODY_SIZE
@@ -446,11 +579,66 @@ async def test_malformed_request_is_a_400(request_bytes: bytes) -> None:
             assert (await client.get(url + "/")).status_code == 200
 
 
+async def test_a_malformed_request_is_logged_with_its_client_and_fault(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # At debug level: who sent it and what h11 found wrong (the 400's text).
+    caplog.set_level(logging.DEBUG, logger="ding.testing")
+    async with running() as url:
+        raw = await raw_exchange(url, b"GARBAGE\r\n\r\n")
+    fault = raw.partition(b"\r\n\r\n")[2].decode()
+    assert fault
+    assert any(
+        r.levelno == logging.DEBUG
+        and r.getMessage().startswith("bad request from ('127.0.0.1', ")
+        and r.getMessage().endswith(f"): {fault}")
+        for r in caplog.records
+    )
+
+
+async def test_a_head_up_to_max_head_size_is_served() -> None:
+    # MAX_HEAD_SIZE (64 KiB) bounds the head, not h11's smaller default.
+    big = b"X-Big: " + b"a" * (40 << 10) + b"\r\n"
+    head = b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n" + big + b"\r\n"
+    async with running() as url:
+        raw = await raw_exchange(url, head)
+    assert raw.startswith(b"HTTP/1.1 200 OK\r\n")
+
+
 async def test_oversized_head_is_a_431() -> None:
     head = b"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + b"a" * (100 << 10) + b"\r\n\r\n"
     async with running() as url:
         raw = await raw_exchange(url, head)
     assert raw.startswith(b"HTTP/1.1 431 ")
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GARBAGE\r\n\r\n", b"400"),
+        (b"GET /boom HTTP/1.1\r\nHost: a\r\n\r\n", b"500"),
+        (
+            b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n"
+            % (MAX_BODY_SIZE + 1),
+            b"413",
+        ),
+    ],
+)
+async def test_an_error_answer_is_one_plain_text_response_then_the_close(
+    request_bytes: bytes, status: bytes
+) -> None:
+    # The server's own answers: a text body of the length announced, and
+    # nothing after it but the close.
+    async with running() as url:
+        raw = await raw_exchange(url, request_bytes)
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *lines = head.split(b"\r\n")
+    headers = dict(line.lower().split(b": ", 1) for line in lines)
+    assert status_line.startswith(b"HTTP/1.1 " + status + b" ")
+    assert headers[b"content-type"] == b"text/plain; charset=utf-8"
+    assert headers[b"connection"] == b"close"
+    assert body
+    assert int(headers[b"content-length"]) == len(body)
 
 
 async def test_client_leaving_mid_request_is_harmless() -> None:
@@ -543,17 +731,58 @@ def test_server_thread_reports_a_port_in_use() -> None:
         port = urlsplit(server.url).port
         assert port is not None
         other = ServerThread(echo_app, port=port)
-        with pytest.raises(OSError, match=f"cannot serve on 127.0.0.1:{port}"):
+        with pytest.raises(
+            OSError,
+            match=rf"cannot serve on 127\.0\.0\.1:{port}: Address already in use$",
+        ):
             other.start()
         with pytest.raises(UsageError, match="not running"):
             _ = other.url
 
 
+# asyncio's half-made event loop fails as it is collected.
+@pytest.mark.filterwarnings(
+    "ignore::pytest.PytestUnraisableExceptionWarning", "ignore::ResourceWarning"
+)
+def test_server_thread_reports_an_event_loop_it_cannot_make() -> None:
+    # With no file descriptor left, the thread cannot make its event loop:
+    # start() raises the OSError, as for an address it cannot bind, and the
+    # server is not running.
+    server = ServerThread(echo_app)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    lowest_free = os.open(os.devnull, os.O_RDONLY)
+    os.close(lowest_free)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (lowest_free, hard))
+    try:
+        with pytest.raises(
+            OSError, match=r"cannot serve on 127\.0\.0\.1:0: "
+        ) as raised:
+            server.start()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert raised.value.errno == errno.EMFILE
+    with pytest.raises(UsageError, match="not running"):
+        _ = server.url
+    del raised
+    gc.collect()
+
+
+def test_server_thread_reports_a_port_out_of_range() -> None:
+    # Not an OSError: a DingError, saying where and what went wrong.
+    server = ServerThread(echo_app, port=70000)
+    with pytest.raises(
+        DingError, match=r"^cannot serve on 127\.0\.0\.1:70000: OverflowError\("
+    ):
+        server.start()
+
+
 def test_server_thread_start_stop_restart() -> None:
     server = ServerThread(echo_app)
+    with pytest.raises(UsageError, match="not running"):
+        _ = server.url
     server.stop()  # not started: nothing to do
     server.start()
-    with pytest.raises(UsageError, match="already running"):
+    with pytest.raises(UsageError, match=r"^the server is already running$"):
         server.start()
     server.stop()
     server.stop()
@@ -563,6 +792,39 @@ def test_server_thread_start_stop_restart() -> None:
             assert client.get(server.url + "/").status_code == 200
     finally:
         server.stop()
+
+
+def test_server_thread_serves_from_a_daemon_thread() -> None:
+    # A server left running does not keep the interpreter from exiting.
+    before = set(threading.enumerate())
+    with ServerThread(echo_app):
+        started = set(threading.enumerate()) - before
+        assert started
+        assert all(thread.daemon for thread in started)
+
+
+def test_server_thread_that_does_not_start_in_time_is_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # start() waits a bounded time for the server to listen, then says so.
+    async def slow_serve(
+        *_args: object,
+        task_status: anyio.abc.TaskStatus[str] = anyio.TASK_STATUS_IGNORED,
+        **_options: object,
+    ) -> None:
+        await anyio.sleep(0.5)
+        task_status.started("http://127.0.0.1:9")
+        await anyio.sleep_forever()
+
+    monkeypatch.setattr(server_thread, "_START_TIMEOUT", 0.1)
+    monkeypatch.setattr(server_thread, "serve", slow_serve)
+    server = ServerThread(echo_app)
+    with pytest.raises(
+        DingError, match=r"^the server on 127\.0\.0\.1:0 did not start within 0\.1 s$"
+    ):
+        server.start()
+    with pytest.raises(UsageError, match="not running"):
+        _ = server.url
 
 
 def test_server_thread_exit_is_prompt_with_open_connections() -> None:
@@ -719,6 +981,10 @@ async def test_keep_alive_is_announced_only_when_asked() -> None:
             closing = await client.get(url + "/", headers={"Connection": "close"})
     assert "keep-alive" not in silent.headers
     assert announced.headers["keep-alive"] == "timeout=0.25"
+    # Announcing adds the header, and changes nothing else of the response.
+    assert (announced.status_code, announced.reason_phrase) == (200, "OK")
+    assert (silent.status_code, silent.reason_phrase) == (200, "OK")
+    assert [k for k in announced.headers if k != "keep-alive"] == list(silent.headers)
     # The connection closes after this one: nothing to announce.
     assert "keep-alive" not in closing.headers
 
@@ -746,6 +1012,29 @@ async def test_keep_alive_is_not_announced_on_a_closing_connection() -> None:
     assert b"keep-alive" not in closing.lower()
     assert own.headers.get_list("keep-alive") == ["timeout=9"]
     assert plain.headers.get_list("keep-alive") == ["timeout=0.25"]
+
+
+@pytest.mark.parametrize(
+    "connection", [b"keep-alive,close", b"Keep-Alive, Close", b"upgrade ,close"]
+)
+async def test_keep_alive_is_not_announced_when_a_connection_list_says_close(
+    connection: bytes,
+) -> None:
+    # Connection is a comma-separated list, its tokens in any case: "close"
+    # among them closes the connection after the response.
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:  # noqa: ARG001
+        await _read_body(receive)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    options: dict[str, Any] = {"idle_timeout": 0.25, "announce_idle_timeout": True}
+    request = b"GET / HTTP/1.1\r\nHost: a\r\nConnection: %s\r\n\r\n" % connection
+    async with running(app, **options) as url:
+        answer = await raw_exchange(url, request)
+    head = answer.split(b"\r\n\r\n")[0].lower()
+    assert head.startswith(b"http/1.1 200 ")
+    assert b"\r\nconnection: close" in head
+    assert b"keep-alive" not in head
 
 
 @pytest.mark.parametrize(
@@ -795,23 +1084,22 @@ def test_fake_serve_closes_idle_connections_and_counts_only_handled_requests() -
     assert fake.handled_requests == 2
 
 
-NOT_POSITIVE = "positive finite number"
+NOT_POSITIVE = "^idle_timeout must be a positive finite number of seconds or None, not "
+NEEDS_IT = "^announce_idle_timeout=True needs an idle_timeout$"
 
 
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"idle_timeout": 0}, NOT_POSITIVE),
-        ({"idle_timeout": -1.0}, NOT_POSITIVE),
-        ({"idle_timeout": math.nan}, NOT_POSITIVE),
-        ({"idle_timeout": math.inf}, NOT_POSITIVE),
-        ({"idle_timeout": True}, NOT_POSITIVE),
-        ({"idle_timeout": "5"}, NOT_POSITIVE),
-        ({"announce_idle_timeout": True}, "needs an idle_timeout"),
-        (
-            {"idle_timeout": None, "announce_idle_timeout": True},
-            "needs an idle_timeout",
-        ),
+        ({"idle_timeout": 0}, NOT_POSITIVE + "0$"),
+        ({"idle_timeout": -1.0}, NOT_POSITIVE + "-1.0$"),
+        ({"idle_timeout": math.nan}, NOT_POSITIVE + "nan$"),
+        ({"idle_timeout": math.inf}, NOT_POSITIVE + "inf$"),
+        ({"idle_timeout": True}, NOT_POSITIVE + "True$"),
+        ({"idle_timeout": "5"}, NOT_POSITIVE + "'5'$"),
+        ({"idle_timeout": 10**400}, NOT_POSITIVE + "1000"),  # past any float
+        ({"announce_idle_timeout": True}, NEEDS_IT),
+        ({"idle_timeout": None, "announce_idle_timeout": True}, NEEDS_IT),
     ],
 )
 async def test_bad_idle_timeouts_are_usage_errors(

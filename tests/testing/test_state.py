@@ -672,7 +672,11 @@ def test_feedback_needs_an_authentication(fake: FakeState) -> None:
 def test_feedback_duplicates(fake: FakeState) -> None:
     new_auth(fake)
     first = feedback(fake, "onboarded")
-    assert_error(feedback(fake, "onboarded"), "duplicated_feedback_status")
+    again = feedback(fake, "onboarded")
+    assert_error(again, "duplicated_feedback_status")
+    # The message names the status and the number.
+    assert "onboarded" in again.body["message"]
+    assert PHONE in again.body["message"]
     second = feedback(fake, "not_onboarded")
     assert second.status == 200
     assert first.body["uuid"] != second.body["uuid"]

@@ -283,6 +283,20 @@ def test_status_errors(fake: FakeState) -> None:
     assert_error(fake.authentication_status(str(uuid.uuid4())), "invalid_auth_uuid")
 
 
+@pytest.mark.parametrize("auth", ["nope", "5f0c7a36-1d2e-4b8f-9a3c-6e7d8f9a0b1c"])
+def test_invalid_auth_uuid_names_the_uuid(fake: FakeState, auth: str) -> None:
+    # The message says which UUID was refused, malformed or unknown alike.
+    for reply in (
+        fake.check(
+            {"customer_uuid": CUSTOMER, "authentication_uuid": auth, "check_code": "1"}
+        ),
+        retry(fake, auth),
+        fake.authentication_status(auth),
+    ):
+        assert_error(reply, "invalid_auth_uuid")
+        assert auth in reply.body["message"]
+
+
 @pytest.mark.parametrize(
     ("kwargs", "code"),
     [
@@ -301,6 +315,14 @@ def test_status_errors(fake: FakeState) -> None:
 def test_feedback_errors(fake: FakeState, kwargs: dict[str, Any], code: str) -> None:
     new_auth(fake)
     assert_error(feedback(fake, **kwargs), code)
+
+
+def test_invalid_feedback_status_names_the_status(fake: FakeState) -> None:
+    # The message says which status was refused.
+    new_auth(fake)
+    reply = feedback(fake, "ONBOARDED")
+    assert_error(reply, "invalid_feedback_status")
+    assert "ONBOARDED" in reply.body["message"]
 
 
 @pytest.mark.parametrize("body", [None, [], "onboarded", 0])

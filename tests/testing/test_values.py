@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 import re
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -30,9 +34,28 @@ from tests.testing._state_helpers import (
     ts,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 # --------------------------------------------------------------------------
 # Clock, codes, settings, timestamps
 # --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_settings(monkeypatch: pytest.MonkeyPatch) -> type[FakeSettings]:
+    """`FakeSettings` of a fresh import of its module; the module of before is back after.
+
+    The settings' validators are built when the module is imported. Imported
+    once, at collection, mutation testing would map them to no test (mutmut
+    maps a function to the tests during which it runs); imported here, they
+    are built in the test's own setup.
+    """
+    package = importlib.import_module("ding.testing")
+    monkeypatch.delitem(sys.modules, "ding.testing._values")
+    monkeypatch.delattr(package, "_values", raising=False)
+    fresh = importlib.import_module("ding.testing._values")
+    return cast("type[FakeSettings]", fresh.FakeSettings)
 
 
 def test_manual_clock_starts_at_2025_and_moves_when_told() -> None:
@@ -50,18 +73,58 @@ def test_manual_clock_starts_at_2025_and_moves_when_told() -> None:
     assert "2024-12-31T23:59:50Z" in repr(clock)
 
 
+class _NoOffset(tzinfo):
+    """A time zone that knows no offset: its times are naive (Python's rule)."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:  # noqa: ARG002
+        return None
+
+    def dst(self, dt: datetime | None) -> timedelta | None:  # noqa: ARG002
+        return None
+
+    def tzname(self, dt: datetime | None) -> str | None:  # noqa: ARG002
+        return None
+
+
+@pytest.fixture
+def local_time_not_utc() -> Iterator[None]:
+    # The machine's own time zone must not leak into the fake's times: CI
+    # machines run in UTC, people do not.
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "IST-5:30"  # POSIX form, no tzdata needed: UTC+5:30
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+@pytest.mark.usefixtures("local_time_not_utc")
 def test_manual_clock_requires_aware_times_and_keeps_utc() -> None:
-    with pytest.raises(UsageError, match="timezone-aware"):
+    # The error names the argument at fault.
+    with pytest.raises(UsageError, match=r"^start must be a timezone-aware datetime"):
         ManualClock(datetime(2025, 1, 1))  # noqa: DTZ001
+    with pytest.raises(UsageError, match=r"^start must be a timezone-aware datetime"):
+        ManualClock(datetime(2025, 1, 1, tzinfo=_NoOffset()))
     clock = ManualClock()
-    with pytest.raises(UsageError, match="timezone-aware"):
+    with pytest.raises(UsageError, match=r"^when must be a timezone-aware datetime"):
         clock.set(datetime(2025, 1, 1))  # noqa: DTZ001
+    with pytest.raises(UsageError, match=r"^when must be a timezone-aware datetime"):
+        clock.set(datetime(2025, 1, 1, tzinfo=_NoOffset()))
+    assert clock() == START
     paris = timezone(timedelta(hours=1))
     clock.set(datetime(2025, 6, 1, 13, 0, tzinfo=paris))
     assert clock() == datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
     assert clock().utcoffset() == timedelta(0)
     assert ManualClock(datetime(2030, 1, 1, 1, tzinfo=paris))() == datetime(
         2030, 1, 1, tzinfo=timezone.utc
+    )
+    assert ManualClock(datetime(2030, 1, 1, 1, tzinfo=paris))().utcoffset() == (
+        timedelta(0)
     )
 
 
@@ -88,7 +151,7 @@ def test_a_plain_callable_clock_is_wrapped_so_it_can_be_moved() -> None:
     assert fake.clock() == START
     ticks.append(START + timedelta(seconds=3))
     assert fake.clock() == START + timedelta(seconds=2)
-    with pytest.raises(UsageError, match="timezone-aware"):
+    with pytest.raises(UsageError, match=r"^when must be a timezone-aware datetime"):
         fake.clock.set(datetime(2025, 1, 1))  # noqa: DTZ001
     assert "2025-01-01T00:00:02Z" in repr(fake.clock)
 
@@ -109,7 +172,8 @@ def test_random_codes_are_digits_of_the_asked_length() -> None:
         codes = {generate(PHONE) for _ in range(50)}
         assert all(len(c) == length and c.isdigit() and c.isascii() for c in codes)
     assert len({random_codes()(PHONE) for _ in range(50)}) > 1
-    with pytest.raises(UsageError, match="length"):
+    assert {len(random_codes()(PHONE)) for _ in range(5)} == {6}  # the default
+    with pytest.raises(UsageError, match=r"^length must be at least 1, got 0$"):
         random_codes(0)
 
 
@@ -120,7 +184,10 @@ def test_deterministic_codes_repeat_for_a_seed() -> None:
     assert first != [c(PHONE) for _ in range(10)]
     assert all(len(x) == 6 and x.isdigit() for x in first)
     assert len(deterministic_codes(0, length=4)(PHONE)) == 4
-    with pytest.raises(UsageError, match="length"):
+    # The defaults: seed 0, six digits.
+    default, zero = deterministic_codes(), deterministic_codes(0)
+    assert [default(PHONE) for _ in range(10)] == [zero(PHONE) for _ in range(10)]
+    with pytest.raises(UsageError, match=r"^length must be at least 1, got 0$"):
         deterministic_codes(0, length=0)
 
 
@@ -142,11 +209,23 @@ def test_deterministic_codes_are_thread_safe() -> None:
         {"max_retries": -1},
         {"max_invalid_checks": -1},
         {"code_length": 0},
+        {"max_retries": True},
+        {"max_invalid_checks": 2.0},
+        {"code_length": "6"},
     ],
 )
-def test_settings_reject_nonsense(policy: dict[str, Any]) -> None:
-    with pytest.raises(UsageError, match=r"must"):
-        FakeSettings(**policy)
+def test_settings_reject_nonsense(
+    fresh_settings: type[FakeSettings], policy: dict[str, Any]
+) -> None:
+    [field] = policy
+    with pytest.raises(UsageError, match=rf"^{field} must"):
+        fresh_settings(**policy)
+
+
+def test_settings_take_each_minimum(fresh_settings: type[FakeSettings]) -> None:
+    # A lock after the first wrong code, no retries, one-digit codes.
+    s = fresh_settings(max_invalid_checks=1, max_retries=0, code_length=1)
+    assert (s.max_invalid_checks, s.max_retries, s.code_length) == (1, 0, 1)
 
 
 def settings_with(field: str, value: object) -> FakeSettings:
@@ -203,14 +282,23 @@ def test_a_bare_string_is_not_a_collection_of_names(field: str) -> None:
         with pytest.raises(UsageError, match=rf"^{field} must be a collection") as info:
             settings_with(field, value)
         assert "secret" not in str(info.value)  # an API key is never echoed
+        assert str(info.value).endswith(
+            f"not a single {type(value).__name__}; wrap one in a set"
+        )
 
 
 @pytest.mark.parametrize("field", ["api_keys", "customer_uuids"])
 def test_collections_of_names_hold_strings_only(field: str) -> None:
-    with pytest.raises(UsageError, match=rf"^{field} must be a collection"):
+    with pytest.raises(
+        UsageError, match=rf"^{field} must be a collection of strings, not int$"
+    ):
         settings_with(field, 5)
     with pytest.raises(UsageError, match=rf"^{field} must hold strings only, not int"):
         settings_with(field, {"ok", 5})
+    with pytest.raises(
+        UsageError, match=rf"^{field} must hold strings only, not float, int$"
+    ):
+        settings_with(field, ["ok", 5, 2.5, 7])
 
 
 def test_strict_mode_admits_only_the_listed_keys() -> None:
@@ -232,6 +320,7 @@ def test_settings_defaults() -> None:
     assert s.api_keys == s.customer_uuids == frozenset()
 
 
+@pytest.mark.usefixtures("local_time_not_utc")
 def test_timestamps_are_rfc3339_z_with_microseconds_only_when_nonzero(
     clock: ManualClock, fake: FakeState
 ) -> None:
@@ -243,14 +332,21 @@ def test_timestamps_are_rfc3339_z_with_microseconds_only_when_nonzero(
     assert body["created_at"] == "2025-01-01T00:00:00.001500Z"
 
 
+@pytest.mark.usefixtures("local_time_not_utc")
 def test_naive_or_offset_clock_values_are_read_as_utc() -> None:
     naive = FakeState(clock=lambda: datetime(2025, 3, 1, 8))  # noqa: DTZ001
     assert create(naive).body["created_at"] == "2025-03-01T08:00:00Z"
+    no_offset = FakeState(clock=lambda: datetime(2025, 3, 1, 8, tzinfo=_NoOffset()))
+    assert create(no_offset).body["created_at"] == "2025-03-01T08:00:00Z"
     plus2 = timezone(timedelta(hours=2))
     offset = FakeState(clock=lambda: datetime(2025, 3, 1, 8, tzinfo=plus2))
     assert create(offset).body["created_at"] == "2025-03-01T06:00:00Z"
+    # The fake's clock gives that time in UTC too.
+    assert offset.clock() == datetime(2025, 3, 1, 6, tzinfo=timezone.utc)
+    assert offset.clock().utcoffset() == timedelta(0)
 
 
+@pytest.mark.usefixtures("local_time_not_utc")
 def test_default_clock_is_the_system_clock() -> None:
     before = datetime.now(timezone.utc).replace(microsecond=0)
     created = ts(create(FakeState()).body["created_at"])
