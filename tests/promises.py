@@ -55,6 +55,7 @@ _FAKE_HOOKS: Final = "tests/testing/test_webhooks.py::"
 _FAKE_SERVER: Final = "tests/testing/test_server.py::"
 _README: Final = "tests/policy/test_doc_examples.py::"
 _IDLE: Final = "tests/transport/test_idle_connections.py::"
+_REUSE: Final = "tests/transport/test_reuse_rules.py::"
 _PORTAL: Final = "tests/sync/test_portal.py::"
 _SYNC: Final = "tests/sync/test_sync_client.py::"
 _ERRORS: Final = "tests/pipeline/test_error_mapping.py::"
@@ -389,23 +390,23 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         ),
         "keeps an idle connection at most 4 s, a second under the common 5 s": (
             f"{_TRANSPORT}test_the_own_pool_opens_at_most_100_connections",
-            f"{_IDLE}test_a_connection_is_not_reused_past_its_deadline",
+            f"{_REUSE}test_a_connection_is_not_reused_past_its_deadline",
             f"{_IDLE}test_no_call_fails_and_each_is_handled_once",
         ),
         "for no longer than N less a quarter of N (at most 1 s less)": (
-            f"{_IDLE}test_a_keep_alive_timeout_is_kept_with_a_margin",
-            f"{_IDLE}test_a_connection_is_not_reused_past_its_deadline",
+            f"{_REUSE}test_a_keep_alive_timeout_is_kept_with_a_margin",
+            f"{_REUSE}test_a_connection_is_not_reused_past_its_deadline",
         ),
         "sends a request once more, at once and on a new connection": (
             f"{_IDLE}test_no_call_fails_and_each_is_handled_once",
-            f"{_IDLE}test_only_a_reused_connection_lost_before_any_answer_is_stale",
-            f"{_IDLE}test_a_request_is_sent_again_only_once_and_on_a_new_connection",
+            f"{_REUSE}test_only_a_reused_connection_lost_before_any_answer_is_stale",
+            f"{_REUSE}test_a_request_is_sent_again_only_once_and_on_a_new_connection",
             f"{_MATRIX}test_async_client_under_each_fault",
             f"{_MATRIX}test_sync_client_under_each_fault",
             "tests/pipeline/test_log_lines.py::test_a_request_sent_again_on_a_new_connection_says_so",
         ),
         "is never a reason to send a POST again": (
-            f"{_IDLE}test_only_a_reused_connection_lost_before_any_answer_is_stale",
+            f"{_REUSE}test_only_a_reused_connection_lost_before_any_answer_is_stale",
             f"{_MATRIX}test_a_reused_connection_sends_again_only_what_it_never_answered",
         ),
         "the SDK sees only what httpcore reports of a request": (
@@ -413,7 +414,7 @@ PROMISES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             # (not httpcore): nothing.
             f"{_MATRIX}test_async_client_under_each_fault",
             f"{_MATRIX}test_sync_client_under_each_fault",
-            f"{_IDLE}test_what_httpcore_reports_of_an_injected_clients_connection",
+            f"{_REUSE}test_what_httpcore_reports_of_an_injected_clients_connection",
         ),
         "`python scripts/idle_connections.py` spaces 1,000 calls per client": (
             f"{_IDLE}test_no_call_fails_and_each_is_handled_once",

@@ -11,6 +11,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import os
+import selectors
 import signal
 import subprocess
 import sys
@@ -288,6 +289,49 @@ def test_exit_with_a_call_in_flight_is_delayed_about_a_second_at_most(
     assert ended - float(lines[0]) < 2.0
 
 
+def test_the_exit_hook_waits_about_a_second_for_a_call_deaf_to_its_cancel() -> None:
+    # At interpreter exit the calls in flight are cancelled, and the exit
+    # waits about a second at most, even for a call that ignores its
+    # cancellation. The hook atexit runs, here run in this process (the exit
+    # itself: test_exit_with_a_call_in_flight_is_delayed_about_a_second_at_most).
+    running = threading.Event()
+    deaf = threading.Event()
+
+    async def forever() -> None:
+        running.set()
+        try:
+            await anyio.sleep(3600)
+        except anyio.get_cancelled_exc_class():
+            deaf.wait(DEADLINE)  # ignores the cancellation meanwhile
+            raise
+
+    thread, outcome = in_thread(lambda: _portal.call(forever))
+    assert running.wait(DEADLINE)
+    [portal_thread] = _portal_threads()
+    started = time.monotonic()
+    _portal._shutdown_at_exit()
+    waited = time.monotonic() - started
+    deaf.set()
+    thread.join(DEADLINE)
+    portal_thread.join(DEADLINE)
+    assert waited < 3.0
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], UsageError)
+
+
+def test_the_exit_hook_lets_the_exit_go_on_whatever_the_shutdown_raises(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The hook is best effort: a failure to stop the loop (a green runtime's
+    # hub already gone at exit) is never an error of the exit.
+    def fail(timeout: float = 5.0) -> None:
+        raise OSError(timeout)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(_portal, "shutdown", fail)
+        _portal._shutdown_at_exit()
+
+
 # --- 3. fork ---------------------------------------------------------------------
 
 
@@ -349,6 +393,27 @@ def test_fork_child_gets_a_fresh_loop_and_parent_keeps_its_own() -> None:
     """)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_after_the_fork_hook_the_next_call_starts_a_loop_of_its_own() -> None:
+    # A forked child's first call starts a loop and a thread of its own, and
+    # leaves the parent's loop alone. The hook os.register_at_fork runs in
+    # the child, here run in this process (the fork itself:
+    # test_fork_child_gets_a_fresh_loop_and_parent_keeps_its_own).
+    parent = _portal.call(loop_id)
+    old = _current()
+    _portal._forget_after_fork()
+    try:
+        assert _portal.call(loop_id) != parent
+        assert _current() is not old
+        assert _portal.call(loop_id) == _portal.call(loop_id)
+        assert old.loop is not None
+        assert not old.loop.is_closed()
+    finally:
+        _portal._forked_away[:] = [
+            kept for kept in _portal._forked_away if kept is not old
+        ]
+        old.stop(DEADLINE)
 
 
 # --- 4. Ctrl-C cancels the call in flight ---------------------------------------
@@ -719,3 +784,35 @@ def test_a_thread_that_cannot_start_is_a_usage_error(
     assert isinstance(excinfo.value.__cause__, RuntimeError)
     monkeypatch.undo()
     assert _portal.call(add, 1, 2) == 3
+
+
+# --- 8. under gevent and eventlet --------------------------------------------------
+
+
+def test_under_green_threads_the_loop_never_sleeps_past_a_poll_interval() -> None:
+    # Under gevent's and eventlet's patching, the threads of the loop's
+    # executor are greenlets of its thread, which run only when the loop
+    # wakes up: the SDK's loop there (`_tick`) wakes every poll interval,
+    # with nothing else to wake it. (The patched runtimes: tests/runtimes/.)
+    sleeps: list[float | None] = []
+
+    class Selector(selectors.DefaultSelector):
+        def select(
+            self, timeout: float | None = None
+        ) -> list[tuple[selectors.SelectorKey, int]]:
+            sleeps.append(timeout)
+            if timeout is None or len(sleeps) == 4:
+                loop.stop()
+                timeout = 0
+            return super().select(timeout)
+
+    loop = asyncio.SelectorEventLoop(Selector())
+    try:
+        loop.call_soon(_portal._tick, loop)
+        loop.run_forever()
+    finally:
+        loop.close()
+    assert len(sleeps) == 4
+    for sleep in sleeps:
+        assert sleep is not None
+        assert sleep <= _portal._POLL_INTERVAL

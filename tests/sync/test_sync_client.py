@@ -8,7 +8,7 @@ import pickle
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 import pytest
@@ -104,6 +104,242 @@ def test_with_options_and_repr(
     assert repr(sync_client).startswith("Ding(server_url=")
     assert "test-key" not in repr(sync_client)
     assert sync_client.customer_uuid == CUSTOMER_UUID
+
+
+def test_with_options_gives_the_copy_every_setting(
+    sync_client: ding.Ding, tcp_stub: tuple[StubDing, str]
+) -> None:
+    # Each setting given to the sync client's with_options is the copy's,
+    # as with AsyncDing.with_options.
+    stub, url = tcp_stub
+    copy = sync_client.with_options(
+        customer_uuid="c2", default_headers={"X-Team": "growth"}
+    )
+    assert copy.customer_uuid == "c2"
+    copy.lookup.lookup("+14155550123")
+    assert stub.last.headers["customer-uuid"] == "c2"
+    assert stub.last.headers["x-team"] == "growth"
+    with ding.Ding(
+        api_key="k",
+        server_url="https://api.example.com/v1",
+        customer_uuid=CUSTOMER_UUID,
+    ) as elsewhere:
+        moved = elsewhere.with_options(server_url=url)
+        assert moved.server_url == url
+        moved.otp.retry(authentication_uuid=AUTH_UUID)
+    assert len(stub.requests) == 2
+    plain = sync_client.with_options(
+        server_url="http://ding-fake:8080/v1", allow_insecure_http=True
+    )
+    assert plain.server_url == "http://ding-fake:8080/v1"
+    with pytest.raises(ding.ResponseTooLargeError):
+        sync_client.with_options(max_response_size=16).otp.retry(
+            authentication_uuid=AUTH_UUID
+        )
+    stub.delay = 0.5
+    with pytest.raises(ding.APITimeoutError):
+        sync_client.with_options(timeout=0.05, max_retries=0).otp.retry(
+            authentication_uuid=AUTH_UUID
+        )
+    with pytest.raises(ding.APITimeoutError):
+        sync_client.with_options(total_timeout=0.05).otp.retry(
+            authentication_uuid=AUTH_UUID
+        )
+
+
+def test_seed_post_lookup_takes_the_per_call_options(
+    sync_client: ding.Ding, tcp_stub: tuple[StubDing, str]
+) -> None:
+    # The sync post_lookup hands its customer, timeout and extra headers to
+    # the call, as AsyncDing's does.
+    stub, _ = tcp_stub
+    res = sync_client.lookup.post_lookup(
+        "c2",
+        {"phone_number": "+14155550123"},
+        timeout=2.5,
+        extra_headers={"X-Req": "seed"},
+    )
+    assert stub.last.headers["customer-uuid"] == "c2"
+    assert stub.last.headers["x-req"] == "seed"
+    assert res.raw_response is not None
+    assert res.raw_response.request.extensions["timeout"] == dict.fromkeys(
+        ("connect", "read", "write", "pool"), 2.5
+    )
+
+
+# Each operation with every argument it takes: its fields as keywords, or a
+# request mapping; the per-call options are added to each.
+EVERY_ARGUMENT: Final[list[tuple[str, str, tuple[object, ...], dict[str, object]]]] = [
+    (
+        "otp",
+        "create_authentication",
+        (),
+        {
+            "phone_number": "+14155550123",
+            "customer_uuid": "c2",
+            "ip": "203.0.113.7",
+            "device_id": "d1",
+            "device_type": "IOS",
+            "app_version": "1.2.3",
+            "sender_id": "s1",
+            "callback_url": "https://example.com/cb",
+            "app_realm": "realm",
+            "os_version": "17.1",
+            "device_model": "iPhone15,2",
+            "is_returning_user": True,
+            "template_id": "t1",
+            "correlation_id": "corr-1",
+            "locale": "fr-FR",
+        },
+    ),
+    (
+        "otp",
+        "create_authentication",
+        ({"phone_number": "+14155550123", "customer_uuid": "c2"},),
+        {},
+    ),
+    (
+        "otp",
+        "check",
+        (),
+        {"authentication_uuid": AUTH_UUID, "check_code": "1234", "customer_uuid": "c2"},
+    ),
+    ("otp", "check", ({"authentication_uuid": AUTH_UUID, "check_code": "1234"},), {}),
+    ("otp", "retry", (), {"authentication_uuid": AUTH_UUID, "customer_uuid": "c2"}),
+    ("otp", "retry", ({"authentication_uuid": AUTH_UUID},), {}),
+    ("otp", "get_authentication_status", (AUTH_UUID,), {}),
+    (
+        "otp",
+        "feedback",
+        (),
+        {"phone_number": "+14155550123", "status": "onboarded", "customer_uuid": "c2"},
+    ),
+    ("otp", "feedback", ({"phone_number": "+14155550123", "status": "onboarded"},), {}),
+    ("lookup", "lookup", ("+14155550123", "c2", ["cnam"]), {}),
+    ("lookup", "post_lookup", ("c2", {"phone_number": "+14155550123"}), {}),
+]
+
+
+def _sent(request: httpx.Request) -> tuple[object, ...]:
+    return (
+        request.method,
+        str(request.url),
+        request.content,
+        sorted(request.headers.multi_items()),
+        request.extensions.get("timeout"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("resource", "name", "args", "kwargs"),
+    EVERY_ARGUMENT,
+    ids=[
+        f"{name}-{'request' if args else 'fields'}"
+        for _, name, args, _ in EVERY_ARGUMENT
+    ],
+)
+def test_each_sync_operation_sends_what_the_async_one_sends(
+    resource: str, name: str, args: tuple[object, ...], kwargs: dict[str, object]
+) -> None:
+    # Ding's operations take AsyncDing's arguments and hand every one of
+    # them on: the same call sends the same request.
+    options = {"timeout": 2.5, "extra_headers": {"X-Req": name}}
+    stub = StubDing()
+    http = httpx.AsyncClient(transport=stub.async_transport())
+    with ding.Ding(api_key="k", client=http, customer_uuid=CUSTOMER_UUID) as client:
+        getattr(getattr(client, resource), name)(*args, **kwargs, **options)
+
+    async def the_async_call() -> None:
+        async with (
+            httpx.AsyncClient(transport=stub.async_transport()) as http,
+            ding.AsyncDing(
+                api_key="k", client=http, customer_uuid=CUSTOMER_UUID
+            ) as client,
+        ):
+            await getattr(getattr(client, resource), name)(*args, **kwargs, **options)
+
+    asyncio.run(the_async_call())
+    sync_request, async_request = stub.requests
+    assert _sent(sync_request) == _sent(async_request)
+    assert sync_request.headers["x-req"] == name
+
+
+def test_the_sync_client_refuses_plain_http_to_another_host_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As AsyncDing: plain http only to a loopback host, unless allowed.
+    monkeypatch.delenv("DING_ALLOW_INSECURE_HTTP", raising=False)
+    with pytest.raises(ding.UsageError, match="unencrypted"):
+        ding.Ding(api_key="k", server_url="http://ding-fake:8080/v1")
+    allowed = ding.Ding(
+        api_key="k", server_url="http://ding-fake:8080/v1", allow_insecure_http=True
+    )
+    assert allowed.server_url == "http://ding-fake:8080/v1"
+
+
+def test_the_sync_constructor_hands_every_setting_to_the_async_client() -> None:
+    # Ding takes AsyncDing's settings and hands every one on: the same
+    # settings send the same requests, and give up on the same answers.
+    settings: dict[str, Any] = {
+        "api_key": "k",
+        "server_url": "https://{host}/v1",
+        "url_params": {"host": "stub.test"},
+        "retry_config": ding.RetryConfig(
+            "none",
+            ding.BackoffStrategy(1, 5, 1.5, 5_000),
+            retry_connection_errors=False,
+        ),
+        "customer_uuid": CUSTOMER_UUID,
+        "timeout": 2.5,
+        "default_headers": {"X-Team": "growth"},
+        "total_timeout": 0.2,
+        "default_region": "US",
+    }
+    stub = StubDing()
+    outcomes: list[str] = []
+
+    def busy() -> None:
+        # Retried at once, but for retry_config's strategy "none".
+        answer = json_reply(
+            503, {"code": "busy", "message": "later"}, **{"retry-after": "0"}
+        )
+        stub.script.append(answer)
+
+    with ding.Ding(
+        client=httpx.AsyncClient(transport=stub.async_transport()), **settings
+    ) as client:
+        client.otp.create_authentication(phone_number="(415) 555-0123")
+        busy()
+        with pytest.raises(ding.DingError) as info:
+            client.otp.get_authentication_status(AUTH_UUID)
+        outcomes.append(type(info.value).__name__)
+        stub.delay = 0.5
+        with pytest.raises(ding.DingError) as info:
+            client.otp.retry(authentication_uuid=AUTH_UUID)
+        outcomes.append(type(info.value).__name__)
+        stub.delay = 0
+
+    async def the_async_client() -> None:
+        async with (
+            httpx.AsyncClient(transport=stub.async_transport()) as http,
+            ding.AsyncDing(client=http, **settings) as client,
+        ):
+            await client.otp.create_authentication(phone_number="(415) 555-0123")
+            busy()
+            with pytest.raises(ding.DingError) as info:
+                await client.otp.get_authentication_status(AUTH_UUID)
+            outcomes.append(type(info.value).__name__)
+            stub.delay = 0.5
+            with pytest.raises(ding.DingError) as info:
+                await client.otp.retry(authentication_uuid=AUTH_UUID)
+            outcomes.append(type(info.value).__name__)
+
+    sent = [_sent(request) for request in stub.requests]
+    stub.requests.clear()
+    asyncio.run(the_async_client())
+    assert sent == [_sent(request) for request in stub.requests]
+    assert len(sent) == 2  # the third, cut by total_timeout, never reached it
+    assert outcomes == ["ServerError", "APITimeoutError"] * 2
 
 
 def test_close_then_use_is_a_usage_error(tcp_stub: tuple[StubDing, str]) -> None:
