@@ -29,6 +29,7 @@ does.
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import io
 import json
@@ -42,6 +43,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from unittest import mock
@@ -490,6 +492,22 @@ def test_the_timeout_is_60_s_and_max_retries_2_by_default(
     assert "stop here" in capsys.readouterr().err
     [kwargs] = built
     assert (kwargs["total_timeout"], kwargs["max_retries"]) == (60.0, 2)
+
+
+def test_each_attempt_is_bounded_as_the_sdks_own_client_bounds_it(
+    built: list[dict[str, object]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The command brings its own httpx client (whose default is 5 s for
+    # everything); each attempt still gets the SDK's default bounds: 5 s to
+    # connect, 15 s per read or write (docs/configuration.md).
+    monkeypatch.setenv("DING_API_KEY", KEY)
+    monkeypatch.setenv("DING_CUSTOMER_UUID", DEFAULT_CUSTOMER_UUID)
+    assert main(["lookup", "--phone-number", "+14155550123"]) == ExitCode.USAGE
+    assert "stop here" in capsys.readouterr().err
+    [kwargs] = built
+    assert kwargs["timeout"] == httpx.Timeout(15.0, connect=5.0)
 
 
 def test_every_command_has_help_with_examples(env: dict[str, str]) -> None:
@@ -1026,6 +1044,49 @@ def test_verbose_lines_show_once_beside_a_handler_of_the_sdk_logger(
         sdk.setLevel(level)
 
 
+class _BusyOnce(io.StringIO):
+    """Standard error that cannot take the first attempt's line, then can.
+
+    As a non-blocking pipe whose reader lags refuses a write (EAGAIN).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = False
+
+    def write(self, text: str) -> int:
+        if not self.refused and " attempt 1 " in text:
+            self.refused = True
+            raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+        return super().write(text)
+
+
+def test_a_verbose_line_that_cannot_be_written_does_not_end_the_call(
+    env: dict[str, str], pending: str
+) -> None:
+    # The call goes on, and the line is reported as Python's logging
+    # reports a handler that failed: the error, then the line's message and
+    # arguments (the UUID masked, as the line shows it).
+    err = _BusyOnce()
+    out = io.StringIO()
+    with (
+        mock.patch.dict(os.environ, env, clear=True),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        status = main(["status", "--auth-uuid", pending, "--verbose"])
+    assert status == ExitCode.OK, err.getvalue()
+    assert err.refused
+    assert json.loads(out.getvalue())["uuid"] == pending
+    report = err.getvalue()
+    assert "--- Logging error ---" in report
+    assert "BlockingIOError" in report
+    assert f"Arguments: ('GET', '/v1/authentication/{pending[:4]}…'" in report
+    assert pending not in report
+    assert KEY not in report
+    assert re.search(r"^ding: \d+\.\d ms in all$", report, re.MULTILINE), report
+
+
 class _ClosedPipe(io.StringIO):
     """Standard output whose reader went away (``ding ... | head -0``)."""
 
@@ -1201,7 +1262,7 @@ def test_columns_of_1_is_the_least_width_not_none(
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX terminal (pty)")
-def test_a_terminal_gets_a_table_that_fits_its_width(
+def test_a_table_on_a_terminal_fits_its_width(
     env: dict[str, str], pending: str
 ) -> None:
     # In this process: standard output is a terminal 30 columns wide, and
@@ -1384,6 +1445,28 @@ def test_verbose_time_in_all_is_the_whole_call(
     assert float(attempt[1]) <= float(total[1]) <= waited
 
 
+def test_verbose_time_in_all_is_in_milliseconds(
+    env: dict[str, str], pending: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # From the call's start to its end on the command's clock, in ms to a
+    # tenth: here a clock that moves on 1.5 s at each reading.
+    readings: list[float] = []
+
+    def perf_counter() -> float:
+        readings.append(100.0 + 1.5 * len(readings))
+        return readings[-1]
+
+    command = sys.modules["ding._cli._main"]
+    monkeypatch.setattr(
+        command, "time", types.SimpleNamespace(perf_counter=perf_counter)
+    )
+    result = run("status", "--auth-uuid", pending, "--verbose", env=env)
+    assert result.returncode == ExitCode.OK, result.stderr
+    total = (readings[-1] - readings[0]) * 1000
+    assert total > 0
+    assert result.stderr.splitlines()[-1] == f"ding: {total:.1f} ms in all"
+
+
 def test_a_json_error_for_an_http_5xx_names_its_status(
     env: dict[str, str], base_url: str
 ) -> None:
@@ -1430,3 +1513,24 @@ def test_an_https_server_is_verified_against_the_cas_httpx_would_use(
         assert sent.returncode == ExitCode.UNAVAILABLE
         assert "certificate" in sent.stderr.lower()
     assert server.requests == (1 if trusted else 0)
+
+
+@pytest.mark.parametrize("given", ["by_env", "by_option"])
+def test_a_plain_http_server_needs_no_cas(
+    given: str, base_url: str, tmp_path: Path
+) -> None:
+    # Nothing goes over TLS to an http:// server (the fake, on this
+    # machine): the CAs are not read, so a CA file that cannot be (here
+    # SSL_CERT_FILE names none) does not stop the run.
+    env = clean_env(
+        DING_API_KEY=KEY,
+        DING_CUSTOMER_UUID=DEFAULT_CUSTOMER_UUID,
+        SSL_CERT_FILE=str(tmp_path / "no-such-ca.pem"),
+    )
+    options: tuple[str, ...] = ("--base-url", base_url)
+    if given == "by_env":
+        env["DING_BASE_URL"] = base_url
+        options = ()
+    result = run("lookup", "--phone-number", "+14155550123", *options, env=env)
+    assert result.returncode == ExitCode.OK, result.stderr
+    assert json.loads(result.stdout)["phone_number"] == "+14155550123"

@@ -10,12 +10,14 @@ request. Without the library: tests/client/test_without_phonenumbers.py.
 from __future__ import annotations
 
 import pickle
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 import pytest
 
 import ding
+from ding._schema import _phone
 from ding.models import errors, shared
 from ding.testing import FakeDing
 
@@ -30,12 +32,14 @@ FORMATS: Final = [
     ("+33 (0)6 12 34 56 78", None, "+33612345678"),
     ("(+33) 6.12.34.56.78", None, "+33612345678"),
     ("0033 6 12 34 56 78", None, "+33612345678"),  # 00: the international prefix
+    ("(0033) 6 12 34 56 78", None, "+33612345678"),  # 00 after punctuation too
     ("  +33-6-12-34-56-78  ", None, "+33612345678"),
     ("+1 (415) 555-0123", None, "+14155550123"),
     ("+1.415.555.0123", None, "+14155550123"),
     ("+44 20 7183 8750", None, "+442071838750"),
     ("+44 (0)20 7183 8750", None, "+442071838750"),
     ("+49 151 23456789", None, "+4915123456789"),
+    ("+49 30 12345678901", None, "+493012345678901"),  # 15 digits: E.164 allows
     ("+86 138 0013 8000", None, "+8613800138000"),
     ("+81 90-1234-5678", None, "+819012345678"),
     ("+55 (11) 91234-5678", None, "+5511912345678"),
@@ -137,6 +141,79 @@ def test_a_number_that_cannot_exist_is_refused_with_its_reason(
     assert error.__context__ is None or error.__suppress_context__
 
 
+def _outcome(typed: str) -> str:
+    """The number in E.164, or why it was refused."""
+    try:
+        return ding.normalize_phone_number(typed)
+    except ding.InvalidPhoneNumberError as exc:
+        return f"refused: {exc.reason}"
+
+
+@pytest.mark.parametrize(
+    "rest",
+    ["33 6 12 34 56 78", "44 20 7183 8750", "999 123", "33 6 12", "9" * 246],
+    ids=["fr", "gb", "no_country", "short", "long"],
+)
+def test_a_leading_00_is_read_as_plus(rest: str) -> None:
+    # Without a default region, 00 is the international prefix: the same
+    # number as with +, or the same refusal, whatever its length.
+    assert _outcome("00" + rest) == _outcome("+" + rest)
+    assert _outcome("00 " + rest) == _outcome("+" + rest)
+
+
+@pytest.mark.parametrize(
+    ("typed", "region", "message"),
+    [
+        # The docs' example, and each reason's words.
+        ("+33612", None, "(5 digits): too short for country code +33"),
+        ("+12", None, "(2 digits): too short"),  # no country code to name
+        ("+33 6 12 34 56 78 90", None, "(13 digits): too long for country code +33"),
+        ("+1" + "2" * 20, None, "(21 digits): too long"),
+        (
+            "+41 22 222 22 222",
+            None,
+            "(12 digits): no number for country code +41 has this length",
+        ),
+        ("+999123", None, "(6 digits): no country has this country code"),
+        (
+            "06 12 34 56 78",
+            None,
+            (
+                "(10 digits): no country code: write it as +<country code><number>, or "
+                "give the client a default_region (such as 'FR') for national numbers"
+            ),
+        ),
+        (
+            "1-800-FLOWERS",
+            None,
+            (
+                "(4 digits): not a phone number: only digits, spaces, '-', '.', '(' and "
+                "')' are accepted, after an optional leading '+' (no letters, no "
+                "extension)"
+            ),
+        ),
+        # Only digits are counted.
+        (
+            "+1 415 555 0123 X12",
+            None,
+            (
+                "(13 digits): not a phone number: only digits, spaces, '-', '.', '(' "
+                "and ')' are accepted, after an optional leading '+' (no letters, no "
+                "extension)"
+            ),
+        ),
+    ],
+)
+def test_the_message_says_why_in_words(
+    typed: str, region: str | None, message: str
+) -> None:
+    # How many digits, and why the number cannot exist: the country code
+    # when one was read, never the number (docs/phone-numbers.md).
+    with pytest.raises(ding.InvalidPhoneNumberError) as caught:
+        ding.normalize_phone_number(typed, default_region=region)
+    assert str(caught.value) == f"invalid phone number {message}"
+
+
 def test_the_error_pickles_with_its_reason() -> None:
     with pytest.raises(ding.InvalidPhoneNumberError) as caught:
         ding.normalize_phone_number("+999123")
@@ -145,6 +222,34 @@ def test_the_error_pickles_with_its_reason() -> None:
         ding.InvalidPhoneNumberError,
         "invalid_country_code",
         str(caught.value),
+    )
+
+
+@pytest.mark.parametrize(("number", "kind"), [(33612345678, "int"), (None, "NoneType")])
+def test_a_number_that_is_not_a_str_is_a_usage_error(number: Any, kind: str) -> None:
+    # An untyped caller's wrong type is refused by its type's name.
+    with pytest.raises(ding.UsageError) as caught:
+        ding.normalize_phone_number(number)
+    assert not isinstance(caught.value, ding.InvalidPhoneNumberError)
+    assert str(caught.value) == f"phone number must be a str, not {kind}"
+
+
+def test_without_the_library_the_helper_says_to_install_the_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As in an install without ding[phonenumbers] (in a child process:
+    # tests/client/test_without_phonenumbers.py): the helper cannot
+    # normalize, and says how to install what it needs.
+    monkeypatch.setitem(sys.modules, "phonenumbers", None)
+    _phone.available.cache_clear()
+    try:
+        with pytest.raises(ding.UsageError) as caught:
+            ding.normalize_phone_number("+33 6 12 34 56 78")
+    finally:
+        _phone.available.cache_clear()  # found again once the test is over
+    assert str(caught.value) == (
+        "normalize_phone_number needs the phonenumbers library: "
+        "install the phonenumbers extra: pip install 'ding[phonenumbers]'"
     )
 
 

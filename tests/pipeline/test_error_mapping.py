@@ -228,6 +228,28 @@ async def test_dropped_connection(client: ding.AsyncDing, stub: StubDing) -> Non
     assert type(info.value.__cause__) is httpx.RemoteProtocolError
 
 
+async def test_a_connection_error_writes_an_ipv6_host_in_brackets() -> None:
+    # A failed connection names the host and port it was for, as a URL
+    # writes them: an IPv6 address in brackets, its colons apart from the
+    # port's.
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    async with ding.AsyncDing(
+        api_key="k",
+        server_url="https://[2001:db8::1]/v1",
+        customer_uuid=CUSTOMER_UUID,
+        max_retries=0,
+        client=httpx.AsyncClient(transport=httpx.MockTransport(refuse)),
+    ) as client:
+        with pytest.raises(ding.APIConnectionError) as info:
+            await client.otp.check(authentication_uuid=AUTH_UUID, check_code="1")
+    assert str(info.value) == (
+        "POST /v1/check: cannot connect to [2001:db8::1]:443: "
+        "ConnectError: connection refused"
+    )
+
+
 def reset_by_peer() -> httpx.ReadError:
     # What httpcore raises on asyncio when the peer resets: no words of its
     # own, the operating system's two links down the chain.
@@ -236,6 +258,20 @@ def reset_by_peer() -> httpx.ReadError:
     outer = httpx.ReadError("")
     outer.__cause__ = inner
     return outer
+
+
+def chained(*links: BaseException) -> httpx.ReadError:
+    """A ReadError without words, each of *links* the cause of the one before."""
+    outer = httpx.ReadError("")
+    behind: BaseException = outer
+    for link in links:
+        behind.__cause__ = link
+        behind = link
+    return outer
+
+
+def wordless(count: int) -> list[BaseException]:
+    return [httpx.ReadError("") for _ in range(count)]
 
 
 READING = "the connection to stub.test:443 broke while reading the answer"
@@ -261,6 +297,26 @@ RESET = "[Errno 104] Connection reset by peer"
             f"the connection to stub.test:443 failed: CloseError {NO_DETAIL}",
         ),
         (OSError(), f"the connection to stub.test:443 failed: OSError {NO_DETAIL}"),
+        # Never empty: an operating-system error without words is no detail.
+        (chained(OSError()), f"{READING}: ReadError {NO_DETAIL}"),
+        # Only an operating-system error's words are shown, not a library's.
+        (
+            chained(RuntimeError("a library's words")),
+            f"{READING}: ReadError {NO_DETAIL}",
+        ),
+        # The chain is followed 8 links deep, no further (nor round a cycle).
+        (
+            chained(
+                *wordless(7), ConnectionResetError(104, "Connection reset by peer")
+            ),
+            f"{READING}: ReadError: ConnectionResetError: {RESET}",
+        ),
+        (
+            chained(
+                *wordless(8), ConnectionResetError(104, "Connection reset by peer")
+            ),
+            f"{READING}: ReadError {NO_DETAIL}",
+        ),
     ],
 )
 @pytest.mark.in_process_only(

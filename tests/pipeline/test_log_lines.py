@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -15,12 +16,14 @@ import httpx
 import pytest
 
 import ding
-from ding._pipeline._log import mask, request_line
+from ding._pipeline._log import mask, request_line, setup_from_env
 from ding.testing import DEFAULT_CUSTOMER_UUID, FakeDing, Fault
 from ding.utils import BackoffStrategy, RetryConfig
 from tests._stub import AUTH_UUID, CUSTOMER_UUID, json_reply
 
 if TYPE_CHECKING:
+    from collections.abc import Generator
+
     from tests._stub import StubDing
     from tests.conftest import Connect
 
@@ -101,6 +104,99 @@ def test_ding_log_leaves_a_configured_logger_alone() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+@contextlib.contextmanager
+def bare_logging() -> Generator[logging.Logger]:
+    """No handler on the "ding" or the root logger, no level: a fresh process.
+
+    What `import ding` meets before it reads DING_LOG; the loggers are
+    restored after, in the test itself (pytest's own handlers on the root
+    logger come and go with each phase of a test).
+    """
+    sdk, root = logging.getLogger("ding"), logging.getLogger()
+    handlers, root_handlers, level = sdk.handlers[:], root.handlers[:], sdk.level
+    sdk.handlers.clear()
+    root.handlers.clear()
+    sdk.setLevel(logging.NOTSET)
+    try:
+        yield sdk
+    finally:
+        sdk.handlers[:] = handlers
+        root.handlers[:] = root_handlers
+        sdk.setLevel(level)
+
+
+# In this process, what `import ding` does with DING_LOG (setup_from_env);
+# the tests above run it at import, in a process of their own.
+@pytest.mark.parametrize(
+    ("value", "level"),
+    [("info", logging.INFO), ("INFO", logging.INFO), (" Debug ", logging.DEBUG)],
+)
+def test_ding_log_sets_the_level_and_prints_to_stderr(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    value: str,
+    level: int,
+) -> None:
+    # docs/logging.md: DING_LOG=info or debug, any case, gets the SDK's
+    # lines on stderr, as "<time> INFO ding: <line>".
+    monkeypatch.setenv("DING_LOG", value)
+    with bare_logging() as sdk:
+        setup_from_env()
+        assert sdk.level == level
+        sdk.info("GET /v1/check 200 attempt 1 2.0 ms")
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO ding: "
+        r"GET /v1/check 200 attempt 1 2\.0 ms\n",
+        captured.err,
+    ), captured.err
+
+
+@pytest.mark.parametrize("value", [None, "", "off", "warning"])
+def test_without_ding_log_logging_is_left_alone(
+    monkeypatch: pytest.MonkeyPatch, value: str | None
+) -> None:
+    # docs/logging.md: configures nothing by default; anything but info or
+    # debug means off.
+    monkeypatch.delenv("DING_LOG", raising=False)
+    if value is not None:
+        monkeypatch.setenv("DING_LOG", value)
+    with bare_logging() as sdk:
+        setup_from_env()
+        assert sdk.handlers == []
+        assert sdk.level == logging.NOTSET
+
+
+def test_ding_log_after_basic_config_only_sets_the_level(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # docs/logging.md: with logging.basicConfig done first (a handler on the
+    # root logger), DING_LOG only sets the "ding" logger's level: no second
+    # handler, so each line shows once.
+    monkeypatch.setenv("DING_LOG", "info")
+    with bare_logging() as sdk:
+        logging.getLogger().addHandler(logging.NullHandler())
+        setup_from_env()
+        assert sdk.handlers == []
+        assert sdk.level == logging.INFO
+
+
+def test_ding_log_leaves_the_apps_own_ding_logger_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # docs/logging.md: a handler only if the "ding" logger has none; a
+    # level the app set stays.
+    monkeypatch.setenv("DING_LOG", "debug")
+    with bare_logging() as sdk:
+        own = logging.NullHandler()
+        sdk.addHandler(own)
+        sdk.setLevel(logging.WARNING)
+        setup_from_env()
+        assert sdk.handlers == [own]
+        assert sdk.level == logging.WARNING
 
 
 @pytest.mark.in_process_only(

@@ -12,11 +12,13 @@ those are set once per process.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from opentelemetry import trace
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -33,7 +36,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
 )
 
 import ding
-from ding._pipeline._telemetry import DISABLE_VARIABLE
+from ding._pipeline._telemetry import DISABLE_VARIABLE, SCHEMA_URL, Telemetry
 from ding._transport._aiohttp import AiohttpTransport
 from ding._transport._httpcore import HttpcoreTransport
 from ding.testing import DEFAULT_CUSTOMER_UUID, FakeDing, FakeSettings, Fault
@@ -394,7 +397,8 @@ async def test_the_variable_that_disables_instrumentations_disables_these(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     del anyio_backend  # both
-    for names in ("requests, ding", " ding ", "*"):
+    # A comma-separated list, with or without spaces.
+    for names in ("requests, ding", "requests,ding", " ding ", "*"):
         monkeypatch.setenv(DISABLE_VARIABLE, names)
         async with fake.async_client(**_settings(captured)) as client:
             assert client._pipeline.telemetry is None
@@ -403,6 +407,445 @@ async def test_the_variable_that_disables_instrumentations_disables_these(
     async with fake.async_client(**_settings(captured)) as client:
         assert client._pipeline.telemetry is not None
     assert captured.spans() == []
+
+
+@pytest.mark.anyio
+async def test_the_spans_and_metrics_hold_what_the_guide_lists(
+    anyio_backend: str, captured: Captured, server: ServerThread
+) -> None:
+    # docs/guides/tracing.md: the operation's INTERNAL span and the
+    # attempt's CLIENT span, with their attributes; the metrics with the
+    # attributes its table lists.
+    del anyio_backend  # both
+    port = httpx.URL(server.url).port
+    async with ding.AsyncDing(
+        server_url=server.url + "/v1", **_settings(captured)
+    ) as client:
+        started = time.perf_counter()
+        sent = await client.otp.create_authentication(phone_number=NUMBER)
+        elapsed = time.perf_counter() - started
+    assert sent.create_authentication_response is not None
+    uuid = sent.create_authentication_response.authentication_uuid
+    spans = captured.spans()
+    (operation,) = _by_name(spans, "ding.otp.create_authentication")
+    (attempt,) = _by_name(spans, "POST /authentication")
+    assert operation.kind is trace.SpanKind.INTERNAL
+    assert dict(operation.attributes or {}) == {
+        "ding.operation": "otp.create_authentication",
+        "server.address": "127.0.0.1",
+        "server.port": port,
+        "ding.authentication_uuid": uuid,
+        "ding.status": "pending",
+    }
+    assert attempt.kind is trace.SpanKind.CLIENT
+    assert attempt.parent is not None
+    assert operation.context is not None
+    assert attempt.parent.span_id == operation.context.span_id
+    assert dict(attempt.attributes or {}) == {
+        "http.request.method": "POST",
+        "url.template": "/authentication",
+        "server.address": "127.0.0.1",
+        "server.port": port,
+        "http.response.status_code": 200,
+        "network.protocol.version": "1.1",
+    }
+    assert attempt.events == ()
+    metrics = captured.metrics()
+    (request,) = metrics["http.client.request.duration"]
+    assert request["attributes"] == dict(attempt.attributes or {})
+    (whole,) = metrics["ding.client.operation.duration"]
+    assert whole["attributes"] == {
+        "ding.operation": "otp.create_authentication",
+        "server.address": "127.0.0.1",
+        "server.port": port,
+    }
+    assert whole["count"] == 1
+    assert 0 < request["sum"] <= whole["sum"] <= elapsed
+
+
+@pytest.mark.anyio
+async def test_after_a_call_the_callers_span_is_current_again(
+    anyio_backend: str, captured: Captured, fake: FakeDing
+) -> None:
+    # docs/guides/tracing.md: called while a span of the app's is current,
+    # the operation's span is its child: each call's, the next one's too.
+    del anyio_backend  # both
+    tracer = captured.tracer_provider.get_tracer("the app")
+    async with fake.async_client(**_settings(captured)) as client:
+        with tracer.start_as_current_span("GET /signup") as request_span:
+            await client.lookup.lookup(NUMBER)
+            assert trace.get_current_span() is request_span
+            await client.lookup.lookup(NUMBER)
+            assert trace.get_current_span() is request_span
+    operations = _by_name(captured.spans(), "ding.lookup.lookup")
+    assert len(operations) == 2
+    for operation in operations:
+        assert operation.parent is not None
+        assert operation.parent.span_id == request_span.get_span_context().span_id
+
+
+class _SpanOfEachLine(logging.Handler):
+    """Keeps the span current when each record is logged, as log correlation does."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.span_ids: list[int] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        del record
+        self.span_ids.append(trace.get_current_span().get_span_context().span_id)
+
+
+@pytest.mark.anyio
+async def test_an_attempt_runs_inside_its_span(
+    anyio_backend: str, captured: Captured, fake: FakeDing
+) -> None:
+    # The module's promise: each attempt is awaited inside its CLIENT span,
+    # so what runs for it (the SDK's log line of the attempt, an app's
+    # log correlation, an injected client's hooks) sees that span.
+    del anyio_backend  # both
+    fake.faults.inject("lookup", Fault.rate_limited(0.01), on_call=[1])
+    sdk = logging.getLogger("ding")
+    level = sdk.level
+    lines = _SpanOfEachLine()
+    sdk.addHandler(lines)
+    sdk.setLevel(logging.INFO)
+    try:
+        async with fake.async_client(**_settings(captured)) as client:
+            await client.lookup.lookup(NUMBER)
+    finally:
+        sdk.removeHandler(lines)
+        sdk.setLevel(level)
+    attempts = sorted(
+        _by_name(captured.spans(), "GET /lookup/{phone_number}"),
+        key=lambda span: span.start_time or 0,
+    )
+    assert len(attempts) == 2
+    contexts = [span.context for span in attempts]
+    assert lines.span_ids == [c.span_id for c in contexts if c is not None]
+
+
+@pytest.mark.anyio
+async def test_an_instrumented_httpx_client_passed_in_adds_no_span_of_its_own(
+    anyio_backend: str, captured: Captured, server: ServerThread
+) -> None:
+    # docs/guides/tracing.md: OpenTelemetry's httpx instrumentation stands
+    # aside while an attempt runs: one CLIENT span per attempt, the SDK's,
+    # and the app's own calls through that client are traced as before.
+    del anyio_backend  # both
+    http = httpx.AsyncClient()
+    HTTPXClientInstrumentor.instrument_client(
+        http, tracer_provider=captured.tracer_provider
+    )
+    try:
+        async with ding.AsyncDing(
+            server_url=server.url + "/v1", client=http, **_settings(captured)
+        ) as client:
+            await client.lookup.lookup(NUMBER)
+            await http.get(server.url + "/v1/nothing-here")
+    finally:
+        HTTPXClientInstrumentor.uninstrument_client(http)
+        await http.aclose()
+    clients = [
+        (span.name, span.instrumentation_scope and span.instrumentation_scope.name)
+        for span in captured.spans()
+        if span.kind is trace.SpanKind.CLIENT
+    ]
+    assert clients == [
+        ("GET /lookup/{phone_number}", "ding"),
+        ("GET", "opentelemetry.instrumentation.httpx"),
+    ]
+
+
+@pytest.mark.anyio
+async def test_a_request_sent_again_has_a_resent_event(
+    anyio_backend: str, captured: Captured, fake: FakeDing, server: ServerThread
+) -> None:
+    # docs/guides/tracing.md: a request sent a second time on a new
+    # connection, the reused one closed before answering, has a
+    # `ding.resent` event, which says why (as the log line does).
+    del anyio_backend  # both
+    async with ding.AsyncDing(
+        server_url=server.url + "/v1", max_retries=0, **_settings(captured)
+    ) as client:
+        await client.lookup.lookup(NUMBER)
+        fake.faults.inject("lookup", Fault.drop_before_response())
+        await client.lookup.lookup(NUMBER)
+    first, second = sorted(
+        _by_name(captured.spans(), "GET /lookup/{phone_number}"),
+        key=lambda span: span.start_time or 0,
+    )
+    assert first.events == ()
+    events = [(event.name, dict(event.attributes or {})) for event in second.events]
+    assert events == [
+        (
+            "ding.resent",
+            {"ding.reason": "the reused connection closed before answering"},
+        )
+    ]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("url", "port"),
+    [("https://api.example.com/v1", 443), ("http://localhost/v1", 80)],
+)
+async def test_a_url_without_a_port_records_its_schemes(
+    anyio_backend: str, captured: Captured, url: str, port: int
+) -> None:
+    # docs/guides/tracing.md: server.port is the API's port, the scheme's
+    # own when the URL names none.
+    del anyio_backend  # both
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        del request
+        return httpx.Response(200, json={"authentication_uuid": CUSTOMER})
+
+    transport = httpx.MockTransport(answer)
+    async with ding.AsyncDing(
+        server_url=url,
+        client=httpx.AsyncClient(transport=transport),
+        **_settings(captured),
+    ) as client:
+        await client.otp.get_authentication_status(CUSTOMER)
+    spans = captured.spans()
+    assert len(spans) == 2
+    for span in spans:
+        assert dict(span.attributes or {})["server.port"] == port
+    for point in captured.metrics()["ding.client.operation.duration"]:
+        assert point["attributes"]["server.port"] == port
+
+
+@pytest.mark.anyio
+async def test_a_status_or_a_code_newer_than_the_sdk_is_recorded_as_sent(
+    anyio_backend: str, captured: Captured
+) -> None:
+    # docs/guides/tracing.md: ding.status is the status Ding answered, and
+    # error.type the API's error code, a value this SDK does not know
+    # included (docs: an unknown value is kept as the plain string); a
+    # refusal without a code is named by the exception's class.
+    del anyio_backend  # both
+    answers = [
+        httpx.Response(200, json={"authentication_uuid": CUSTOMER, "status": "held"}),
+        httpx.Response(400, json={"code": "too_new_to_know", "message": "no"}),
+        httpx.Response(400, json={"code": "", "message": "no"}),
+    ]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        del request
+        return answers.pop(0)
+
+    transport = httpx.MockTransport(answer)
+    async with ding.AsyncDing(
+        client=httpx.AsyncClient(transport=transport), **_settings(captured)
+    ) as client:
+        await client.otp.create_authentication(phone_number=NUMBER)
+        for _ in range(2):
+            with pytest.raises(ding.ErrorResponse):
+                await client.otp.create_authentication(phone_number=NUMBER)
+    sent, refused, empty = sorted(
+        _by_name(captured.spans(), "ding.otp.create_authentication"),
+        key=lambda span: span.start_time or 0,
+    )
+    assert dict(sent.attributes or {})["ding.status"] == "held"
+    assert dict(refused.attributes or {})["error.type"] == "too_new_to_know"
+    assert dict(empty.attributes or {})["error.type"] == "ErrorResponse"
+    (counted,) = captured.metrics()["ding.otp.sends"]
+    assert counted["attributes"] == {
+        "ding.operation": "otp.create_authentication",
+        "ding.status": "held",
+    }
+
+
+ProxyRefused = type("ProxyRefused", (Exception,), {"__module__": "acme.proxy.errors"})
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("raised", "attempt_error", "operation_error"),
+    [
+        (
+            ConnectionResetError("reset"),
+            "ConnectionResetError",
+            "ding.APIConnectionError",
+        ),
+        (ProxyRefused("refused"), "acme.ProxyRefused", "acme.ProxyRefused"),
+    ],
+)
+async def test_error_type_is_the_class_qualified_by_its_package(
+    anyio_backend: str,
+    captured: Captured,
+    raised: Exception,
+    attempt_error: str,
+    operation_error: str,
+) -> None:
+    # docs/guides/tracing.md: error.type is the exception's class, a
+    # low-cardinality name: a builtin's name alone, else qualified by its
+    # top-level package (ding.APITimeoutError, httpx.ConnectError), here
+    # for what an injected client's transport raised.
+    del anyio_backend  # both
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        del request
+        raise raised
+
+    transport = httpx.MockTransport(answer)
+    async with ding.AsyncDing(
+        client=httpx.AsyncClient(transport=transport),
+        max_retries=0,
+        **_settings(captured),
+    ) as client:
+        with pytest.raises((ding.APIConnectionError, ProxyRefused)):
+            await client.otp.get_authentication_status(CUSTOMER)
+    spans = captured.spans()
+    (attempt,) = _by_name(spans, "GET /authentication/{auth_uuid}")
+    (operation,) = _by_name(spans, "ding.otp.get_authentication_status")
+    assert dict(attempt.attributes or {})["error.type"] == attempt_error
+    assert dict(operation.attributes or {})["error.type"] == operation_error
+
+
+# The HTTP client conventions' advice for duration histograms, in seconds.
+CONVENTION_BUCKETS = [
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.075,
+    0.1,
+    0.25,
+    0.5,
+    0.75,
+    1,
+    2.5,
+    5,
+    7.5,
+    10,
+]
+
+
+@pytest.mark.anyio
+async def test_the_scope_and_instruments_are_those_the_conventions_define(
+    anyio_backend: str, captured: Captured, fake: FakeDing
+) -> None:
+    # The module's promise: spans and metrics under the "ding" scope, at
+    # the SDK's version, with the schema of the conventions followed;
+    # http.client.request.duration as the conventions define it, and the
+    # guide's units.
+    del anyio_backend  # both
+    async with fake.async_client(**_settings(captured)) as client:
+        await client.otp.create_authentication(phone_number=NUMBER)
+    for span in captured.spans():
+        scope = span.instrumentation_scope
+        assert scope is not None
+        assert (scope.name, scope.version, scope.schema_url) == (
+            "ding",
+            ding.__version__,
+            SCHEMA_URL,
+        )
+    data = captured.reader.get_metrics_data()
+    assert data is not None
+    (scoped,) = [s for r in data.resource_metrics for s in r.scope_metrics]
+    assert (scoped.scope.name, scoped.scope.version, scoped.scope.schema_url) == (
+        "ding",
+        ding.__version__,
+        SCHEMA_URL,
+    )
+    found = {metric.name: metric for metric in scoped.metrics}
+    assert {name: metric.unit for name, metric in found.items()} == {
+        "http.client.request.duration": "s",
+        "ding.client.operation.duration": "s",
+        "ding.otp.sends": "{request}",
+    }
+    assert (
+        found["http.client.request.duration"].description
+        == "Duration of HTTP client requests."
+    )
+    for name in ("http.client.request.duration", "ding.client.operation.duration"):
+        points = json.loads(found[name].to_json())["data"]["data_points"]
+        assert [point["explicit_bounds"] for point in points] == [CONVENTION_BUCKETS]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("given", ["tracer_provider", "meter_provider"])
+async def test_a_client_given_one_provider_records_with_it(
+    anyio_backend: str, captured: Captured, fake: FakeDing, given: str
+) -> None:
+    # docs/guides/tracing.md: a client given a provider of its own reports
+    # to it, whether or not a global one is set (none is, in this process).
+    del anyio_backend  # both
+    settings = _settings(captured)
+    provider = settings.pop(given)
+    del settings["meter_provider" if given == "tracer_provider" else "tracer_provider"]
+    async with fake.async_client(**settings, **{given: provider}) as client:
+        await client.lookup.lookup(NUMBER)
+    if given == "tracer_provider":
+        assert {span.name for span in captured.spans()} == {
+            "ding.lookup.lookup",
+            "GET /lookup/{phone_number}",
+        }
+    else:
+        assert set(captured.metrics()) == {
+            "http.client.request.duration",
+            "ding.client.operation.duration",
+        }
+
+
+@pytest.mark.anyio
+async def test_before_a_provider_is_given_or_set_a_call_skips_the_api(
+    anyio_backend: str, fake: FakeDing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The module's promise: until a provider is given or set, a call records
+    # nothing and skips the API's stand-ins, which would cost it time. (No
+    # global provider is set in this process; a child process sets one in
+    # test_before_any_provider_is_set_a_call_skips_the_api.)
+    del anyio_backend  # both
+    assert isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+    calls: list[str] = []
+
+    def spying(name: str) -> Any:
+        original = getattr(Telemetry, name)
+
+        def spy(self: Telemetry, *args: Any) -> Any:
+            calls.append(name)
+            return original(self, *args)
+
+        return spy
+
+    for name in ("operation", "attempt"):
+        monkeypatch.setattr(Telemetry, name, spying(name))
+    async with fake.async_client() as client:
+        assert client._pipeline.telemetry is not None
+        await client.lookup.lookup(NUMBER)
+    assert calls == []
+
+
+@pytest.mark.anyio
+async def test_with_nothing_recorded_an_instrumented_client_still_stays_aside(
+    anyio_backend: str, captured: Captured, server: ServerThread
+) -> None:
+    # docs/guides/tracing.md: even when the SDK records nothing (no provider
+    # given, none set), OpenTelemetry's httpx instrumentation, given a
+    # provider of its own, must not trace the SDK's requests: their URL
+    # holds the lookup's number.
+    del anyio_backend  # both
+    assert isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+    http = httpx.AsyncClient()
+    HTTPXClientInstrumentor.instrument_client(
+        http, tracer_provider=captured.tracer_provider
+    )
+    try:
+        async with ding.AsyncDing(
+            server_url=server.url + "/v1",
+            client=http,
+            api_key=KEY,
+            customer_uuid=CUSTOMER,
+        ) as client:
+            await client.lookup.lookup(NUMBER)
+            await http.get(server.url + "/v1/nothing-here")
+    finally:
+        HTTPXClientInstrumentor.uninstrument_client(http)
+        await http.aclose()
+    assert [span.name for span in captured.spans()] == ["GET"]
 
 
 def _child(code: str, *, env: dict[str, str] | None = None) -> str:

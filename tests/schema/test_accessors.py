@@ -121,6 +121,41 @@ def test_a_result_without_a_body() -> None:
         "no authentication_uuid in the result (no decoded body)"
     )
     assert caught.value.body == ""
+    # The error still carries a response, with the result's status.
+    assert caught.value.raw_response.status_code == 200
+    assert caught.value.status_code == 200
+
+
+def test_a_long_status_is_cut_short_in_the_message(
+    answering: list[object],
+) -> None:
+    # The message quotes the server's status, at most its first 100
+    # characters, with a note of how many were left out.
+    client = client_of(answering)
+    answering.append({"status": "x" * 250})
+    sent = client.otp.create_authentication(phone_number=PHONE)
+    with pytest.raises(ding.MissingFieldError) as caught:
+        _ = sent.authentication_uuid
+    assert caught.value.message == (
+        f"no authentication_uuid in the answer (status {'x' * 100}"
+        "... [150 more characters])"
+    )
+
+
+def test_an_unread_raw_response_gives_an_empty_body() -> None:
+    # A hand-built result whose response was never read: the error's body
+    # is "" (nothing was read), and str() shows no body line.
+    unread = httpx.Response(200, stream=httpx.ByteStream(b'{"status": "pending"}'))
+    res = operations.PostAuthenticationResponse(
+        content_type="application/json", status_code=200, raw_response=unread
+    )
+    with pytest.raises(ding.MissingFieldError) as caught:
+        _ = res.authentication_uuid
+    assert caught.value.body == ""
+    assert caught.value.raw_response is unread
+    assert str(caught.value) == (
+        "no authentication_uuid in the result (no decoded body): Status 200"
+    )
 
 
 def test_hand_built_results_answer_too() -> None:

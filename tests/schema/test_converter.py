@@ -6,6 +6,7 @@ import json
 import traceback
 import types
 import typing
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import attrs
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ding import UnknownValue
-from ding._schema import _models
+from ding._schema import _converter, _models
 from ding._schema._converter import (
     DecodeError,
     decode_response,
@@ -23,10 +24,13 @@ from ding._schema._converter import (
     parse_timestamp,
     structure_response,
     unstructure_request,
+    warm,
 )
 from ding._schema._converter import (
     converter as ding_converter,
 )
+from ding.models import shared
+from ding.testing import FakeDing, ManualClock
 from tests._examples import examples
 
 UTC = dt.timezone.utc
@@ -253,6 +257,44 @@ def test_round_trip_concrete_status_response() -> None:
         ),
     )
     assert _json_round_trip(response) == response
+
+
+def test_warm_leaves_a_first_call_nothing_to_build(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # warm(), which a first call runs off the event loop, builds the
+    # functions that encode the operations' requests and decode their
+    # answers: the calls made afterwards generate none of their own.
+    ding_converter.cache_clear()
+    warm()
+    generated: list[object] = []
+
+    def recording(make: Callable[..., Any]) -> Callable[..., Any]:
+        def record(cls: object, *args: object, **kwargs: object) -> object:
+            generated.append(cls)
+            return make(cls, *args, **kwargs)
+
+        return record
+
+    for name in ("make_dict_structure_fn", "make_dict_unstructure_fn"):
+        monkeypatch.setattr(_converter, name, recording(getattr(_converter, name)))
+    fake = FakeDing(clock=ManualClock())
+    phone = "+14155550123"
+    with fake.client() as client:
+        sent = client.otp.create_authentication(phone_number=phone)
+        fake.clock.advance(60)  # past the retry interval
+        again = client.otp.retry(authentication_uuid=sent.authentication_uuid)
+        code = fake.outbox.last_code(phone)
+        assert code is not None
+        checked = client.otp.check(
+            authentication_uuid=sent.authentication_uuid, check_code=code
+        )
+        client.otp.feedback(phone_number=phone, status="onboarded")
+        looked_up = client.lookup.lookup(phone_number=phone)
+    assert again.status is shared.RetryAuthenticationResponseStatus.APPROVED
+    assert checked.status is shared.CheckStatus.VALID
+    assert looked_up.lookup_response is not None
+    assert generated == []
 
 
 def test_make_converter_builds_an_equivalent_converter() -> None:

@@ -2,7 +2,8 @@
 
 `nox -s mixed-install` shows the same with the real distributions, installed
 one over the other by pip; here a copy of the package gets the other SDK's
-files, and a fresh interpreter imports it.
+files, and a fresh interpreter imports it. The error's message, in this
+process: tests/surface/test_mixed_install_error.py.
 """
 
 from __future__ import annotations
@@ -15,10 +16,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 import ding
-from ding._mixed_install import OTHER_SDK_FILES, MixedInstallError, from_direct_url
+from ding._mixed_install import OTHER_SDK_FILES
 
 PACKAGE = Path(ding.__file__).resolve().parent
 
@@ -81,47 +80,3 @@ def test_a_mixed_install_fails_to_import_with_the_fix(tmp_path: Path) -> None:
     assert "-m pip uninstall -y ding-api-client ding\n" in message
     assert "-m pip install " in message
     assert "Migration" in message
-
-
-def test_the_error_is_an_import_error() -> None:
-    error = MixedInstallError("/nowhere/ding")
-    assert isinstance(error, ImportError)
-    assert error.path == "/nowhere/ding"
-
-
-@pytest.mark.parametrize(
-    ("direct_url", "argument"),
-    [
-        ({"url": "file:///src/ding", "dir_info": {}}, "/src/ding"),
-        ({"url": "file:///my%20src", "dir_info": {}}, "'/my src'"),
-        (
-            {"url": "file:///src/ding", "dir_info": {"editable": True}},
-            "-e /src/ding",
-        ),
-        (
-            {
-                "url": "https://example.test/ding.git",
-                "vcs_info": {"vcs": "git", "commit_id": "abc123"},
-            },
-            "git+https://example.test/ding.git@abc123",
-        ),
-        (
-            {
-                "url": "https://example.test/ding-1.0-py3-none-any.whl",
-                "archive_info": {},
-            },
-            "https://example.test/ding-1.0-py3-none-any.whl",
-        ),
-        ({"dir_info": {}}, None),
-        ([], None),
-    ],
-)
-def test_the_fix_reinstalls_from_where_pip_installed_it(
-    direct_url: object, argument: str | None
-) -> None:
-    assert from_direct_url(json.dumps(direct_url)) == argument
-
-
-@pytest.mark.parametrize("text", [None, "", "{not json"])
-def test_no_direct_url_names_nothing(text: str | None) -> None:
-    assert from_direct_url(text) is None

@@ -42,6 +42,17 @@ def test_every_public_name_of_ding_is_exported() -> None:
     assert public <= set(ding.__all__)
 
 
+def test_dir_lists_every_exported_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    # dir(ding) (and so a REPL's completion) shows every exported name,
+    # sorted, those imported on their first access too: here as if none had
+    # been read yet (in a fresh process: tests/surface/test_import_cost.py).
+    for deferred in ("Code", "Ding", "Lookup", "Otp"):
+        monkeypatch.delitem(vars(ding), deferred, raising=False)
+    names = dir(ding)
+    assert set(ding.__all__) <= set(names)
+    assert names == sorted(names)
+
+
 def test_every_error_derives_from_ding_error() -> None:
     for name in ding.__all__:
         obj = getattr(ding, name)
