@@ -6,8 +6,8 @@ call does its slow first-time work off the event loop
 and in one process only its first call prepares. Here each test forgets
 what the process has prepared (`_WARMED` and `_JOBS` of
 `ding._transport._pool`) and has the loop's transport module imported anew,
-and a finder on ``sys.meta_path`` sees which thread imports it: it can hold
-that import, off the loop, until the test lets it go, or fail it.
+and a finder on ``sys.meta_path`` sees which thread imports it, and can
+fail that import.
 """
 
 from __future__ import annotations
@@ -37,22 +37,17 @@ pytestmark = pytest.mark.anyio
 
 #: The transport module of the SDK's own client, by event loop.
 TRANSPORT = {"asyncio": _aiohttp, "trio": _httpcore}
-#: How long a held import waits for the test to let it go.
+#: How long a test waits for its calls.
 HOLD = 5
 
 
 class Watch(importlib.abc.MetaPathFinder):
-    """Sees every import of one module: by which thread; holds or fails it."""
+    """Sees every import of one module, by which thread; can fail it."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.loop_thread = threading.current_thread()
         self.importers: list[threading.Thread] = []
-        # Set: an import off the loop's thread waits for `release`.
-        self.hold = False
-        self.entered = threading.Event()
-        self.release = threading.Event()
-        self.released = True
         # How many imports to fail.
         self.fail = 0
 
@@ -70,9 +65,6 @@ class Watch(importlib.abc.MetaPathFinder):
             self.fail -= 1
             msg = f"{fullname} could not be imported this time"
             raise ImportError(msg)
-        if self.hold and thread is not self.loop_thread:
-            self.entered.set()
-            self.released = self.release.wait(HOLD)
         return None  # the next finder imports it
 
 
@@ -100,39 +92,6 @@ async def first_call(url: str, http: httpx.AsyncClient | None = None) -> None:
         max_retries=0,
     ) as client:
         await client.otp.create_authentication(phone_number="+14155550123")
-
-
-async def test_first_calls_wait_for_one_daemon_thread_that_imports_the_transport(
-    watch: Watch, tcp_stub: tuple[StubDing, str]
-) -> None:
-    # The first calls' work (here, importing the transport) runs in one
-    # daemon thread of its own, which all the first calls made meanwhile
-    # wait for, while the loop goes on; none sends before it is done.
-    stub, url = tcp_stub
-    before = set(threading.enumerate())
-    preparing: list[threading.Thread] = []
-    sent = -1
-    watch.hold = True
-    with anyio.fail_after(2 * HOLD):
-        async with anyio.create_task_group() as group:
-            group.start_soon(first_call, url)
-            group.start_soon(first_call, url)
-            while not watch.entered.is_set():  # noqa: ASYNC110 - set by another thread
-                await anyio.sleep(0.005)
-            await anyio.sleep(0.1)  # the loop goes on; the calls wait
-            preparing = [
-                thread
-                for thread in threading.enumerate()
-                if thread not in before and thread.name == "ding-prepare"
-            ]
-            sent = len(stub.requests)
-            watch.release.set()
-    assert watch.released
-    assert sent == 0
-    assert len(stub.requests) == 2
-    [importer] = watch.importers
-    assert preparing == [importer]
-    assert importer.daemon
 
 
 async def test_an_injected_clients_first_call_imports_no_transport_of_the_sdk(
